@@ -1,0 +1,105 @@
+import AnalysisCore
+import CPcap
+
+/// One record as libpcap hands it over. `bytes` is valid only until the next read.
+public struct RawRecord {
+    /// 1-based, as Wireshark and tshark number packets.
+    public var number: UInt64
+    public var timeNs: Nanoseconds
+    /// Length on the wire; longer than `bytes` when the recorder cut the record (snaplen).
+    public var originalLength: Int
+    public var bytes: UnsafeRawBufferPointer
+
+    public var stamp: RecordStamp { RecordStamp(number: number, timeNs: timeNs) }
+}
+
+/// What reading the next record gave.
+public enum ReadOutcome {
+    case record(RawRecord)
+    case end
+    /// The file stops inside a record: `number` is the record that was cut.
+    case truncated(number: UInt64, reason: String)
+}
+
+/// A pcap or pcapng file (or standard input, as `-`) read through libpcap with nanosecond timestamps.
+public final class CaptureFile {
+    public let path: String
+    public let linkType: Int32
+    public let linkTypeName: String
+    /// Major and minor version of the file format, as libpcap reports it.
+    public let fileVersion: (major: Int32, minor: Int32)
+    public let isSwapped: Bool
+    private let handle: OpaquePointer
+    private var lastNumber: UInt64 = 0
+    private var filter: bpf_program?
+
+    public init(path: String, filter: String? = nil) throws(CaptureError) {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_open_offline_with_tstamp_precision(
+            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer
+        ) else {
+            throw .cannotOpen(path: path, reason: Self.string(errorBuffer))
+        }
+        self.handle = handle
+        self.path = path
+        self.linkType = pcap_datalink(handle)
+        self.linkTypeName = Self.linkTypeName(linkType)
+        self.fileVersion = (pcap_major_version(handle), pcap_minor_version(handle))
+        self.isSwapped = pcap_is_swapped(handle) != 0
+        if let filter, !filter.isEmpty {
+            try apply(filter: filter)
+        }
+    }
+
+    deinit {
+        if filter != nil { pcap_freecode(&filter!) }
+        pcap_close(handle)
+    }
+
+    /// Compiles a tcpdump-style BPF filter expression. It is run on each record here rather
+    /// than installed in libpcap, so that record numbers stay the file's own numbers.
+    private func apply(filter: String) throws(CaptureError) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw .badFilter(expression: filter, reason: String(cString: pcap_geterr(handle)))
+        }
+        self.filter = program
+    }
+
+    /// Reads the next record that passes the filter.
+    @inline(__always)
+    public func next() -> ReadOutcome {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            let status = pcap_next_ex(handle, &header, &data)
+            switch status {
+            case 1:
+                guard let header, let data else { return .end }
+                lastNumber += 1
+                if filter != nil, pcap_offline_filter(&filter!, header, data) == 0 { continue }
+                let h = header.pointee
+                let time = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
+                return .record(RawRecord(
+                    number: lastNumber, timeNs: time, originalLength: Int(h.len),
+                    bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+                ))
+            case -2:
+                return .end
+            default:
+                return .truncated(number: lastNumber + 1, reason: String(cString: pcap_geterr(handle)))
+            }
+        }
+    }
+
+    private static func string(_ buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func linkTypeName(_ linkType: Int32) -> String {
+        if (LinkType.user0...LinkType.user15).contains(linkType) { return "USER\(linkType - LinkType.user0)" }
+        if let name = pcap_datalink_val_to_name(linkType) { return String(cString: name) }
+        return "LINKTYPE_\(linkType)"
+    }
+}

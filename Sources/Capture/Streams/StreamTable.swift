@@ -1,0 +1,94 @@
+/// One direction of a channel: (kind, channel, src, dst). Its sender-side and receiver-side
+/// records are two streams of the same direction.
+public struct DirectionKey: Hashable, Sendable {
+    public var kind: ChannelKind
+    public var channel: UInt8
+    public var source: UInt8
+    public var destination: UInt8
+
+    public init(_ header: InterCoreHeader) {
+        kind = header.kind
+        channel = header.channel
+        source = header.source
+        destination = header.destination
+    }
+}
+
+/// What a record is for, once its stream is known.
+public enum RecordRole: Sendable, Equatable {
+    /// Its bytes are the direction's byte stream: decode them.
+    case stream
+    /// A receiver-side record of a direction whose sender side is recorded: a delivery time,
+    /// not bytes to decode again.
+    case delivery
+}
+
+/// What the stream table learned from one record.
+public struct StreamObservation: Sendable, Equatable {
+    /// Index of the direction, in order of first appearance.
+    public var direction: Int
+    /// True when the direction was seen for the first time.
+    public var isNewDirection: Bool
+    public var role: RecordRole
+    /// Records missing before this one, from the `seq` counter (0 when none).
+    public var missingRecords: UInt32
+    /// The `seq` this stream should have had.
+    public var expectedSequence: UInt32
+}
+
+/// Tracks the streams of an inter-core capture: sequence counters and which records of a
+/// direction carry its bytes.
+///
+/// A direction is decoded from its sender-side records. While it has shown only receiver-side
+/// records, those are decoded instead; from its first sender-side record on, receiver-side
+/// records only give delivery times.
+public struct StreamTable {
+    public private(set) var directions: [DirectionKey] = []
+    private var hasSenderSide: [Bool] = []
+    /// Next expected `seq` per stream, indexed by direction * 2 + (receiver side ? 1 : 0).
+    private var nextSequence: [UInt32?] = []
+    /// The first few directions are found by a scan of packed keys, the rest through a dictionary.
+    private var packedKeys: [UInt32] = []
+    private var indexByKey: [UInt32: Int] = [:]
+
+    public init() {}
+
+    @inline(__always)
+    public mutating func observe(_ header: InterCoreHeader) -> StreamObservation {
+        let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
+            | UInt32(header.source) << 8 | UInt32(header.destination)
+        var direction = -1
+        for (i, key) in packedKeys.enumerated() where key == packed {
+            direction = i
+            break
+        }
+        var isNew = false
+        if direction < 0 {
+            if let found = indexByKey[packed] {
+                direction = found
+            } else {
+                direction = directions.count
+                directions.append(DirectionKey(header))
+                hasSenderSide.append(false)
+                nextSequence.append(nil)
+                nextSequence.append(nil)
+                if packedKeys.count < 16 { packedKeys.append(packed) } else { indexByKey[packed] = direction }
+                isNew = true
+            }
+        }
+        let slot = direction * 2 + (header.isReceiverSide ? 1 : 0)
+        let expected = nextSequence[slot] ?? header.sequence
+        nextSequence[slot] = header.sequence &+ 1
+        let role: RecordRole
+        if header.isReceiverSide {
+            role = hasSenderSide[direction] ? .delivery : .stream
+        } else {
+            hasSenderSide[direction] = true
+            role = .stream
+        }
+        return StreamObservation(
+            direction: direction, isNewDirection: isNew, role: role,
+            missingRecords: header.sequence &- expected, expectedSequence: expected
+        )
+    }
+}

@@ -1,0 +1,100 @@
+/// The kind of an inter-core record (capture format v1, byte 3).
+public enum ChannelKind: UInt8, Sendable, CaseIterable {
+    case mailbox = 0
+    case message = 1
+    case uart = 2
+    case trace = 3
+
+    public var name: String {
+        switch self {
+        case .mailbox: "mailbox"
+        case .message: "message"
+        case .uart: "uart"
+        case .trace: "trace"
+        }
+    }
+}
+
+/// The decoded 12-byte header of an inter-core record: the `Repr` of the capture format.
+public struct InterCoreHeader: Sendable, Hashable {
+    public static let size = 12
+    public static let magic: (UInt8, UInt8) = (0x49, 0x43)
+    public static let version: UInt8 = 1
+    /// `src`/`dst` value for bytes arriving from or leaving on a wire.
+    public static let offChip: UInt8 = 0xFE
+    /// `src`/`dst` value for an unknown core.
+    public static let unknownCore: UInt8 = 0xFF
+
+    public var kind: ChannelKind
+    public var channel: UInt8
+    public var source: UInt8
+    public var destination: UInt8
+    /// Taken at the receiving side (flags bit 0).
+    public var isReceiverSide: Bool
+    /// The recorder lost data on this stream just before this record (flags bit 1).
+    public var lossBefore: Bool
+    public var sequence: UInt32
+
+    public init(kind: ChannelKind, channel: UInt8, source: UInt8, destination: UInt8,
+                isReceiverSide: Bool = false, lossBefore: Bool = false, sequence: UInt32) {
+        self.kind = kind
+        self.channel = channel
+        self.source = source
+        self.destination = destination
+        self.isReceiverSide = isReceiverSide
+        self.lossBefore = lossBefore
+        self.sequence = sequence
+    }
+
+    /// The header's 12 bytes, big-endian as the format fixes them.
+    public var encoded: [UInt8] {
+        let flags: UInt8 = (isReceiverSide ? 1 : 0) | (lossBefore ? 2 : 0)
+        return [Self.magic.0, Self.magic.1, Self.version, kind.rawValue, channel, source, destination, flags,
+                UInt8(truncatingIfNeeded: sequence >> 24), UInt8(truncatingIfNeeded: sequence >> 16),
+                UInt8(truncatingIfNeeded: sequence >> 8), UInt8(truncatingIfNeeded: sequence)]
+    }
+}
+
+/// Why a record is not of the inter-core format.
+public enum InterCoreFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    case tooShort(length: Int)
+    case badMagic(UInt8, UInt8)
+    case unknownVersion(UInt8)
+    case unknownKind(UInt8)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let length): "record of \(length) bytes is shorter than the 12-byte inter-core header"
+        case .badMagic(let a, let b):
+            "magic is 0x\(String(a, radix: 16, uppercase: true)) 0x\(String(b, radix: 16, uppercase: true)), not 0x49 0x43 (\"IC\")"
+        case .unknownVersion(let v): "unknown capture format version \(v) (this analyzer reads version 1)"
+        case .unknownKind(let k): "unknown record kind \(k) (0 mailbox, 1 message, 2 uart, 3 trace)"
+        }
+    }
+}
+
+/// A zero-copy view of one inter-core record: the header read in place, the payload a slice.
+public struct InterCoreRecordView {
+    public let header: InterCoreHeader
+    public let payload: UnsafeRawBufferPointer
+
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, InterCoreFormatError> {
+        guard bytes.count >= InterCoreHeader.size else { return .failure(.tooShort(length: bytes.count)) }
+        guard bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1 else {
+            return .failure(.badMagic(bytes[0], bytes[1]))
+        }
+        guard bytes[2] == InterCoreHeader.version else { return .failure(.unknownVersion(bytes[2])) }
+        guard let kind = ChannelKind(rawValue: bytes[3]) else { return .failure(.unknownKind(bytes[3])) }
+        // Bits 2-7 are reserved as zero; the format does not make a record with them set malformed.
+        let flags = bytes[7]
+        let sequence = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+        let header = InterCoreHeader(
+            kind: kind, channel: bytes[4], source: bytes[5], destination: bytes[6],
+            isReceiverSide: flags & 1 != 0, lossBefore: flags & 2 != 0, sequence: sequence
+        )
+        return .success(InterCoreRecordView(
+            header: header, payload: UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
+        ))
+    }
+}

@@ -1,0 +1,227 @@
+import AnalysisCore
+
+/// Limits that hold against hostile streams.
+public struct FrameLimits: Sendable, Equatable {
+    /// Deepest nesting of arrays and maps in one value.
+    public var maxDepth: Int
+    /// Largest value, in bytes, that a stream may buffer while it waits for the rest.
+    public var maxFrameBytes: Int
+
+    public init(maxDepth: Int = 32, maxFrameBytes: Int = 4 << 20) {
+        self.maxDepth = max(1, maxDepth)
+        self.maxFrameBytes = max(16, maxFrameBytes)
+    }
+}
+
+/// Why bytes were skipped.
+public enum JunkReason: Sendable, Equatable {
+    /// A byte that cannot start or continue a value (0xC1, nesting too deep).
+    case invalidByte
+    /// A declared or buffered length past `FrameLimits.maxFrameBytes`.
+    case tooLarge
+    /// A message-channel record ended inside a value's header.
+    case headerCutByRecordEnd
+    /// The stream ended inside a value.
+    case truncatedAtEnd
+}
+
+/// What the assembler hands on: whole values, and runs of skipped bytes.
+public protocol FrameSink {
+    /// One complete top-level value. `bytes` is valid only during the call.
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
+    /// A run of bytes that were not a value, reported once the run is over.
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason)
+}
+
+/// Cuts one direction's byte stream into MessagePack values, whatever the record boundaries.
+///
+/// Bytes are scanned once: the scan state (nesting stack and resume offset) survives between
+/// records, and only the unfinished value's bytes are kept. When nothing is pending, values
+/// are handed on straight from the record's bytes without a copy.
+public struct FrameAssembler {
+    public let limits: FrameLimits
+    /// Bytes of the unfinished value; its first byte came from `pendingOrigin`.
+    private var pending: [UInt8] = []
+    private var pendingOrigin = RecordStamp(number: 0, timeNs: 0)
+    /// Children still expected at each open nesting level of the unfinished value.
+    private var openCounts: ContiguousArray<UInt64>
+    private var depth = 0
+    /// Where, relative to the value's first byte, the next header starts.
+    private var resumeOffset = 0
+    /// After junk, values are looked for only where an array starts, so that random bytes
+    /// (most of which are valid one-byte integers) are not mistaken for messages.
+    private var resynchronising = false
+    private var junkCount = 0
+    private var junkOrigin = RecordStamp(number: 0, timeNs: 0)
+    private var junkReason = JunkReason.invalidByte
+
+    public init(limits: FrameLimits = FrameLimits()) {
+        self.limits = limits
+        self.openCounts = ContiguousArray(repeating: 0, count: limits.maxDepth)
+    }
+
+    /// Bytes held for an unfinished value.
+    public var bufferedByteCount: Int { pending.count }
+
+    /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
+    /// are whole transport messages: a value header may not straddle two of them.
+    public mutating func feed<Sink: FrameSink>(
+        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, into sink: inout Sink
+    ) {
+        guard !chunk.isEmpty else { return }
+        if pending.isEmpty {
+            let consumed = scan(chunk, carried: 0, origin: origin, endsMessage: endsMessage, into: &sink)
+            if consumed < chunk.count {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[consumed...]))
+                pendingOrigin = origin
+            }
+            return
+        }
+        let carried = pending.count
+        pending.append(contentsOf: chunk)
+        var window = pending
+        pending = []
+        let consumed = window.withUnsafeBytes { bytes in
+            scan(bytes, carried: carried, origin: origin, endsMessage: endsMessage, into: &sink)
+        }
+        if consumed < window.count {
+            if consumed >= carried { pendingOrigin = origin }
+            window.removeFirst(consumed)
+            pending = window
+        } else {
+            window.removeAll(keepingCapacity: true)
+            pending = window
+        }
+    }
+
+    /// Ends the stream: an unfinished value and a junk run in progress are reported.
+    public mutating func finish<Sink: FrameSink>(into sink: inout Sink) {
+        if !pending.isEmpty {
+            addJunk(pending.count, origin: pendingOrigin, reason: .truncatedAtEnd, into: &sink)
+            pending.removeAll()
+            resetScan()
+        }
+        flushJunk(into: &sink)
+    }
+
+    private enum ScanResult {
+        case complete(end: Int)
+        case invalid(JunkReason)
+        case needMore(headerCut: Bool)
+    }
+
+    /// Scans `window`, whose first `carried` bytes came from `pendingOrigin` and the rest from
+    /// `origin`. Returns how many leading bytes are done with.
+    private mutating func scan<Sink: FrameSink>(
+        _ window: UnsafeRawBufferPointer, carried: Int, origin: RecordStamp, endsMessage: Bool,
+        into sink: inout Sink
+    ) -> Int {
+        var start = 0
+        while start < window.count {
+            let valueOrigin = start < carried ? pendingOrigin : origin
+            if resynchronising, depth == 0, resumeOffset == 0, !Self.startsArray(window[start]) {
+                addJunk(1, origin: valueOrigin, reason: junkReason, into: &sink)
+                start += 1
+                continue
+            }
+            switch scanValue(window, from: start) {
+            case .complete(let end):
+                flushJunk(into: &sink)
+                resynchronising = false
+                sink.frame(UnsafeRawBufferPointer(rebasing: window[start..<end]), origin: valueOrigin)
+                start = end
+            case .invalid(let reason):
+                resetScan()
+                addJunk(1, origin: valueOrigin, reason: reason, into: &sink)
+                resynchronising = true
+                start += 1
+            case .needMore(let headerCut):
+                if window.count - start > limits.maxFrameBytes {
+                    resetScan()
+                    addJunk(1, origin: valueOrigin, reason: .tooLarge, into: &sink)
+                    resynchronising = true
+                    start += 1
+                } else if endsMessage && headerCut {
+                    resetScan()
+                    addJunk(window.count - start, origin: valueOrigin, reason: .headerCutByRecordEnd, into: &sink)
+                    resynchronising = true
+                    start = window.count
+                } else {
+                    return start
+                }
+            }
+        }
+        return start
+    }
+
+    /// Continues the scan of the value that starts at `start`.
+    @inline(__always)
+    private mutating func scanValue(_ window: UnsafeRawBufferPointer, from start: Int) -> ScanResult {
+        var cursor = start + resumeOffset
+        let limit = UInt64(limits.maxFrameBytes)
+        while true {
+            guard let header = Header.parse(window, at: cursor) else {
+                resumeOffset = cursor - start
+                return .needMore(headerCut: cursor < window.count)
+            }
+            let headerEnd = cursor + header.length
+            switch header.shape {
+            case .invalid:
+                return .invalid(.invalidByte)
+            case .container:
+                guard UInt64(headerEnd - start) + header.children <= limit else { return .invalid(.tooLarge) }
+                if header.children > 0 {
+                    guard depth < openCounts.count else { return .invalid(.invalidByte) }
+                    openCounts[depth] = header.children
+                    depth += 1
+                    cursor = headerEnd
+                    continue
+                }
+                cursor = headerEnd
+            case .scalar:
+                let size = UInt64(headerEnd - start) + header.bodyLength
+                guard size <= limit else { return .invalid(.tooLarge) }
+                guard Int(size) <= window.count - start else {
+                    resumeOffset = cursor - start
+                    return .needMore(headerCut: false)
+                }
+                cursor = start + Int(size)
+            }
+            while depth > 0 {
+                openCounts[depth - 1] -= 1
+                if openCounts[depth - 1] > 0 { break }
+                depth -= 1
+            }
+            if depth == 0 {
+                resumeOffset = 0
+                return .complete(end: cursor)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func startsArray(_ byte: UInt8) -> Bool {
+        (0x90...0x9F).contains(byte) || byte == 0xDC || byte == 0xDD
+    }
+
+    private mutating func resetScan() {
+        depth = 0
+        resumeOffset = 0
+    }
+
+    private mutating func addJunk<Sink: FrameSink>(
+        _ count: Int, origin: RecordStamp, reason: JunkReason, into sink: inout Sink
+    ) {
+        if junkCount == 0 {
+            junkOrigin = origin
+            junkReason = reason
+        }
+        junkCount += count
+    }
+
+    private mutating func flushJunk<Sink: FrameSink>(into sink: inout Sink) {
+        guard junkCount > 0 else { return }
+        sink.junk(byteCount: junkCount, origin: junkOrigin, reason: junkReason)
+        junkCount = 0
+    }
+}

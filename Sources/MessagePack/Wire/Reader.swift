@@ -1,0 +1,198 @@
+/// A cursor over the bytes of complete MessagePack values. It reads in place: headers, integers
+/// and the byte ranges of strings, without building `MessagePackValue`s unless asked to.
+///
+/// Every read checks bounds; a read that fails leaves the cursor where it was and returns nil.
+public struct MessagePackReader {
+    public let bytes: UnsafeRawBufferPointer
+    public private(set) var offset: Int
+    public let maxDepth: Int
+
+    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, maxDepth: Int = 64) {
+        self.bytes = bytes
+        self.offset = offset
+        self.maxDepth = maxDepth
+    }
+
+    public var isAtEnd: Bool { offset >= bytes.count }
+
+    public var nextByte: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+    /// Element count of an array at the cursor.
+    public mutating func readArrayHeader() -> Int? {
+        guard let first = nextByte else { return nil }
+        switch first {
+        case 0x90...0x9F:
+            offset += 1
+            return Int(first & 0x0F)
+        case 0xDC, 0xDD:
+            guard let header = Header.parse(bytes, at: offset) else { return nil }
+            offset += header.length
+            return Int(header.children)
+        default:
+            return nil
+        }
+    }
+
+    /// Reads an integer of any of the eight integer formats, or nil (cursor unmoved) for anything else.
+    public mutating func readInteger() -> MessagePackValue? {
+        guard let first = nextByte else { return nil }
+        let start = offset
+        switch first {
+        case 0x00...0x7F:
+            offset += 1
+            return .uint(UInt64(first))
+        case 0xE0...0xFF:
+            offset += 1
+            return .int(Int64(Int8(bitPattern: first)))
+        case 0xCC...0xD3:
+            guard let header = Header.parse(bytes, at: start),
+                  start + header.length + Int(header.bodyLength) <= bytes.count else { return nil }
+            let at = start + 1
+            offset = at + Int(header.bodyLength)
+            switch first {
+            case 0xCC: return .uint(UInt64(bytes[at]))
+            case 0xCD: return .uint(UInt64(bytes.bigEndianUInt16(at: at)))
+            case 0xCE: return .uint(UInt64(bytes.bigEndianUInt32(at: at)))
+            case 0xCF: return .uint(bytes.bigEndianUInt64(at: at))
+            case 0xD0: return .integer(Int64(Int8(bitPattern: bytes[at])))
+            case 0xD1: return .integer(Int64(Int16(bitPattern: bytes.bigEndianUInt16(at: at))))
+            case 0xD2: return .integer(Int64(Int32(bitPattern: bytes.bigEndianUInt32(at: at))))
+            default: return .integer(Int64(bitPattern: bytes.bigEndianUInt64(at: at)))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The body of a str or bin at the cursor, in place.
+    public mutating func readTextBytes() -> UnsafeRawBufferPointer? {
+        guard let first = nextByte else { return nil }
+        switch first {
+        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6:
+            guard let header = Header.parse(bytes, at: offset) else { return nil }
+            let start = offset + header.length
+            let end = start + Int(header.bodyLength)
+            guard end <= bytes.count else { return nil }
+            offset = end
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        default:
+            return nil
+        }
+    }
+
+    /// True and consumed when the cursor is at nil.
+    public mutating func readNil() -> Bool {
+        guard nextByte == 0xC0 else { return false }
+        offset += 1
+        return true
+    }
+
+    /// Steps over one whole value. Iterative, so nesting costs no stack.
+    public mutating func skipValue() -> Bool {
+        var cursor = offset
+        var pending: UInt64 = 1
+        while pending > 0 {
+            guard let header = Header.parse(bytes, at: cursor), header.shape != .invalid else { return false }
+            pending -= 1
+            cursor += header.length
+            if header.shape == .container {
+                pending += header.children
+            } else {
+                guard header.bodyLength <= UInt64(bytes.count - cursor) else { return false }
+                cursor += Int(header.bodyLength)
+            }
+        }
+        offset = cursor
+        return true
+    }
+
+    /// Decodes the value at the cursor into a `MessagePackValue`.
+    public mutating func readValue() -> MessagePackValue? {
+        var probe = self
+        guard probe.skipValue() else { return nil }
+        return decodeChecked(depth: 0)
+    }
+
+    /// Decoding after `skipValue` proved the value complete: only depth can still fail.
+    private mutating func decodeChecked(depth: Int) -> MessagePackValue? {
+        guard depth <= maxDepth, let header = Header.parse(bytes, at: offset) else { return nil }
+        let first = bytes[offset]
+        if let integer = readInteger() { return integer }
+        let bodyStart = offset + header.length
+        let bodyEnd = bodyStart + Int(header.bodyLength)
+        let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd])
+        switch first {
+        case 0xC0: offset += 1; return .nil
+        case 0xC2: offset += 1; return .bool(false)
+        case 0xC3: offset += 1; return .bool(true)
+        case 0xCA:
+            offset = bodyEnd
+            return .float32(Float(bitPattern: body.bigEndianUInt32(at: 0)))
+        case 0xCB:
+            offset = bodyEnd
+            return .float64(Double(bitPattern: body.bigEndianUInt64(at: 0)))
+        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB:
+            offset = bodyEnd
+            if let text = String(validating: body, as: UTF8.self) { return .string(text) }
+            return .invalidString(Array(body))
+        case 0xC4, 0xC5, 0xC6:
+            offset = bodyEnd
+            return .binary(Array(body))
+        case 0xD4...0xD8, 0xC7, 0xC8, 0xC9:
+            let type = Int8(bitPattern: bytes[bodyStart - 1])
+            offset = bodyEnd
+            return Self.extensionValue(type: type, data: body)
+        case 0x90...0x9F, 0xDC, 0xDD:
+            offset += header.length
+            var elements: [MessagePackValue] = []
+            elements.reserveCapacity(Int(header.children))
+            for _ in 0..<header.children {
+                guard let element = decodeChecked(depth: depth + 1) else { return nil }
+                elements.append(element)
+            }
+            return .array(elements)
+        default: // maps
+            offset += header.length
+            var entries: [MessagePackValue.MapEntry] = []
+            entries.reserveCapacity(Int(header.children / 2))
+            for _ in 0..<(header.children / 2) {
+                guard let key = decodeChecked(depth: depth + 1),
+                      let value = decodeChecked(depth: depth + 1) else { return nil }
+                entries.append(.init(key, value))
+            }
+            return .map(entries)
+        }
+    }
+
+    private static func extensionValue(type: Int8, data: UnsafeRawBufferPointer) -> MessagePackValue {
+        guard type == -1 else { return .ext(type: type, data: Array(data)) }
+        switch data.count {
+        case 4:
+            return .timestamp(seconds: Int64(data.bigEndianUInt32(at: 0)), nanoseconds: 0)
+        case 8:
+            let packed = data.bigEndianUInt64(at: 0)
+            let nanoseconds = UInt32(packed >> 34)
+            guard nanoseconds < 1_000_000_000 else { return .ext(type: type, data: Array(data)) }
+            return .timestamp(seconds: Int64(packed & 0x3_FFFF_FFFF), nanoseconds: nanoseconds)
+        case 12:
+            let nanoseconds = data.bigEndianUInt32(at: 0)
+            guard nanoseconds < 1_000_000_000 else { return .ext(type: type, data: Array(data)) }
+            return .timestamp(seconds: Int64(bitPattern: data.bigEndianUInt64(at: 4)), nanoseconds: nanoseconds)
+        default:
+            return .ext(type: type, data: Array(data))
+        }
+    }
+}
+
+extension MessagePackValue {
+    /// Decodes exactly one value that fills `bytes`; nil if the bytes are not that.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) -> MessagePackValue? {
+        var reader = MessagePackReader(bytes, maxDepth: maxDepth)
+        guard let value = reader.readValue(), reader.isAtEnd else { return nil }
+        return value
+    }
+
+    public static func decode(_ bytes: [UInt8], maxDepth: Int = 64) -> MessagePackValue? {
+        bytes.withUnsafeBytes { decode($0, maxDepth: maxDepth) }
+    }
+}

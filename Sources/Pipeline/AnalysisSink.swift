@@ -1,0 +1,28 @@
+import AnalysisCore
+import RPC
+
+/// What the pipeline hands to a renderer, beyond what the RPC stage gives.
+public protocol AnalysisSink: RPCSink {
+    /// Whether every record should be passed to `record(_:)` (the detailed listing).
+    var wantsRecords: Bool { get }
+    mutating func record(_ record: RecordInfo)
+    mutating func trace(_ event: TraceEvent)
+}
+
+extension AnalysisSink {
+    public var wantsRecords: Bool { false }
+    public mutating func record(_ record: RecordInfo) {}
+    public mutating func trace(_ event: TraceEvent) {}
+}
+
+/// One capture record as the detailed listing shows it.
+public struct RecordInfo: Sendable {
+    public var stamp: RecordStamp
+    public var length: Int
+    /// "message", "uart", ...; nil for a malformed record.
+    public var kind: String?
+    public var names: DirectionNames?
+    public var isReceiverSide: Bool
+    public var sequence: UInt32
+    public var isDelivery: Bool
+}

@@ -1,0 +1,186 @@
+import AnalysisCore
+import Capture
+import MessagePack
+import RPC
+
+/// How to read and decode a capture.
+public struct AnalysisOptions: Sendable {
+    /// tcpdump-style BPF filter expression, or nil.
+    public var filter: String?
+    /// Link type the records are read as (USER0 by default; USER1..USER15 with `--dlt`).
+    public var linkType: Int32
+    public var limits: FrameLimits
+    public var naming: Naming
+
+    public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
+                naming: Naming = Naming()) {
+        self.filter = filter
+        self.linkType = linkType
+        self.limits = limits
+        self.naming = naming
+    }
+}
+
+/// The result of a whole analysis: the capture's summary, the per-method statistics and the
+/// sink with whatever it gathered.
+public struct AnalysisResult<Sink: AnalysisSink> {
+    public var summary: CaptureSummary
+    public var statistics: [MethodStatistics]
+    public var sink: Sink
+}
+
+/// Reads a capture record by record and feeds the RPC stage: the wiring of the pipeline.
+public struct CaptureAnalysis<Sink: AnalysisSink> {
+    private var rpc: RPCAnalyzer<Sink>
+    private var streams = StreamTable()
+    /// RPC stream number per direction (trace directions have none).
+    private var rpcStream: [Int] = []
+    private var summary: CaptureSummary
+    private let options: AnalysisOptions
+
+    private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
+        self.rpc = RPCAnalyzer(sink: sink, limits: options.limits)
+        self.options = options
+        self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName)
+    }
+
+    /// Opens and analyses the capture at `path` (`-` is standard input).
+    public static func run(path: String, options: AnalysisOptions = AnalysisOptions(), sink: Sink)
+        throws(CaptureError) -> AnalysisResult<Sink>
+    {
+        let file = try CaptureFile(path: path, filter: options.filter)
+        guard file.linkType == options.linkType else {
+            throw .unsupportedLinkType(path: path, linkType: file.linkType, name: file.linkTypeName)
+        }
+        var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
+        analysis.readAll(file)
+        analysis.rpc.finish()
+        return AnalysisResult(summary: analysis.summary, statistics: analysis.rpc.statistics, sink: analysis.rpc.sink)
+    }
+
+    private mutating func readAll(_ file: CaptureFile) {
+        while true {
+            switch file.next() {
+            case .record(let record):
+                consume(record)
+            case .end:
+                return
+            case .truncated(let number, let reason):
+                let time = summary.lastNs ?? 0
+                rpc.sink.finding(Finding(
+                    .malformedRecord, at: time, record: number,
+                    "the capture ends inside record \(number) (\(reason)); records before it were analysed"
+                ))
+                summary.malformedRecords += 1
+                return
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func consume(_ record: RawRecord) {
+        summary.records += 1
+        summary.bytes += UInt64(record.bytes.count)
+        if summary.firstNs == nil { summary.firstNs = record.timeNs }
+        summary.lastNs = record.timeNs
+        switch InterCoreRecordView.parse(record.bytes) {
+        case .failure(let error):
+            summary.malformedRecords += 1
+            rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
+                                     "record \(record.number): \(error); skipped"))
+            if rpc.sink.wantsRecords {
+                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil,
+                                           isReceiverSide: false, sequence: 0, isDelivery: false))
+            }
+        case .success(let view):
+            consume(view, of: record)
+        }
+    }
+
+    @inline(__always)
+    private mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
+        let header = view.header
+        let observation = streams.observe(header)
+        let direction = observation.direction
+        if observation.isNewDirection { register(streams.directions[direction]) }
+        let names = summary.directions[direction].names
+        summary.directions[direction].records += 1
+        summary.directions[direction].payloadBytes += view.payload.count
+        if header.isReceiverSide { summary.directions[direction].receiverSideRecords += 1 }
+        if observation.missingRecords != 0 || header.lossBefore {
+            reportLoss(header, observation, names: names, at: record)
+        }
+        if record.originalLength > record.bytes.count {
+            rpc.sink.finding(Finding(
+                .captureLoss, at: record.timeNs, record: record.number,
+                "record \(record.number) was cut to \(record.bytes.count) of \(record.originalLength) bytes by the "
+                    + "recorder's snap length; \(names.channel) \(names.from)→\(names.to) lost the rest",
+                cores: [names.from, names.to], channel: names.channel,
+                bytes: record.originalLength - record.bytes.count
+            ))
+        }
+        if rpc.sink.wantsRecords {
+            rpc.sink.record(RecordInfo(
+                stamp: record.stamp, length: record.bytes.count, kind: header.kind.name, names: names,
+                isReceiverSide: header.isReceiverSide, sequence: header.sequence,
+                isDelivery: observation.role == .delivery
+            ))
+        }
+        guard observation.role == .stream else { return }
+        if header.kind == .trace {
+            decodeTrace(view, header: header, record: record)
+        } else {
+            rpc.feed(stream: rpcStream[direction], view.payload, origin: record.stamp,
+                     endsMessage: header.kind == .message)
+        }
+    }
+
+    private mutating func register(_ key: DirectionKey) {
+        let names = options.naming.names(for: key)
+        summary.directions.append(DirectionSummary(names: names, kind: key.kind.name))
+        guard key.kind != .trace else {
+            rpcStream.append(-1)
+            return
+        }
+        let channelID = Int(key.kind.rawValue) << 8 | Int(key.channel)
+        rpcStream.append(rpc.addStream(
+            Direction(channel: channelID, from: Int(key.source), to: Int(key.destination)), names: names
+        ))
+    }
+
+    private mutating func reportLoss(
+        _ header: InterCoreHeader, _ observation: StreamObservation, names: DirectionNames, at record: RawRecord
+    ) {
+        let side = header.isReceiverSide ? "receiver-side" : "sender-side"
+        var what: [String] = []
+        if observation.missingRecords != 0 {
+            if observation.missingRecords < 1 << 31 {
+                what.append("\(observation.missingRecords) record\(observation.missingRecords == 1 ? "" : "s") missing "
+                    + "(seq \(header.sequence), expected \(observation.expectedSequence))")
+            } else {
+                what.append("seq went back to \(header.sequence) (expected \(observation.expectedSequence))")
+            }
+            summary.directions[observation.direction].lostRecords += Int(min(observation.missingRecords, 1 << 31))
+        }
+        if header.lossBefore { what.append("the recorder flagged lost data") }
+        rpc.sink.finding(Finding(
+            .captureLoss, at: record.timeNs, record: record.number,
+            "\(side) stream \(names.channel) \(names.from)→\(names.to): \(what.joined(separator: "; ")); "
+                + "its analysis may be incomplete",
+            cores: [names.from, names.to], channel: names.channel
+        ))
+    }
+
+    private mutating func decodeTrace(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord) {
+        switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
+        case .success(let event):
+            summary.traceEvents += 1
+            rpc.sink.trace(event)
+        case .failure(let error):
+            summary.malformedRecords += 1
+            rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
+                                     "record \(record.number): \(error); skipped",
+                                     cores: [options.naming.core(header.source)]))
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import AnalysisCore
+import RPC
+
+/// What was in the capture, for the report's header.
+public struct CaptureSummary: Sendable {
+    public var file: String
+    public var linkType: Int32
+    public var linkTypeName: String
+    public var records: UInt64 = 0
+    /// Bytes of record data as captured (headers included, file framing not).
+    public var bytes: UInt64 = 0
+    public var firstNs: Nanoseconds?
+    public var lastNs: Nanoseconds?
+    public var malformedRecords = 0
+    public var traceEvents = 0
+    public var directions: [DirectionSummary] = []
+
+    public var durationNs: Int64 {
+        guard let firstNs, let lastNs else { return 0 }
+        return lastNs - firstNs
+    }
+}
+
+/// Traffic of one direction of one channel.
+public struct DirectionSummary: Sendable {
+    public var names: DirectionNames
+    public var kind: String
+    public var records = 0
+    public var payloadBytes = 0
+    public var receiverSideRecords = 0
+    public var lostRecords = 0
+}

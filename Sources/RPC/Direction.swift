@@ -1,0 +1,29 @@
+/// What the RPC stage knows of one direction of a byte stream: who talks to whom, on which
+/// channel. The stage below assigns the numbers; the names are only for reports.
+public struct Direction: Sendable, Hashable {
+    /// Identifies the channel (transport and its number) both directions of a conversation share.
+    public var channel: Int
+    public var from: Int
+    public var to: Int
+
+    public init(channel: Int, from: Int, to: Int) {
+        self.channel = channel
+        self.from = from
+        self.to = to
+    }
+
+    public var reversed: Direction { Direction(channel: channel, from: to, to: from) }
+}
+
+/// The names a report uses for a direction's channel and endpoints.
+public struct DirectionNames: Sendable, Equatable {
+    public var channel: String
+    public var from: String
+    public var to: String
+
+    public init(channel: String, from: String, to: String) {
+        self.channel = channel
+        self.from = from
+        self.to = to
+    }
+}

@@ -1,0 +1,67 @@
+import MessagePack
+
+/// A MessagePack-RPC message read in place from the bytes of one value, without decoding
+/// its parameters or result: the wire view of the RPC layer.
+///
+/// - request      `[0, msgid, method, params]`
+/// - response     `[1, msgid, error, result]`
+/// - notification `[2, method, params]`
+///
+/// Method names may be str or bin (pynvim and other clients send bin).
+public struct Envelope {
+    public enum Kind: UInt8, Sendable {
+        case request = 0
+        case response = 1
+        case notification = 2
+    }
+
+    public var kind: Kind
+    public var msgid: UInt64
+    /// The method name's bytes (requests and notifications).
+    public var method: UnsafeRawBufferPointer
+    /// Offset of params (requests, notifications) or of the error (responses).
+    public var firstValueOffset: Int
+    /// Offset of the result (responses).
+    public var secondValueOffset: Int
+    /// True when a response's error is nil.
+    public var errorIsNil: Bool
+
+    /// Nil when the value is well-formed MessagePack but not an RPC message.
+    @inline(__always)
+    public static func parse(_ frame: UnsafeRawBufferPointer) -> Envelope? {
+        var reader = MessagePackReader(frame)
+        guard let count = reader.readArrayHeader(), count == 3 || count == 4,
+              case .uint(let type)? = reader.readInteger(), let kind = Kind(rawValue: UInt8(truncatingIfNeeded: type)),
+              type <= 2 else { return nil }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        switch kind {
+        case .request, .response:
+            guard count == 4, case .uint(let msgid)? = reader.readInteger() else { return nil }
+            if kind == .request {
+                guard let method = reader.readTextBytes() else { return nil }
+                let params = reader.offset
+                guard reader.skipValue(), reader.isAtEnd else { return nil }
+                return Envelope(kind: kind, msgid: msgid, method: method, firstValueOffset: params,
+                                secondValueOffset: params, errorIsNil: true)
+            }
+            let error = reader.offset
+            let errorIsNil = reader.nextByte == 0xC0
+            guard reader.skipValue() else { return nil }
+            let result = reader.offset
+            guard reader.skipValue(), reader.isAtEnd else { return nil }
+            return Envelope(kind: kind, msgid: msgid, method: empty, firstValueOffset: error,
+                            secondValueOffset: result, errorIsNil: errorIsNil)
+        case .notification:
+            guard count == 3, let method = reader.readTextBytes() else { return nil }
+            let params = reader.offset
+            guard reader.skipValue(), reader.isAtEnd else { return nil }
+            return Envelope(kind: kind, msgid: 0, method: method, firstValueOffset: params,
+                            secondValueOffset: params, errorIsNil: true)
+        }
+    }
+
+    public static func value(in frame: UnsafeRawBufferPointer, at offset: Int) -> MessagePackValue {
+        var reader = MessagePackReader(frame, offset: offset)
+        return reader.readValue() ?? .nil
+    }
+}

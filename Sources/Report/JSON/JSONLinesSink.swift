@@ -1,0 +1,57 @@
+import AnalysisCore
+import Pipeline
+import RPC
+
+/// `--format jsonl`: one object per line, written as the analysis goes. Each line has a
+/// `type` (`transaction`, `notification`, `finding`, and a closing `summary`) and otherwise the
+/// fields of the JSON report's object of that kind. Transactions come in completion order.
+public struct JSONLinesSink: AnalysisSink {
+    public let output: Output
+    public private(set) var counts = ReportCounts()
+    public var wantsValues: Bool { true }
+
+    public init(output: Output) {
+        self.output = output
+    }
+
+    public mutating func transaction(_ transaction: Transaction) {
+        counts.transactions += 1
+        if transaction.status == .error { counts.errors += 1 }
+        if transaction.status == .unanswered { counts.unanswered += 1 }
+        emit("transaction") { $0.transaction(transaction) }
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        counts.notifications += 1
+        emit("notification") { $0.notification(notification) }
+    }
+
+    public mutating func finding(_ finding: Finding) {
+        counts.findings[finding.severity, default: 0] += 1
+        counts.findingsByRule[finding.rule, default: 0] += 1
+        emit("finding") { $0.finding(finding) }
+    }
+
+    /// The closing line: capture, methods and summary counts.
+    public func finish(summary: CaptureSummary, statistics: [MethodStatistics], board: String?) {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("type"); json.string("summary")
+        json.key("schema"); json.string(JSONWriter.schema)
+        json.key("capture"); json.capture(summary)
+        json.key("board"); json.optionalString(board)
+        json.key("methods"); json.methods(statistics)
+        json.key("summary"); json.summary(counts)
+        json.endObject()
+        output.line(json.text)
+        output.flush()
+    }
+
+    /// Writes `{"type": type, ...fields}` by writing the object and splicing the type in front.
+    private func emit(_ type: String, _ body: (inout JSONWriter) -> Void) {
+        var json = JSONWriter()
+        body(&json)
+        output.write("{\"type\":\"\(type)\",")
+        output.line(String(json.text.dropFirst()))
+    }
+}

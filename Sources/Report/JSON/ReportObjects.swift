@@ -1,0 +1,144 @@
+import AnalysisCore
+import Pipeline
+import RPC
+
+/// The objects of the JSON report contract (shared/spec/report.md), shared by `--format json`
+/// and `--format jsonl`.
+extension JSONWriter {
+    public static let schema = "rpc-analyze/report/v1"
+
+    public mutating func transaction(_ t: Transaction) {
+        beginObject()
+        key("method"); string(t.method)
+        key("msgid"); int(t.msgid)
+        key("caller"); string(t.caller)
+        key("callee"); string(t.callee)
+        key("channel"); string(t.channel)
+        key("request_ns"); int(t.request.timeNs)
+        key("response_ns"); optionalInt(t.response?.timeNs)
+        key("latency_ns"); optionalInt(t.latencyNs)
+        key("status"); string(t.status.rawValue)
+        key("params"); optionalValue(t.params)
+        key("result"); optionalValue(t.result)
+        key("error"); optionalValue(t.error)
+        key("request_record"); int(t.request.number)
+        key("response_record"); optionalInt(t.response?.number)
+        endObject()
+    }
+
+    public mutating func notification(_ n: Notification) {
+        beginObject()
+        key("method"); string(n.method)
+        key("from"); string(n.from)
+        key("to"); string(n.to)
+        key("channel"); string(n.channel)
+        key("time_ns"); int(n.origin.timeNs)
+        key("params"); optionalValue(n.params)
+        key("record"); int(n.origin.number)
+        endObject()
+    }
+
+    public mutating func finding(_ f: Finding) {
+        beginObject()
+        key("rule"); string(f.rule.rawValue)
+        key("severity"); string(f.severity.name)
+        key("time_ns"); int(f.timeNs)
+        key("message"); string(f.message)
+        if let record = f.record { key("record"); int(record) }
+        if !f.cores.isEmpty {
+            key("cores")
+            beginArray()
+            for core in f.cores { string(core) }
+            endArray()
+        }
+        if let channel = f.channel { key("channel"); string(channel) }
+        if let msgid = f.msgid { key("msgid"); int(msgid) }
+        if let bytes = f.bytes { key("bytes"); int(bytes) }
+        if let endNs = f.endNs { key("end_ns"); int(endNs) }
+        if let device = f.device { key("device"); string(device) }
+        if let lock = f.lock { key("lock"); string(lock) }
+        endObject()
+    }
+
+    public mutating func capture(_ summary: CaptureSummary) {
+        beginObject()
+        key("file"); string(summary.file)
+        key("linktype"); int(summary.linkType)
+        key("records"); int(summary.records)
+        key("bytes"); int(summary.bytes)
+        key("first_ns"); optionalInt(summary.firstNs)
+        key("last_ns"); optionalInt(summary.lastNs)
+        endObject()
+    }
+
+    public mutating func methods(_ statistics: [MethodStatistics]) {
+        beginArray()
+        for method in statistics {
+            beginObject()
+            key("method"); string(method.method)
+            key("calls"); int(method.calls)
+            key("errors"); int(method.errors)
+            key("unanswered"); int(method.unanswered)
+            key("latency_ns")
+            if let latency = method.latency {
+                beginObject()
+                key("min"); int(latency.min)
+                key("p50"); int(latency.p50)
+                key("p90"); int(latency.p90)
+                key("p99"); int(latency.p99)
+                key("max"); int(latency.max)
+                key("mean"); int(latency.mean)
+                endObject()
+            } else {
+                null()
+            }
+            endObject()
+        }
+        endArray()
+    }
+
+    public mutating func summary(_ counts: ReportCounts) {
+        beginObject()
+        key("transactions"); int(counts.transactions)
+        key("notifications"); int(counts.notifications)
+        key("errors"); int(counts.errors)
+        key("unanswered"); int(counts.unanswered)
+        key("findings")
+        beginObject()
+        for severity in Severity.allCases.reversed() {
+            key(severity.name)
+            int(counts.findings(severity))
+        }
+        endObject()
+        endObject()
+    }
+}
+
+/// `--format json`: the whole report as one object.
+public enum JSONReport {
+    public static func render(
+        summary: CaptureSummary, statistics: [MethodStatistics], collector: ReportCollector, board: String?
+    ) -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("schema"); json.string(JSONWriter.schema)
+        json.key("capture"); json.capture(summary)
+        json.key("board"); json.optionalString(board)
+        json.key("transactions")
+        json.beginArray()
+        for transaction in collector.transactionsInRequestOrder { json.transaction(transaction) }
+        json.endArray()
+        json.key("notifications")
+        json.beginArray()
+        for notification in collector.notifications { json.notification(notification) }
+        json.endArray()
+        json.key("methods"); json.methods(statistics)
+        json.key("findings")
+        json.beginArray()
+        for finding in collector.findingsInTimeOrder { json.finding(finding) }
+        json.endArray()
+        json.key("summary"); json.summary(collector.counts)
+        json.endObject()
+        return json.text
+    }
+}

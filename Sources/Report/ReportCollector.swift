@@ -1,0 +1,82 @@
+import AnalysisCore
+import Pipeline
+import RPC
+
+/// Counts of a report's summary section.
+public struct ReportCounts: Sendable, Equatable {
+    public var transactions = 0
+    public var notifications = 0
+    public var errors = 0
+    public var unanswered = 0
+    public var findings: [Severity: Int] = [:]
+    public var findingsByRule: [Rule: Int] = [:]
+
+    public func findings(_ severity: Severity) -> Int { findings[severity, default: 0] }
+
+    /// The most severe finding, nil when there is none.
+    public var worstSeverity: Severity? {
+        Severity.allCases.reversed().first { findings($0) > 0 }
+    }
+}
+
+/// Gathers what the analysis delivers for a report written at the end. With `keepsTransactions`
+/// off it only counts, so that memory stays flat however long the capture is.
+public struct ReportCollector: AnalysisSink {
+    public let wantsValues: Bool
+    public let keepsTransactions: Bool
+    /// Findings kept in full; past this many only their counts are.
+    public let findingLimit: Int
+    public private(set) var counts = ReportCounts()
+    public private(set) var transactions: [Transaction] = []
+    public private(set) var notifications: [Notification] = []
+    public private(set) var findings: [Finding] = []
+    public private(set) var traceEvents: [TraceEvent] = []
+
+    public init(wantsValues: Bool, keepsTransactions: Bool, findingLimit: Int = .max) {
+        self.wantsValues = wantsValues
+        self.keepsTransactions = keepsTransactions
+        self.findingLimit = findingLimit
+    }
+
+    /// Everything, for `--format json`.
+    public static var complete: ReportCollector { ReportCollector(wantsValues: true, keepsTransactions: true) }
+    /// Counts and the first findings, for the text summary.
+    public static var summary: ReportCollector {
+        ReportCollector(wantsValues: false, keepsTransactions: false, findingLimit: 2000)
+    }
+
+    public mutating func transaction(_ transaction: Transaction) {
+        counts.transactions += 1
+        switch transaction.status {
+        case .error: counts.errors += 1
+        case .unanswered: counts.unanswered += 1
+        case .ok: break
+        }
+        if keepsTransactions { transactions.append(transaction) }
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        counts.notifications += 1
+        if keepsTransactions { notifications.append(notification) }
+    }
+
+    public mutating func finding(_ finding: Finding) {
+        counts.findings[finding.severity, default: 0] += 1
+        counts.findingsByRule[finding.rule, default: 0] += 1
+        if findings.count < findingLimit { findings.append(finding) }
+    }
+
+    public mutating func trace(_ event: TraceEvent) {
+        if keepsTransactions { traceEvents.append(event) }
+    }
+
+    /// Transactions in request order, as the report contract lists them.
+    public var transactionsInRequestOrder: [Transaction] {
+        transactions.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// Findings in time order (stable for equal times).
+    public var findingsInTimeOrder: [Finding] {
+        findings.enumerated().sorted { ($0.element.timeNs, $0.offset) < ($1.element.timeNs, $1.offset) }.map(\.element)
+    }
+}

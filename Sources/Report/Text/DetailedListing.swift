@@ -1,0 +1,75 @@
+import AnalysisCore
+import MessagePack
+import Pipeline
+import RPC
+
+/// `--detail`: every record, decoded message, trace event and finding as it comes, the way
+/// `tshark -V` lists packets, followed by the summary report.
+public struct DetailedListing: AnalysisSink {
+    public private(set) var collector: ReportCollector
+    private let output: Output
+    private var start: Nanoseconds?
+
+    public init(output: Output) {
+        self.output = output
+        self.collector = .summary
+    }
+
+    public var wantsValues: Bool { true }
+    public var wantsMessages: Bool { true }
+    public var wantsRecords: Bool { true }
+
+    private mutating func time(_ ns: Nanoseconds) -> String {
+        if start == nil { start = ns }
+        return Formatting.relative(ns, from: start)
+    }
+
+    public mutating func record(_ record: RecordInfo) {
+        let when = time(record.stamp.timeNs)
+        guard let kind = record.kind, let names = record.names else {
+            output.line("#\(record.stamp.number)  \(when)  \(record.length) bytes  (malformed)")
+            return
+        }
+        var line = "#\(record.stamp.number)  \(when)  \(kind) \(names.channel)  \(names.from) → \(names.to)  "
+            + "seq \(record.sequence)  \(record.length - 12) bytes"
+        if record.isReceiverSide { line += record.isDelivery ? "  (receiver side: delivery)" : "  (receiver side)" }
+        output.line(line)
+    }
+
+    public mutating func message(_ message: DecodedMessage) {
+        let text = switch message.kind {
+        case .request: "request  msgid \(message.msgid)  \(message.method)\(message.first)"
+        case .response:
+            if case .nil = message.first {
+                "response msgid \(message.msgid)  result \(message.second)"
+            } else {
+                "response msgid \(message.msgid)  error \(message.first)  result \(message.second)"
+            }
+        case .notification: "notify   \(message.method)\(message.first)"
+        }
+        output.line("    \(text)  [\(message.byteCount) bytes from #\(message.origin.number)]")
+    }
+
+    public mutating func transaction(_ transaction: Transaction) {
+        if let latency = transaction.latencyNs {
+            output.line("    ↳ \(transaction.method) msgid \(transaction.msgid) \(transaction.status.rawValue) after "
+                + Formatting.duration(latency) + " (request #\(transaction.request.number))")
+        }
+        collector.transaction(transaction)
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        collector.notification(notification)
+    }
+
+    public mutating func finding(_ finding: Finding) {
+        output.line("    ! \(finding.severity.name) \(finding.rule.rawValue): \(finding.message)")
+        collector.finding(finding)
+    }
+
+    public mutating func trace(_ event: TraceEvent) {
+        let args = event.args.map(\.description).joined(separator: ", ")
+        output.line("    trace core\(event.core)  \(event.name)(\(args))\(event.isKnown ? "" : "  (unknown event)")")
+        collector.trace(event)
+    }
+}

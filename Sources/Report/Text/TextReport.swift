@@ -1,0 +1,80 @@
+import AnalysisCore
+import Pipeline
+import RPC
+
+/// The default report, for a person at a terminal: what was captured, every method's calls and
+/// latency, and the findings with time and record number.
+public enum TextReport {
+    public static func render(
+        summary: CaptureSummary, statistics: [MethodStatistics], collector: ReportCollector, board: String?
+    ) -> String {
+        var lines: [String] = []
+        lines.append("Capture  \(summary.file)")
+        var shape = "  \(summary.records) records, \(Formatting.bytes(summary.bytes)), link type \(summary.linkType) "
+            + "(\(summary.linkTypeName))"
+        if let first = summary.firstNs {
+            shape += ", \(Formatting.duration(summary.durationNs)) from \(Formatting.absolute(first))"
+        }
+        lines.append(shape)
+        if let board { lines.append("  board \(board)") }
+        if summary.malformedRecords > 0 || summary.traceEvents > 0 {
+            lines.append("  \(summary.malformedRecords) malformed records, \(summary.traceEvents) trace events")
+        }
+        lines.append("")
+        lines.append(contentsOf: streamTable(summary))
+        lines.append(contentsOf: methodTable(statistics, counts: collector.counts))
+        lines.append(contentsOf: findingList(collector, start: summary.firstNs))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func streamTable(_ summary: CaptureSummary) -> [String] {
+        guard !summary.directions.isEmpty else { return ["Streams  none", ""] }
+        var rows = [["stream", "from", "to", "records", "rx-side", "bytes", "lost"]]
+        for d in summary.directions {
+            rows.append([d.names.channel, d.names.from, d.names.to, String(d.records), String(d.receiverSideRecords),
+                         String(d.payloadBytes), String(d.lostRecords)])
+        }
+        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + [""]
+    }
+
+    static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
+        var lines = ["Calls  \(counts.transactions) transactions (\(counts.errors) errors, \(counts.unanswered) "
+            + "unanswered), \(counts.notifications) notifications"]
+        guard !statistics.isEmpty else { return lines + [""] }
+        var rows = [["method", "calls", "errors", "unanswered", "min", "p50", "p90", "p99", "max", "mean"]]
+        for method in statistics {
+            var row = [method.method, String(method.calls), String(method.errors), String(method.unanswered)]
+            if let latency = method.latency {
+                row += [latency.min, latency.p50, latency.p90, latency.p99, latency.max, latency.mean]
+                    .map(Formatting.duration)
+            } else {
+                row += Array(repeating: "-", count: 6)
+            }
+            rows.append(row)
+        }
+        return lines + Formatting.table(rows, rightAligned: Set(1...9)).map { "  " + $0 } + [""]
+    }
+
+    static func findingList(_ collector: ReportCollector, start: Nanoseconds?) -> [String] {
+        let counts = collector.counts
+        let total = counts.findings.values.reduce(0, +)
+        guard total > 0 else { return ["Findings  none"] }
+        let bySeverity = Severity.allCases.reversed().compactMap { severity -> String? in
+            let n = counts.findings(severity)
+            return n > 0 ? "\(n) \(severity.name)\(n == 1 ? "" : "s")" : nil
+        }
+        var lines = ["Findings  \(bySeverity.joined(separator: ", "))"]
+        for finding in collector.findingsInTimeOrder {
+            let record = finding.record.map { "#\($0)" } ?? "-"
+            lines.append("  \(Formatting.relative(finding.timeNs, from: start))  \(record)  \(finding.severity.name)  "
+                + "\(finding.rule.rawValue)  \(finding.message)")
+        }
+        let shown = collector.findings.count
+        if shown < total {
+            lines.append("  … \(total - shown) more findings not listed; by rule: "
+                + counts.findingsByRule.sorted { $0.key.rawValue < $1.key.rawValue }
+                    .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))
+        }
+        return lines
+    }
+}

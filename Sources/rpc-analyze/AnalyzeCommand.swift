@@ -1,0 +1,128 @@
+import AnalysisCore
+import ArgumentParser
+import Capture
+import MessagePack
+import Pipeline
+import Report
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, jsonl
+}
+
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, note, never
+
+    var threshold: Severity? {
+        switch self {
+        case .error: .error
+        case .warning: .warning
+        case .note: .note
+        case .never: nil
+        }
+    }
+}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse a capture (the default command: `rpc-analyze FILE` means `rpc-analyze analyze FILE`).",
+        discussion: """
+        The text report lists the capture's streams, every method's calls with latency \
+        percentiles, and the findings with their time since the first record and record number \
+        (#N, as Wireshark numbers packets). --format json writes the report contract's object \
+        (docs/report.md); --format jsonl writes one transaction, notification or finding per line \
+        while the capture is read, then a summary line, so memory stays flat on any capture size.
+        """
+    )
+
+    @Argument(help: "The capture: a pcap or pcapng file, or - for standard input.")
+    var file: String
+
+    @Argument(help: ArgumentHelp(
+        "A filter expression as tcpdump takes it, compiled by libpcap (for example 'len > 40').",
+        valueName: "filter"))
+    var filter: [String] = []
+
+    @Option(help: "Report format: text, json or jsonl.")
+    var format: OutputFormat = .text
+
+    @Flag(name: [.customShort("V"), .long], help: "List every record, decoded message and finding as it comes, then the report.")
+    var detail = false
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding of this severity or worse is found: error, warning, note or never.")
+    var failOn: FailOn = .error
+
+    @Option(name: .customLong("dlt"), help: "Read records of link type USER<n> (0-15) or number 147-162 as capture format v1.")
+    var dlt: Int?
+
+    @Option(name: .customLong("max-message-bytes"), help: "Largest MessagePack value a stream may buffer while waiting for its end.")
+    var maxMessageBytes = 4 << 20
+
+    @Option(name: .customLong("max-depth"), help: "Deepest nesting of arrays and maps accepted in one value.")
+    var maxDepth = 32
+
+    @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        if let dlt, LinkType.userLinkType(dlt) == nil {
+            throw ValidationError("--dlt takes 0-15 (USER0..USER15) or a link type number 147-162, not \(dlt)")
+        }
+        if detail && format != .text {
+            throw ValidationError("--detail goes with the text format only")
+        }
+        guard maxMessageBytes >= 16, maxDepth >= 1 else {
+            throw ValidationError("--max-message-bytes must be at least 16 and --max-depth at least 1")
+        }
+    }
+
+    func run() throws {
+        let options = AnalysisOptions(
+            filter: filter.isEmpty ? nil : filter.joined(separator: " "),
+            linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
+            limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes)
+        )
+        let out: Output
+        if let output {
+            guard let file = Output.file(path: output) else { throw CouldNotAnalyse("cannot write \(output)") }
+            out = file
+        } else {
+            out = .standardOutput()
+        }
+        let counts: ReportCounts
+        do {
+            counts = try analyse(options: options, out: out)
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
+        out.flush()
+        if let threshold = failOn.threshold, let worst = counts.worstSeverity, worst >= threshold {
+            throw ExitCode(1)
+        }
+    }
+
+    private func analyse(options: AnalysisOptions, out: Output) throws(CaptureError) -> ReportCounts {
+        switch (format, detail) {
+        case (.jsonl, _):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
+            result.sink.finish(summary: result.summary, statistics: result.statistics, board: nil)
+            return result.sink.counts
+        case (.json, _):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
+            out.line(JSONReport.render(summary: result.summary, statistics: result.statistics,
+                                       collector: result.sink, board: nil))
+            return result.sink.counts
+        case (.text, true):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: DetailedListing(output: out))
+            out.line()
+            out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
+                                        collector: result.sink.collector, board: nil))
+            return result.sink.collector.counts
+        case (.text, false):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.summary)
+            out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
+                                        collector: result.sink, board: nil))
+            return result.sink.counts
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct RPCAnalyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc-analyze",
+        abstract: "Decode, pair and check MessagePack-RPC traffic between the cores of a microcontroller.",
+        discussion: """
+        Reads pcap and pcapng captures of inter-core traffic (link type USER0, capture format v1: \
+        mailbox FIFOs, shared-memory messages, UARTs and trace events), decodes the MessagePack-RPC \
+        calls in them, pairs each request with its response and reports latency per method and \
+        everything that was wrong on the wire.
+
+        Examples:
+          rpc-analyze Captures/giga-servo.pcap
+          rpc-analyze capture.pcap --detail              every record and message, like tshark -V
+          rpc-analyze capture.pcap --format json > report.json
+          tcpdump -r big.pcapng -w - | rpc-analyze - --format jsonl
+          rpc-analyze synth scenario.yaml -o case.pcap    make a capture from a description
+
+        Exit status: 0 no finding at or above --fail-on, 1 at least one, 2 could not analyse.
+        """,
+        version: "0.1.0",
+        subcommands: [AnalyzeCommand.self, SynthCommand.self, BenchCommand.self],
+        defaultSubcommand: AnalyzeCommand.self
+    )
+
+    /// Runs the command line with the report contract's exit codes: usage errors are 2, not
+    /// ArgumentParser's 64, because scripts read 2 as "could not analyse".
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation_exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation_exit(0)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Foundation_exit(2)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var text = message
+    if !text.hasSuffix("\n") { text += "\n" }
+    let bytes = Array(text.utf8)
+    bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// A failure that has been explained on standard error already: exit 2 with nothing more to say.
+struct CouldNotAnalyse: Error {
+    init(_ message: String) {
+        printError("rpc-analyze: " + message)
+    }
+}
+
+func Foundation_exit(_ code: Int32) -> Never {
+    exit(code)
+}
