@@ -13,6 +13,47 @@ public struct FrameLimits: Sendable, Equatable {
     }
 }
 
+/// Where a stream may pick up again after junk: an array of `lengths` elements whose first
+/// element is a positive fixint up to `maxFirstElement`. Random bytes are mostly valid one-byte
+/// values, and the inner arrays of a broken message are valid arrays, so resynchronising on
+/// any value would report fragments; a protocol's message shape is a much rarer pattern.
+public struct ResyncAnchor: Sendable, Equatable {
+    public var lengths: ClosedRange<Int>
+    public var maxFirstElement: UInt8
+
+    public init(lengths: ClosedRange<Int>, maxFirstElement: UInt8) {
+        self.lengths = lengths
+        self.maxFirstElement = maxFirstElement
+    }
+
+    /// Any array with a small integer first: a loose default.
+    public static let anyArray = ResyncAnchor(lengths: 0...15, maxFirstElement: 0x7F)
+
+    /// Whether the bytes at `offset` may start a value worth trying. Unknown (too few bytes) is yes.
+    @inline(__always)
+    func admits(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let first = bytes[offset]
+        let count: Int
+        var elementOffset = offset + 1
+        switch first {
+        case 0x90...0x9F: count = Int(first & 0x0F)
+        case 0xDC:
+            guard offset + 3 <= bytes.count else { return true }
+            count = Int(bytes.bigEndianUInt16(at: offset + 1))
+            elementOffset = offset + 3
+        case 0xDD:
+            guard offset + 5 <= bytes.count else { return true }
+            count = Int(bytes.bigEndianUInt32(at: offset + 1))
+            elementOffset = offset + 5
+        default: return false
+        }
+        guard lengths.contains(count) else { return false }
+        guard count > 0 else { return true }
+        guard elementOffset < bytes.count else { return true }
+        return bytes[elementOffset] <= maxFirstElement
+    }
+}
+
 /// Why bytes were skipped.
 public enum JunkReason: Sendable, Equatable {
     /// A byte that cannot start or continue a value (0xC1, nesting too deep).
@@ -40,6 +81,7 @@ public protocol FrameSink {
 /// are handed on straight from the record's bytes without a copy.
 public struct FrameAssembler {
     public let limits: FrameLimits
+    public let anchor: ResyncAnchor
     /// Bytes of the unfinished value; its first byte came from `pendingOrigin`.
     private var pending: [UInt8] = []
     private var pendingOrigin = RecordStamp(number: 0, timeNs: 0)
@@ -48,15 +90,15 @@ public struct FrameAssembler {
     private var depth = 0
     /// Where, relative to the value's first byte, the next header starts.
     private var resumeOffset = 0
-    /// After junk, values are looked for only where an array starts, so that random bytes
-    /// (most of which are valid one-byte integers) are not mistaken for messages.
+    /// After junk, values are looked for only where `anchor` admits them.
     private var resynchronising = false
     private var junkCount = 0
     private var junkOrigin = RecordStamp(number: 0, timeNs: 0)
     private var junkReason = JunkReason.invalidByte
 
-    public init(limits: FrameLimits = FrameLimits()) {
+    public init(limits: FrameLimits = FrameLimits(), anchor: ResyncAnchor = .anyArray) {
         self.limits = limits
+        self.anchor = anchor
         self.openCounts = ContiguousArray(repeating: 0, count: limits.maxDepth)
     }
 
@@ -119,7 +161,7 @@ public struct FrameAssembler {
         var start = 0
         while start < window.count {
             let valueOrigin = start < carried ? pendingOrigin : origin
-            if resynchronising, depth == 0, resumeOffset == 0, !Self.startsArray(window[start]) {
+            if resynchronising, depth == 0, resumeOffset == 0, !anchor.admits(window, at: start) {
                 addJunk(1, origin: valueOrigin, reason: junkReason, into: &sink)
                 start += 1
                 continue
@@ -197,11 +239,6 @@ public struct FrameAssembler {
                 return .complete(end: cursor)
             }
         }
-    }
-
-    @inline(__always)
-    private static func startsArray(_ byte: UInt8) -> Bool {
-        (0x90...0x9F).contains(byte) || byte == 0xDC || byte == 0xDD
     }
 
     private mutating func resetScan() {

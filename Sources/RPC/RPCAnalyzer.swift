@@ -18,9 +18,12 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         _modify { yield &correlator.sink }
     }
 
+    /// After junk, a stream picks up again only where an RPC message could start.
+    static var messageShape: ResyncAnchor { ResyncAnchor(lengths: 3...4, maxFirstElement: 2) }
+
     /// Registers one direction of a byte stream; returns the number to feed it by.
     public mutating func addStream(_ direction: Direction, names: DirectionNames) -> Int {
-        assemblers.append(FrameAssembler(limits: limits))
+        assemblers.append(FrameAssembler(limits: limits, anchor: Self.messageShape))
         correlator.streams.append(.init(direction: direction, names: names))
         return assemblers.count - 1
     }

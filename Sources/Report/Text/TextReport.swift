@@ -38,7 +38,7 @@ public enum TextReport {
     }
 
     static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
-        var lines = ["Calls  \(counts.transactions) transactions (\(counts.errors) errors, \(counts.unanswered) "
+        let lines = ["Calls  \(counts.transactions) transactions (\(counts.errors) errors, \(counts.unanswered) "
             + "unanswered), \(counts.notifications) notifications"]
         guard !statistics.isEmpty else { return lines + [""] }
         var rows = [["method", "calls", "errors", "unanswered", "min", "p50", "p90", "p99", "max", "mean"]]
