@@ -64,6 +64,8 @@ public enum JunkReason: Sendable, Equatable {
     case headerCutByRecordEnd
     /// The stream ended inside a value.
     case truncatedAtEnd
+    /// The recorder lost bytes of the stream inside a value.
+    case lostData
 }
 
 /// What the assembler hands on: whole values, and runs of skipped bytes.
@@ -134,6 +136,19 @@ public struct FrameAssembler {
             window.removeAll(keepingCapacity: true)
             pending = window
         }
+    }
+
+    /// Bytes of the stream were lost here (a recorder's gap or cut): an unfinished value can
+    /// never be completed, so it is reported as junk and the stream picks up at the next
+    /// anchor, since the bytes after a gap may start in the middle of a value.
+    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) {
+        if !pending.isEmpty {
+            addJunk(pending.count, origin: pendingOrigin, reason: .lostData, into: &sink)
+            pending.removeAll(keepingCapacity: true)
+        }
+        resetScan()
+        flushJunk(into: &sink)
+        resynchronising = true
     }
 
     /// Ends the stream: an unfinished value and a junk run in progress are reported.

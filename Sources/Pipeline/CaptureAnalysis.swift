@@ -107,10 +107,12 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         summary.directions[direction].records += 1
         summary.directions[direction].payloadBytes += view.payload.count
         if header.isReceiverSide { summary.directions[direction].receiverSideRecords += 1 }
-        if observation.missingRecords != 0 || header.lossBefore {
+        let lostBefore = observation.missingRecords != 0 || header.lossBefore
+        if lostBefore {
             reportLoss(header, observation, names: names, at: record)
         }
-        if record.originalLength > record.bytes.count {
+        let cutShort = record.originalLength > record.bytes.count
+        if cutShort {
             rpc.sink.finding(Finding(
                 .captureLoss, at: record.timeNs, record: record.number,
                 "record \(record.number) was cut to \(record.bytes.count) of \(record.originalLength) bytes by the "
@@ -130,8 +132,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         if header.kind == .trace {
             decodeTrace(view, header: header, record: record)
         } else {
-            rpc.feed(stream: rpcStream[direction], view.payload, origin: record.stamp,
-                     endsMessage: header.kind == .message)
+            let stream = rpcStream[direction]
+            if lostBefore { rpc.discontinuity(stream: stream) }
+            rpc.feed(stream: stream, view.payload, origin: record.stamp, endsMessage: header.kind == .message)
+            if cutShort { rpc.discontinuity(stream: stream) }
         }
     }
 

@@ -1,7 +1,13 @@
 import Histogram
 
 /// Calls, outcomes and latency of one method.
+///
+/// Percentiles are exact (nearest rank) while a method has at most `exactSampleLimit` answered
+/// calls, which covers every capture a person reads call by call; past that they come from an
+/// HDR histogram with three significant digits, so memory stays fixed on any capture.
 public struct MethodStatistics: Sendable {
+    public static let exactSampleLimit = 4096
+
     public let method: String
     public internal(set) var calls = 0
     public internal(set) var errors = 0
@@ -10,8 +16,8 @@ public struct MethodStatistics: Sendable {
     public internal(set) var minLatencyNs: Int64 = .max
     public internal(set) var maxLatencyNs: Int64 = 0
     public internal(set) var totalLatencyNs: Double = 0
-    /// Three significant digits: percentiles are within 0.1% of the exact value.
-    var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    private var samples: [Int64] = []
+    private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
 
     init(method: String) {
         self.method = method
@@ -25,6 +31,11 @@ public struct MethodStatistics: Sendable {
         maxLatencyNs = max(maxLatencyNs, latency)
         totalLatencyNs += Double(latency)
         _ = histogram.record(UInt64(latency))
+        if answered <= Self.exactSampleLimit {
+            samples.append(latency)
+        } else if !samples.isEmpty {
+            samples = []
+        }
     }
 
     public struct Latency: Sendable, Equatable {
@@ -34,8 +45,13 @@ public struct MethodStatistics: Sendable {
     /// Nil when no call was answered.
     public var latency: Latency? {
         guard answered > 0 else { return nil }
+        let sorted = samples.count == answered ? samples.sorted() : []
         func percentile(_ p: Double) -> Int64 {
-            Swift.min(Swift.max(Int64(histogram.valueAtPercentile(p)), minLatencyNs), maxLatencyNs)
+            if !sorted.isEmpty {
+                let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+                return sorted[Swift.max(0, Swift.min(sorted.count - 1, rank - 1))]
+            }
+            return Swift.min(Swift.max(Int64(histogram.valueAtPercentile(p)), minLatencyNs), maxLatencyNs)
         }
         return Latency(
             min: minLatencyNs, p50: percentile(50), p90: percentile(90), p99: percentile(99),

@@ -36,6 +36,12 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator)
     }
 
+    /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
+    public mutating func discontinuity(stream: Int) {
+        correlator.currentStream = stream
+        assemblers[stream].discontinuity(into: &correlator)
+    }
+
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish() {
         for stream in assemblers.indices {
@@ -76,7 +82,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         var nonRPCCount = 0
         var nonRPCBytes = 0
         var nonRPCOrigin = RecordStamp(number: 0, timeNs: 0)
-        var nonRPCFirst = ""
+        /// The run's first bytes, to show what it was.
+        var nonRPCSample: [UInt8] = []
     }
 
     var sink: Sink
@@ -112,6 +119,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .tooLarge: "a value longer than the per-stream limit"
         case .headerCutByRecordEnd: "a value header cut short by the end of the message"
         case .truncatedAtEnd: "an unfinished value at the end of the capture"
+        case .lostData: "an unfinished value whose rest the recorder lost"
         }
         sink.finding(Finding(
             .malformedFrame, at: origin.timeNs, record: origin.number,
@@ -135,7 +143,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             sink.finding(Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
-                    + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was unanswered",
+                    + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was still in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
             ))
             close(superseded, msgid: envelope.msgid)
@@ -198,9 +206,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     private mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
         if streams[currentStream].nonRPCCount == 0 {
             streams[currentStream].nonRPCOrigin = origin
-            var reader = MessagePackReader(bytes)
-            streams[currentStream].nonRPCFirst = reader.readValue().map { $0.preview(limit: 60) } ?? "?"
+            streams[currentStream].nonRPCSample.removeAll(keepingCapacity: true)
         }
+        let room = Self.sampleLength - streams[currentStream].nonRPCSample.count
+        if room > 0 { streams[currentStream].nonRPCSample.append(contentsOf: bytes.prefix(room)) }
         streams[currentStream].nonRPCCount += 1
         streams[currentStream].nonRPCBytes += bytes.count
     }
@@ -210,8 +219,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         guard state.nonRPCCount > 0 else { return }
         let names = state.names
         let what = state.nonRPCCount == 1
-            ? "a MessagePack value that is not an RPC message (\(state.nonRPCFirst))"
-            : "\(state.nonRPCCount) MessagePack values that are not RPC messages, first \(state.nonRPCFirst)"
+            ? "a MessagePack value that is not an RPC message: \(Self.describe(state.nonRPCSample, total: state.nonRPCBytes))"
+            : "\(state.nonRPCCount) MessagePack values (\(state.nonRPCBytes) bytes) that are not RPC messages: "
+                + Self.describe(state.nonRPCSample, total: state.nonRPCBytes)
         sink.finding(Finding(
             .nonRPCValue, at: state.nonRPCOrigin.timeNs, record: state.nonRPCOrigin.number,
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
@@ -219,6 +229,19 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
         streams[stream].nonRPCCount = 0
         streams[stream].nonRPCBytes = 0
+    }
+
+    static var sampleLength: Int { 48 }
+
+    /// Text when the bytes are printable (console output, banners), else the value or hex.
+    static func describe(_ sample: [UInt8], total: Int) -> String {
+        let more = total > sample.count ? "…" : ""
+        let printable = sample.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        if printable && sample.count > 1 {
+            return MessagePackValue.string(String(decoding: sample, as: UTF8.self)).description + more
+        }
+        if let value = MessagePackValue.decode(sample) { return value.preview(limit: 60) }
+        return "bytes " + sample.hexString + more
     }
 
     /// Reports every request still in flight, in request order.

@@ -95,9 +95,16 @@ struct FieldReader {
         return []
     }
 
-    /// Cuts the payload into chunks of the sizes in `split`; the last chunk takes the rest.
+    /// Cuts the payload into chunks: `split: 4` every 4 bytes (one FIFO word per record), or
+    /// `split: [3, 5]` chunks of those sizes with the last chunk taking the rest.
     func split(_ payload: [UInt8]) throws(ScenarioError) -> [[UInt8]] {
         guard let node = fields["split"] else { return [payload] }
+        if let every = node.int {
+            guard every > 0 else { throw problem("split", "expected a positive chunk size") }
+            return stride(from: 0, to: max(payload.count, 1), by: every).map {
+                Array(payload[$0..<min($0 + every, payload.count)])
+            }
+        }
         guard let sizes = node.sequence?.compactMap({ $0.int }), sizes.count == node.sequence?.count,
               sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) < payload.count || sizes.reduce(0, +) == payload.count
         else { throw problem("split", "expected chunk sizes (positive, adding up to at most the payload's length)") }

@@ -36,6 +36,8 @@ struct RPCAnalyze: ParsableCommand {
             try command.run()
         } catch let exit as ExitCode {
             Foundation_exit(exit.rawValue)
+        } catch is CouldNotAnalyse {
+            Foundation_exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

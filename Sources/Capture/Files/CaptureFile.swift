@@ -38,7 +38,9 @@ public final class CaptureFile {
         guard let handle = pcap_open_offline_with_tstamp_precision(
             path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer
         ) else {
-            throw .cannotOpen(path: path, reason: Self.string(errorBuffer))
+            var reason = Self.string(errorBuffer)
+            if reason.hasPrefix(path + ": ") { reason.removeFirst(path.count + 2) }
+            throw .cannotOpen(path: path, reason: reason)
         }
         self.handle = handle
         self.path = path

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The built `rpc-analyze` as scripts and people call it: exit codes, messages, formats.
+@Suite(.serialized)
+struct CommandLineTests {
+    let giga = "Captures/giga-servo.pcap"
+
+    @Test func theDefaultReportNamesEveryMethodAndExitsZero() throws {
+        let run = try CommandRun([giga])
+        #expect(run.status == 0)
+        for method in ["servo_new", "servo_attach", "servo_write"] { #expect(run.standardOutput.contains(method)) }
+        #expect(run.standardOutput.contains("non-rpc-value"))
+    }
+
+    @Test func failOnSetsTheExitCode() throws {
+        #expect(try CommandRun(["Captures/pipelined-errors.pcap"]).status == 0)
+        #expect(try CommandRun(["Captures/pipelined-errors.pcap", "--fail-on", "warning"]).status == 1)
+        #expect(try CommandRun([giga, "--fail-on", "warning"]).status == 0)
+        #expect(try CommandRun([giga, "--fail-on", "note"]).status == 1)
+        #expect(try CommandRun(["Captures/junk-and-loss.pcap", "--fail-on", "never"]).status == 0)
+    }
+
+    @Test func cannotAnalyseIsExitTwoWithOneLineNamingTheFile() throws {
+        let missing = try CommandRun(["Captures/no-such.pcap"])
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("Captures/no-such.pcap"))
+        #expect(missing.standardError.split(separator: "\n").count == 1)
+        let text = try CommandRun(["Captures/giga-servo.yaml"])
+        #expect(text.status == 2)
+        #expect(text.standardError.contains("giga-servo.yaml"))
+        #expect(try CommandRun([giga, "--format", "xml"]).status == 2)
+        #expect(try CommandRun([giga, "len >>> 3"]).status == 2)
+    }
+
+    @Test func anotherLinkTypeIsRefusedUnlessAskedFor() throws {
+        let scenario = Paths.temporary("user1.yaml")
+        try "linktype: 148\nrecords:\n  - {msgpack: [2, hello, []]}\n".write(toFile: scenario, atomically: true, encoding: .utf8)
+        let capture = Paths.temporary("user1.pcap")
+        #expect(try CommandRun(["synth", scenario, "-o", capture]).status == 0)
+        let refused = try CommandRun([capture])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("link type 148"))
+        let accepted = try CommandRun([capture, "--dlt", "1", "--format", "json"])
+        #expect(accepted.status == 0)
+        #expect(accepted.standardOutput.contains("\"hello\""))
+    }
+
+    @Test func readsStandardInput() throws {
+        let bytes = try Data(contentsOf: Paths.captures.appendingPathComponent("giga-servo.pcap"))
+        let run = try CommandRun(["-", "--format", "json"], input: bytes)
+        #expect(run.status == 0)
+        let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
+        #expect((report["transactions"] as? [Any])?.count == 3)
+    }
+
+    @Test func aFilterSelectsRecordsAndKeepsTheirNumbers() throws {
+        // Requests are 26 to 31 bytes long, responses 16 and the handshake 13: only requests pass.
+        let run = try CommandRun([giga, "len > 25", "--format", "json"])
+        let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
+        let capture = try #require(report["capture"] as? [String: Any])
+        #expect(capture["records"] as? Int == 6)
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(!findings.contains { $0["rule"] as? String == "non-rpc-value" })
+        let transactions = try #require(report["transactions"] as? [[String: Any]])
+        // Only requests pass the filter: every call is unanswered, at its record number in the file.
+        #expect(transactions.map { $0["request_record"] as? Int } == [3, 7, 11])
+    }
+
+    @Test func jsonLinesStreamsOneObjectPerLineAndAgreesWithJSON() throws {
+        let lines = try CommandRun(["Captures/pipelined-errors.pcap", "--format", "jsonl"]).standardOutput
+            .split(separator: "\n").map { try JSONDifference.parse(String($0)) as! [String: Any] }
+        let types = lines.map { $0["type"] as! String }
+        #expect(types.filter { $0 == "transaction" }.count == 7)
+        #expect(types.filter { $0 == "notification" }.count == 1)
+        #expect(types.filter { $0 == "finding" }.count == 3)
+        #expect(types.last == "summary")
+        let summary = try #require(lines.last?["summary"] as? [String: Any])
+        #expect(summary["transactions"] as? Int == 7)
+    }
+
+    @Test func theDetailedListingShowsRecordsMessagesAndTraceEvents() throws {
+        let fifo = try CommandRun(["Captures/rp2040-fifo.pcap", "--detail"]).standardOutput
+        #expect(fifo.contains("#1 "))
+        #expect(fifo.contains("request  msgid 1  led_set[25, 1]"))
+        #expect(fifo.contains("(receiver side: delivery)"))
+        let trace = try CommandRun(["Captures/rp2040-trace.pcap", "-V"]).standardOutput
+        #expect(trace.contains("trace core0  core.start(1)"))
+        #expect(trace.contains("watchdog.kick()  (unknown event)"))
+    }
+
+    @Test func aTruncatedCaptureIsAnalysedUpToTheCut() throws {
+        let bytes = try Data(contentsOf: Paths.captures.appendingPathComponent("pipelined-errors.pcap"))
+        let cut = Paths.temporary("cut.pcap")
+        try bytes.dropLast(10).write(to: URL(fileURLWithPath: cut))
+        let run = try CommandRun([cut, "--format", "json"])
+        #expect(run.status == 0)
+        let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        let truncation = try #require(findings.first { $0["rule"] as? String == "malformed-record" })
+        #expect(truncation["record"] as? Int == 14)
+        #expect((report["transactions"] as? [Any])?.count == 6)
+    }
+
+    @Test func synthNamesTheFileLineAndKeyOfAMistake() throws {
+        let scenario = Paths.temporary("bad.yaml")
+        try "records:\n  - {at: 1ms, form: 0, msgpack: 1}\n".write(toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try CommandRun(["synth", scenario, "-o", Paths.temporary("bad.pcap")])
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("bad.yaml:2: records[0].form: unknown record key"))
+    }
+}

@@ -1,0 +1,58 @@
+import AnalysisCore
+import MessagePack
+@testable import RPC
+
+struct RecordingSink: RPCSink {
+    var wantsValues = true
+    var transactions: [Transaction] = []
+    var notifications: [Notification] = []
+    var findings: [Finding] = []
+
+    mutating func transaction(_ transaction: Transaction) { transactions.append(transaction) }
+    mutating func notification(_ notification: Notification) { notifications.append(notification) }
+    mutating func finding(_ finding: Finding) { findings.append(finding) }
+
+    func rules() -> [String] { findings.map(\.rule.rawValue) }
+}
+
+/// Two cores talking over one channel: stream 0 is core0→core1, stream 1 core1→core0.
+struct Conversation {
+    var analyzer = RPCAnalyzer(sink: RecordingSink())
+    var record: UInt64 = 0
+    let forward: Int
+    let backward: Int
+
+    init(wantsValues: Bool = true) {
+        analyzer = RPCAnalyzer(sink: RecordingSink(wantsValues: wantsValues))
+        forward = analyzer.addStream(Direction(channel: 1, from: 0, to: 1),
+                                     names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
+        backward = analyzer.addStream(Direction(channel: 1, from: 1, to: 0),
+                                      names: DirectionNames(channel: "rpc", from: "M4", to: "M7"))
+    }
+
+    /// Sends `bytes` as one record at `timeUs` microseconds.
+    mutating func send(_ stream: Int, _ bytes: [UInt8], atMicroseconds timeUs: Int64, endsMessage: Bool = false) {
+        record += 1
+        let stamp = RecordStamp(number: record, timeNs: timeUs * 1000)
+        bytes.withUnsafeBytes { analyzer.feed(stream: stream, $0, origin: stamp, endsMessage: endsMessage) }
+    }
+
+    mutating func finish() -> RecordingSink {
+        analyzer.finish()
+        return analyzer.sink
+    }
+}
+
+func encode(_ value: MessagePackValue) -> [UInt8] { MessagePackEncoder.encode(value) }
+
+func request(_ msgid: UInt64, _ method: String, _ params: [MessagePackValue] = []) -> [UInt8] {
+    encode(.array([.uint(0), .uint(msgid), .string(method), .array(params)]))
+}
+
+func response(_ msgid: UInt64, error: MessagePackValue = .nil, result: MessagePackValue = .nil) -> [UInt8] {
+    encode(.array([.uint(1), .uint(msgid), error, result]))
+}
+
+func notification(_ method: String, _ params: [MessagePackValue] = []) -> [UInt8] {
+    encode(.array([.uint(2), .string(method), .array(params)]))
+}
