@@ -7,8 +7,11 @@ public struct FrameLimits: Sendable, Equatable {
     /// Largest value, in bytes, that a stream may buffer while it waits for the rest.
     public var maxFrameBytes: Int
 
+    /// The deepest nesting any stream may be configured for: the scan state is kept inline.
+    public static let maxSupportedDepth = 64
+
     public init(maxDepth: Int = 32, maxFrameBytes: Int = 4 << 20) {
-        self.maxDepth = max(1, maxDepth)
+        self.maxDepth = min(max(1, maxDepth), Self.maxSupportedDepth)
         self.maxFrameBytes = max(16, maxFrameBytes)
     }
 }
@@ -88,7 +91,7 @@ public struct FrameAssembler {
     private var pending: [UInt8] = []
     private var pendingOrigin = RecordStamp(number: 0, timeNs: 0)
     /// Children still expected at each open nesting level of the unfinished value.
-    private var openCounts: ContiguousArray<UInt64>
+    private var openCounts = InlineArray<64, UInt64>(repeating: 0)
     private var depth = 0
     /// Where, relative to the value's first byte, the next header starts.
     private var resumeOffset = 0
@@ -101,7 +104,6 @@ public struct FrameAssembler {
     public init(limits: FrameLimits = FrameLimits(), anchor: ResyncAnchor = .anyArray) {
         self.limits = limits
         self.anchor = anchor
-        self.openCounts = ContiguousArray(repeating: 0, count: limits.maxDepth)
     }
 
     /// Bytes held for an unfinished value.
@@ -228,7 +230,7 @@ public struct FrameAssembler {
             case .container:
                 guard UInt64(headerEnd - start) + header.children <= limit else { return .invalid(.tooLarge) }
                 if header.children > 0 {
-                    guard depth < openCounts.count else { return .invalid(.invalidByte) }
+                    guard depth < limits.maxDepth else { return .invalid(.invalidByte) }
                     openCounts[depth] = header.children
                     depth += 1
                     cursor = headerEnd

@@ -103,16 +103,16 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         let observation = streams.observe(header)
         let direction = observation.direction
         if observation.isNewDirection { register(streams.directions[direction]) }
-        let names = summary.directions[direction].names
         summary.directions[direction].records += 1
         summary.directions[direction].payloadBytes += view.payload.count
         if header.isReceiverSide { summary.directions[direction].receiverSideRecords += 1 }
         let lostBefore = observation.missingRecords != 0 || header.lossBefore
         if lostBefore {
-            reportLoss(header, observation, names: names, at: record)
+            reportLoss(header, observation, names: summary.directions[direction].names, at: record)
         }
         let cutShort = record.originalLength > record.bytes.count
         if cutShort {
+            let names = summary.directions[direction].names
             rpc.sink.finding(Finding(
                 .captureLoss, at: record.timeNs, record: record.number,
                 "record \(record.number) was cut to \(record.bytes.count) of \(record.originalLength) bytes by the "
@@ -123,7 +123,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         }
         if rpc.sink.wantsRecords {
             rpc.sink.record(RecordInfo(
-                stamp: record.stamp, length: record.bytes.count, kind: header.kind.name, names: names,
+                stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
+                names: summary.directions[direction].names,
                 isReceiverSide: header.isReceiverSide, sequence: header.sequence,
                 isDelivery: observation.role == .delivery
             ))

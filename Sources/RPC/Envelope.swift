@@ -27,6 +27,9 @@ public struct Envelope {
     public var errorIsNil: Bool
 
     /// Nil when the value is well-formed MessagePack but not an RPC message.
+    ///
+    /// `frame` must be exactly one complete value, as the frame assembler delivers it: the
+    /// last element of the array then runs to the end of the frame and needs no walk.
     @inline(__always)
     public static func parse(_ frame: UnsafeRawBufferPointer) -> Envelope? {
         var reader = MessagePackReader(frame)
@@ -38,23 +41,20 @@ public struct Envelope {
         case .request, .response:
             guard count == 4, case .uint(let msgid)? = reader.readInteger() else { return nil }
             if kind == .request {
-                guard let method = reader.readTextBytes() else { return nil }
+                guard let method = reader.readTextBytes(), !reader.isAtEnd else { return nil }
                 let params = reader.offset
-                guard reader.skipValue(), reader.isAtEnd else { return nil }
                 return Envelope(kind: kind, msgid: msgid, method: method, firstValueOffset: params,
                                 secondValueOffset: params, errorIsNil: true)
             }
             let error = reader.offset
-            let errorIsNil = reader.nextByte == 0xC0
-            guard reader.skipValue() else { return nil }
+            let errorIsNil = reader.readNil()
+            guard errorIsNil || reader.skipValue(), !reader.isAtEnd else { return nil }
             let result = reader.offset
-            guard reader.skipValue(), reader.isAtEnd else { return nil }
             return Envelope(kind: kind, msgid: msgid, method: empty, firstValueOffset: error,
                             secondValueOffset: result, errorIsNil: errorIsNil)
         case .notification:
-            guard count == 3, let method = reader.readTextBytes() else { return nil }
+            guard count == 3, let method = reader.readTextBytes(), !reader.isAtEnd else { return nil }
             let params = reader.offset
-            guard reader.skipValue(), reader.isAtEnd else { return nil }
             return Envelope(kind: kind, msgid: 0, method: method, firstValueOffset: params,
                             secondValueOffset: params, errorIsNil: true)
         }

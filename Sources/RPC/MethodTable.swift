@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Interns method names by their bytes, so that the per-message path looks a name up without
 /// building a String. Names are hashed with FNV-1a and compared byte for byte.
 struct MethodTable {
@@ -18,8 +24,8 @@ struct MethodTable {
 
     mutating func index(of method: UnsafeRawBufferPointer) -> Int {
         let hash = Self.fnv1a(method)
-        if let index = indexByHash[hash], nameBytes[index].elementsEqual(method) { return index }
-        for index in collided where nameBytes[index].elementsEqual(method) { return index }
+        if let index = indexByHash[hash], Self.equal(nameBytes[index], method) { return index }
+        for index in collided where Self.equal(nameBytes[index], method) { return index }
         if names.count >= capacity {
             if let overflow = names.firstIndex(of: Self.overflowName), nameBytes[overflow].isEmpty { return overflow }
             names.append(Self.overflowName)
@@ -35,6 +41,13 @@ struct MethodTable {
             collided.append(index)
         }
         return index
+    }
+
+    @inline(__always)
+    static func equal(_ stored: [UInt8], _ candidate: UnsafeRawBufferPointer) -> Bool {
+        guard stored.count == candidate.count else { return false }
+        guard let base = candidate.baseAddress else { return stored.isEmpty }
+        return stored.withUnsafeBytes { memcmp($0.baseAddress!, base, stored.count) == 0 }
     }
 
     @inline(__always)

@@ -1,2 +1,91 @@
 import ArgumentParser
-struct BenchCommand: ParsableCommand { func run() {} }
+import Capture
+import Foundation
+import Pipeline
+import Report
+import Scenario
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure analysis speed on a generated capture of small RPC frames.",
+        discussion: """
+        Writes a capture of about --megabytes MB (servo and sensor calls with their answers, \
+        receiver-side records, some requests split over two records), then times, --runs times \
+        each: a bare libpcap read loop over the file, and the whole analysis to the text summary. \
+        Prints the median and spread of each, and the ratio. The machine may be shared: compare \
+        medians, and ratios more than absolute figures.
+        """
+    )
+
+    @Option(help: "Size of the generated capture in MB.")
+    var megabytes = 100
+
+    @Option(help: "Timed runs of each measurement.")
+    var runs = 5
+
+    @Option(help: "Use (and keep) this capture file instead of a temporary one; generated when missing.")
+    var capture: String?
+
+    func run() throws {
+        let path = capture ?? NSTemporaryDirectory() + "rpc-analyze-bench-\(getpid()).pcap"
+        if !FileManager.default.fileExists(atPath: path) {
+            do {
+                let made = try SyntheticTraffic.write(to: path, targetBytes: megabytes * 1_000_000)
+                print("generated \(path): \(made.records) records, \(made.calls) calls")
+            } catch {
+                throw CouldNotAnalyse(error.description)
+            }
+        }
+        defer { if capture == nil { try? FileManager.default.removeItem(atPath: path) } }
+        let size = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        var records = 0
+
+        let bare = try measure {
+            let file = try CaptureFile(path: path)
+            var count = 0
+            var checksum = 0
+            while case .record(let record) = file.next() {
+                count += 1
+                checksum &+= record.bytes.count
+            }
+            records = count
+            precondition(checksum > 0)
+        }
+        var summaryText = ""
+        let full = try measure {
+            let result = try CaptureAnalysis.run(path: path, sink: ReportCollector.summary)
+            summaryText = TextReport.render(summary: result.summary, statistics: result.statistics,
+                                            collector: result.sink, board: nil)
+        }
+        func line(_ name: String, _ seconds: [Double]) -> String {
+            let sorted = seconds.sorted()
+            let median = sorted[sorted.count / 2]
+            return String(format: "%@  median %.3f s  (min %.3f, max %.3f)  %.0f MB/s  %.2f M records/s",
+                          name, median, sorted.first!, sorted.last!, size / median / 1e6, Double(records) / median / 1e6)
+        }
+        print(String(format: "capture: %.1f MB, %d records; %d runs each", size / 1e6, records, runs))
+        print(line("libpcap read loop     ", bare))
+        print(line("analysis (text report)", full))
+        let ratio = full.sorted()[full.count / 2] / bare.sorted()[bare.count / 2]
+        print(String(format: "analysis takes %.2fx the time of the bare read loop", ratio))
+        print("peak resident memory: \(peakResidentMegabytes()) MB")
+        if summaryText.isEmpty { print("(no report)") }
+    }
+
+    private func measure(_ body: () throws -> Void) throws -> [Double] {
+        var seconds: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            let elapsed = try clock.measure { try body() }
+            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        return seconds
+    }
+}
+
+func peakResidentMegabytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024
+}

@@ -44,9 +44,12 @@ public struct StreamObservation: Sendable, Equatable {
 /// records only give delivery times.
 public struct StreamTable {
     public private(set) var directions: [DirectionKey] = []
-    private var hasSenderSide: [Bool] = []
-    /// Next expected `seq` per stream, indexed by direction * 2 + (receiver side ? 1 : 0).
-    private var nextSequence: [UInt32?] = []
+    private struct Counters {
+        var hasSenderSide = false
+        var senderSequence: UInt32?
+        var receiverSequence: UInt32?
+    }
+    private var counters: [Counters] = []
     /// The first few directions are found by a scan of packed keys, the rest through a dictionary.
     private var packedKeys: [UInt32] = []
     private var indexByKey: [UInt32: Int] = [:]
@@ -69,21 +72,21 @@ public struct StreamTable {
             } else {
                 direction = directions.count
                 directions.append(DirectionKey(header))
-                hasSenderSide.append(false)
-                nextSequence.append(nil)
-                nextSequence.append(nil)
+                counters.append(Counters())
                 if packedKeys.count < 16 { packedKeys.append(packed) } else { indexByKey[packed] = direction }
                 isNew = true
             }
         }
-        let slot = direction * 2 + (header.isReceiverSide ? 1 : 0)
-        let expected = nextSequence[slot] ?? header.sequence
-        nextSequence[slot] = header.sequence &+ 1
+        let expected: UInt32
         let role: RecordRole
         if header.isReceiverSide {
-            role = hasSenderSide[direction] ? .delivery : .stream
+            expected = counters[direction].receiverSequence ?? header.sequence
+            counters[direction].receiverSequence = header.sequence &+ 1
+            role = counters[direction].hasSenderSide ? .delivery : .stream
         } else {
-            hasSenderSide[direction] = true
+            expected = counters[direction].senderSequence ?? header.sequence
+            counters[direction].senderSequence = header.sequence &+ 1
+            counters[direction].hasSenderSide = true
             role = .stream
         }
         return StreamObservation(
