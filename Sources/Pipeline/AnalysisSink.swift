@@ -7,12 +7,15 @@ public protocol AnalysisSink: RPCSink {
     var wantsRecords: Bool { get }
     mutating func record(_ record: RecordInfo)
     mutating func trace(_ event: TraceEvent)
+    /// The capture is done: the RPC stage's call totals.
+    mutating func finish(totals: CallTotals)
 }
 
 extension AnalysisSink {
     public var wantsRecords: Bool { false }
     public mutating func record(_ record: RecordInfo) {}
     public mutating func trace(_ event: TraceEvent) {}
+    public mutating func finish(totals: CallTotals) {}
 }
 
 /// One capture record as the detailed listing shows it.

@@ -55,6 +55,13 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
         analysis.readAll(file)
         analysis.rpc.finish()
+        for i in analysis.summary.directions.indices {
+            let traffic = analysis.streams.traffic(of: i)
+            analysis.summary.directions[i].records = traffic.records
+            analysis.summary.directions[i].payloadBytes = traffic.payloadBytes
+            analysis.summary.directions[i].receiverSideRecords = traffic.receiverSideRecords
+        }
+        analysis.rpc.sink.finish(totals: analysis.rpc.totals)
         return AnalysisResult(summary: analysis.summary, statistics: analysis.rpc.statistics, sink: analysis.rpc.sink)
     }
 
@@ -100,12 +107,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     @inline(__always)
     private mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
         let header = view.header
-        let observation = streams.observe(header)
+        let observation = streams.observe(header, payloadLength: view.payload.count)
         let direction = observation.direction
         if observation.isNewDirection { register(streams.directions[direction]) }
-        summary.directions[direction].records += 1
-        summary.directions[direction].payloadBytes += view.payload.count
-        if header.isReceiverSide { summary.directions[direction].receiverSideRecords += 1 }
         let lostBefore = observation.missingRecords != 0 || header.lossBefore
         if lostBefore {
             reportLoss(header, observation, names: summary.directions[direction].names, at: record)

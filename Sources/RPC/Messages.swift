@@ -25,6 +25,17 @@ public struct Transaction: Sendable {
     public var latencyNs: Int64? { response.map { $0.timeNs - request.timeNs } }
 }
 
+/// How many calls ended how, counted by the RPC stage whatever the sink keeps.
+public struct CallTotals: Sendable, Equatable {
+    /// Every request: answered, answered with an error, or unanswered.
+    public var transactions = 0
+    public var errors = 0
+    public var unanswered = 0
+    public var notifications = 0
+
+    public init() {}
+}
+
 /// A one-way message.
 public struct Notification: Sendable {
     public var method: String
@@ -56,6 +67,9 @@ public protocol RPCSink {
     var wantsValues: Bool { get }
     /// Whether every decoded message should be passed to `message(_:)`.
     var wantsMessages: Bool { get }
+    /// Whether transactions and notifications should be built and passed on. A summary that
+    /// only needs `CallTotals` and the per-method statistics says no.
+    var wantsTransactions: Bool { get }
     mutating func message(_ message: DecodedMessage)
     mutating func transaction(_ transaction: Transaction)
     mutating func notification(_ notification: Notification)
@@ -64,5 +78,6 @@ public protocol RPCSink {
 
 extension RPCSink {
     public var wantsMessages: Bool { false }
+    public var wantsTransactions: Bool { true }
     public mutating func message(_ message: DecodedMessage) {}
 }

@@ -24,7 +24,11 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Registers one direction of a byte stream; returns the number to feed it by.
     public mutating func addStream(_ direction: Direction, names: DirectionNames) -> Int {
         assemblers.append(FrameAssembler(limits: limits, anchor: Self.messageShape))
-        correlator.streams.append(.init(direction: direction, names: names))
+        correlator.streams.append(StreamState(
+            direction: direction, names: names,
+            requestConversation: correlator.conversation(direction),
+            responseConversation: correlator.conversation(direction.reversed)
+        ))
         return assemblers.count - 1
     }
 
@@ -55,19 +59,10 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Per-method statistics, in order of first call.
     public var statistics: [MethodStatistics] { correlator.statistics.filter { $0.calls > 0 } }
 
-    public var requestsInFlight: Int { correlator.pending.count }
-}
+    public var requestsInFlight: Int { correlator.pending.totalCount }
 
-struct PendingKey: Hashable {
-    var channel: Int
-    var caller: Int
-    var callee: Int
-    var msgid: UInt64
-
-    /// One word into the hasher instead of four: this runs twice per call.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(msgid &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: channel << 32 ^ caller << 16 ^ callee))
-    }
+    /// Calls, errors, unanswered calls and notifications so far.
+    public var totals: CallTotals { correlator.totals }
 }
 
 struct PendingRequest {
@@ -83,6 +78,10 @@ struct PendingRequest {
 struct StreamState {
     var direction: Direction
     var names: DirectionNames
+    /// Number of the (channel, caller, callee) this direction's requests travel on.
+    var requestConversation: Int
+    /// Number of the conversation its responses answer: the reverse direction's.
+    var responseConversation: Int
     /// A run of well-formed values that are not RPC messages, reported as one note.
     var nonRPCCount = 0
     var nonRPCBytes = 0
@@ -98,11 +97,21 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var currentStream = 0
     var methods = MethodTable()
     var statistics: [MethodStatistics] = []
-    var pending: [PendingKey: PendingRequest] = [:]
+    var pending = PendingTable()
+    /// Conversation numbers by direction; the reverse direction answers on the same number.
+    var conversations: [Direction: Int] = [:]
+    var totals = CallTotals()
     var nextSequence: UInt64 = 0
 
     init(sink: Sink) {
         self.sink = sink
+    }
+
+    mutating func conversation(_ direction: Direction) -> Int {
+        if let known = conversations[direction] { return known }
+        let number = conversations.count
+        conversations[direction] = number
+        return number
     }
 
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
@@ -136,16 +145,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        let direction = streams[currentStream].direction
+        let conversation = streams[currentStream].requestConversation
         let methodIndex = methodIndex(of: envelope.method)
         statistics[methodIndex].calls += 1
-        let key = PendingKey(channel: direction.channel, caller: direction.from, callee: direction.to,
-                             msgid: envelope.msgid)
         let params = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream, params: params)
         nextSequence += 1
-        if let superseded = pending.updateValue(request, forKey: key) {
+        if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
             sink.finding(Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
@@ -158,10 +165,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        let direction = streams[currentStream].direction
-        let key = PendingKey(channel: direction.channel, caller: direction.to, callee: direction.from,
-                             msgid: envelope.msgid)
-        guard let request = pending.removeValue(forKey: key) else {
+        let conversation = streams[currentStream].responseConversation
+        guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
             let names = streams[currentStream].names
             sink.finding(Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
@@ -172,6 +177,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
         let isError = !envelope.errorIsNil
         statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs - request.origin.timeNs, isError: isError)
+        totals.transactions += 1
+        if isError { totals.errors += 1 }
+        guard sink.wantsTransactions else { return }
         let requestNames = streams[request.stream].names
         sink.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
@@ -184,6 +192,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        totals.notifications += 1
+        guard sink.wantsTransactions else { return }
         let names = streams[currentStream].names
         let methodIndex = methods.index(of: envelope.method)
         sink.notification(Notification(
@@ -253,22 +263,24 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// Reports every request still in flight, in request order.
     mutating func closeUnanswered() {
-        let remaining = pending.sorted { $0.value.sequence < $1.value.sequence }
-        pending.removeAll()
-        for (key, request) in remaining {
+        let remaining = pending.removeAll().sorted { $0.request.sequence < $1.request.sequence }
+        for (msgid, request) in remaining {
             let names = streams[request.stream].names
             sink.finding(Finding(
                 .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
-                "\(methods.names[request.methodIndex]) (msgid \(key.msgid)) from \(names.from) to \(names.to) "
+                "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) "
                     + "was never answered",
-                cores: [names.from, names.to], channel: names.channel, msgid: key.msgid
+                cores: [names.from, names.to], channel: names.channel, msgid: msgid
             ))
-            close(request, msgid: key.msgid)
+            close(request, msgid: msgid)
         }
     }
 
     private mutating func close(_ request: PendingRequest, msgid: UInt64) {
         statistics[request.methodIndex].unanswered += 1
+        totals.transactions += 1
+        totals.unanswered += 1
+        guard sink.wantsTransactions else { return }
         let names = streams[request.stream].names
         sink.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,

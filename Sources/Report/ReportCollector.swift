@@ -4,10 +4,11 @@ import RPC
 
 /// Counts of a report's summary section.
 public struct ReportCounts: Sendable, Equatable {
-    public var transactions = 0
-    public var notifications = 0
-    public var errors = 0
-    public var unanswered = 0
+    public var calls = CallTotals()
+    public var transactions: Int { calls.transactions }
+    public var notifications: Int { calls.notifications }
+    public var errors: Int { calls.errors }
+    public var unanswered: Int { calls.unanswered }
     public var findings: [Severity: Int] = [:]
     public var findingsByRule: [Rule: Int] = [:]
 
@@ -45,19 +46,18 @@ public struct ReportCollector: AnalysisSink {
         ReportCollector(wantsValues: false, keepsTransactions: false, findingLimit: 2000)
     }
 
+    public var wantsTransactions: Bool { keepsTransactions }
+
     public mutating func transaction(_ transaction: Transaction) {
-        counts.transactions += 1
-        switch transaction.status {
-        case .error: counts.errors += 1
-        case .unanswered: counts.unanswered += 1
-        case .ok: break
-        }
-        if keepsTransactions { transactions.append(transaction) }
+        transactions.append(transaction)
     }
 
     public mutating func notification(_ notification: Notification) {
-        counts.notifications += 1
-        if keepsTransactions { notifications.append(notification) }
+        notifications.append(notification)
+    }
+
+    public mutating func finish(totals: CallTotals) {
+        counts.calls = totals
     }
 
     public mutating func finding(_ finding: Finding) {

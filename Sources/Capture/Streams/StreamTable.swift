@@ -14,6 +14,13 @@ public struct DirectionKey: Hashable, Sendable {
     }
 }
 
+/// What one direction carried.
+public struct DirectionTraffic: Sendable, Equatable {
+    public var records = 0
+    public var payloadBytes = 0
+    public var receiverSideRecords = 0
+}
+
 /// What a record is for, once its stream is known.
 public enum RecordRole: Sendable, Equatable {
     /// Its bytes are the direction's byte stream: decode them.
@@ -48,6 +55,7 @@ public struct StreamTable {
         var hasSenderSide = false
         var senderSequence: UInt32?
         var receiverSequence: UInt32?
+        var traffic = DirectionTraffic()
     }
     private var counters: [Counters] = []
     /// The first few directions are found by a scan of packed keys, the rest through a dictionary.
@@ -56,8 +64,11 @@ public struct StreamTable {
 
     public init() {}
 
+    /// Records and bytes a direction has carried so far.
+    public func traffic(of direction: Int) -> DirectionTraffic { counters[direction].traffic }
+
     @inline(__always)
-    public mutating func observe(_ header: InterCoreHeader) -> StreamObservation {
+    public mutating func observe(_ header: InterCoreHeader, payloadLength: Int) -> StreamObservation {
         let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
             | UInt32(header.source) << 8 | UInt32(header.destination)
         var direction = -1
@@ -79,7 +90,10 @@ public struct StreamTable {
         }
         let expected: UInt32
         let role: RecordRole
+        counters[direction].traffic.records += 1
+        counters[direction].traffic.payloadBytes += payloadLength
         if header.isReceiverSide {
+            counters[direction].traffic.receiverSideRecords += 1
             expected = counters[direction].receiverSequence ?? header.sequence
             counters[direction].receiverSequence = header.sequence &+ 1
             role = counters[direction].hasSenderSide ? .delivery : .stream

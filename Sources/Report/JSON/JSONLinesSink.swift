@@ -14,15 +14,15 @@ public struct JSONLinesSink: AnalysisSink {
         self.output = output
     }
 
+    public mutating func finish(totals: CallTotals) {
+        counts.calls = totals
+    }
+
     public mutating func transaction(_ transaction: Transaction) {
-        counts.transactions += 1
-        if transaction.status == .error { counts.errors += 1 }
-        if transaction.status == .unanswered { counts.unanswered += 1 }
         emit("transaction") { $0.transaction(transaction) }
     }
 
     public mutating func notification(_ notification: Notification) {
-        counts.notifications += 1
         emit("notification") { $0.notification(notification) }
     }
 

@@ -55,11 +55,12 @@ public struct DetailedListing: AnalysisSink {
             output.line("    ↳ \(transaction.method) msgid \(transaction.msgid) \(transaction.status.rawValue) after "
                 + Formatting.duration(latency) + " (request #\(transaction.request.number))")
         }
-        collector.transaction(transaction)
     }
 
-    public mutating func notification(_ notification: Notification) {
-        collector.notification(notification)
+    public mutating func notification(_ notification: Notification) {}
+
+    public mutating func finish(totals: CallTotals) {
+        collector.finish(totals: totals)
     }
 
     public mutating func finding(_ finding: Finding) {
