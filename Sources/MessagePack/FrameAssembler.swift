@@ -219,6 +219,31 @@ public struct FrameAssembler {
         var cursor = start + resumeOffset
         let limit = UInt64(limits.maxFrameBytes)
         while true {
+            // Most bytes of RPC traffic are one-byte values and small arrays and strings:
+            // classify those here without the general header parse.
+            if cursor < window.count {
+                let byte = window[cursor]
+                if byte < 0x80 || byte >= 0xE0 || byte == 0xC0 || byte == 0xC2 || byte == 0xC3 {
+                    cursor += 1
+                    if depth == 0 {
+                        resumeOffset = 0
+                        return .complete(end: cursor)
+                    }
+                    if Self.closeLevels(&openCounts, &depth) {
+                        resumeOffset = 0
+                        return .complete(end: cursor)
+                    }
+                    continue
+                }
+                if byte & 0xE0 == 0xA0, cursor + 1 + Int(byte & 0x1F) <= window.count {
+                    cursor += 1 + Int(byte & 0x1F)
+                    if depth == 0 || Self.closeLevels(&openCounts, &depth) {
+                        resumeOffset = 0
+                        return .complete(end: cursor)
+                    }
+                    continue
+                }
+            }
             guard let header = Header.parse(window, at: cursor) else {
                 resumeOffset = cursor - start
                 return .needMore(headerCut: cursor < window.count)
@@ -246,16 +271,23 @@ public struct FrameAssembler {
                 }
                 cursor = start + Int(size)
             }
-            while depth > 0 {
-                openCounts[depth - 1] -= 1
-                if openCounts[depth - 1] > 0 { break }
-                depth -= 1
-            }
-            if depth == 0 {
+            if depth == 0 || Self.closeLevels(&openCounts, &depth) {
                 resumeOffset = 0
                 return .complete(end: cursor)
             }
         }
+    }
+
+    /// Counts one finished child at the innermost open level, closing every level it
+    /// completes. True when the outermost value is complete.
+    @inline(__always)
+    private static func closeLevels(_ openCounts: inout InlineArray<64, UInt64>, _ depth: inout Int) -> Bool {
+        while depth > 0 {
+            openCounts[depth - 1] -= 1
+            if openCounts[depth - 1] > 0 { return false }
+            depth -= 1
+        }
+        return true
     }
 
     private mutating func resetScan() {

@@ -34,12 +34,11 @@ public struct Envelope {
     public static func parse(_ frame: UnsafeRawBufferPointer) -> Envelope? {
         var reader = MessagePackReader(frame)
         guard let count = reader.readArrayHeader(), count == 3 || count == 4,
-              case .uint(let type)? = reader.readInteger(), let kind = Kind(rawValue: UInt8(truncatingIfNeeded: type)),
-              type <= 2 else { return nil }
+              let type = reader.readUnsigned(), type <= 2, let kind = Kind(rawValue: UInt8(type)) else { return nil }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         switch kind {
         case .request, .response:
-            guard count == 4, case .uint(let msgid)? = reader.readInteger() else { return nil }
+            guard count == 4, let msgid = reader.readUnsigned() else { return nil }
             if kind == .request {
                 guard let method = reader.readTextBytes(), !reader.isAtEnd else { return nil }
                 let params = reader.offset

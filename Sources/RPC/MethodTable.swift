@@ -9,6 +9,9 @@ import Darwin
 struct MethodTable {
     private(set) var names: [String] = []
     private var nameBytes: [[UInt8]] = []
+    /// Hashes of the first names, scanned in order: firmware speaks a handful of methods, and a
+    /// short scan beats hashing the hash again.
+    private var recentHashes: [UInt64] = []
     private var indexByHash: [UInt64: Int] = [:]
     /// Names whose hash collided with an earlier one: looked up by a scan (never in practice).
     private var collided: [Int] = []
@@ -24,6 +27,9 @@ struct MethodTable {
 
     mutating func index(of method: UnsafeRawBufferPointer) -> Int {
         let hash = Self.fnv1a(method)
+        for (index, known) in recentHashes.enumerated() where known == hash && Self.equal(nameBytes[index], method) {
+            return index
+        }
         if let index = indexByHash[hash], Self.equal(nameBytes[index], method) { return index }
         for index in collided where Self.equal(nameBytes[index], method) { return index }
         if names.count >= capacity {
@@ -35,7 +41,9 @@ struct MethodTable {
         let index = names.count
         names.append(String(decoding: method, as: UTF8.self))
         nameBytes.append(Array(method))
-        if indexByHash[hash] == nil {
+        if index == recentHashes.count, index < 16 {
+            recentHashes.append(hash)
+        } else if indexByHash[hash] == nil {
             indexByHash[hash] = index
         } else {
             collided.append(index)

@@ -72,9 +72,13 @@ public struct StreamTable {
         let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
             | UInt32(header.source) << 8 | UInt32(header.destination)
         var direction = -1
-        for (i, key) in packedKeys.enumerated() where key == packed {
-            direction = i
-            break
+        var i = 0
+        while i < packedKeys.count {
+            if packedKeys[i] == packed {
+                direction = i
+                break
+            }
+            i += 1
         }
         var isNew = false
         if direction < 0 {
@@ -90,19 +94,21 @@ public struct StreamTable {
         }
         let expected: UInt32
         let role: RecordRole
-        counters[direction].traffic.records += 1
-        counters[direction].traffic.payloadBytes += payloadLength
+        var state = counters[direction]
+        state.traffic.records += 1
+        state.traffic.payloadBytes += payloadLength
         if header.isReceiverSide {
-            counters[direction].traffic.receiverSideRecords += 1
-            expected = counters[direction].receiverSequence ?? header.sequence
-            counters[direction].receiverSequence = header.sequence &+ 1
-            role = counters[direction].hasSenderSide ? .delivery : .stream
+            state.traffic.receiverSideRecords += 1
+            expected = state.receiverSequence ?? header.sequence
+            state.receiverSequence = header.sequence &+ 1
+            role = state.hasSenderSide ? .delivery : .stream
         } else {
-            expected = counters[direction].senderSequence ?? header.sequence
-            counters[direction].senderSequence = header.sequence &+ 1
-            counters[direction].hasSenderSide = true
+            expected = state.senderSequence ?? header.sequence
+            state.senderSequence = header.sequence &+ 1
+            state.hasSenderSide = true
             role = .stream
         }
+        counters[direction] = state
         return StreamObservation(
             direction: direction, isNewDirection: isNew, role: role,
             missingRecords: header.sequence &- expected, expectedSequence: expected

@@ -33,6 +33,21 @@ public struct MessagePackReader {
         }
     }
 
+    /// Reads a non-negative integer in any integer format, without building a value; nil (cursor
+    /// unmoved) for anything else, negative integers included.
+    @inline(__always)
+    public mutating func readUnsigned() -> UInt64? {
+        guard let first = nextByte else { return nil }
+        if first < 0x80 {
+            offset += 1
+            return UInt64(first)
+        }
+        var probe = self
+        guard let value = probe.readInteger(), case .uint(let unsigned) = value else { return nil }
+        self = probe
+        return unsigned
+    }
+
     /// Reads an integer of any of the eight integer formats, or nil (cursor unmoved) for anything else.
     public mutating func readInteger() -> MessagePackValue? {
         guard let first = nextByte else { return nil }
