@@ -90,8 +90,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         summary.bytes += UInt64(record.bytes.count)
         if summary.firstNs == nil { summary.firstNs = record.timeNs }
         summary.lastNs = record.timeNs
-        switch InterCoreRecordView.parse(record.bytes) {
-        case .failure(let error):
+        if let view = InterCoreRecordView(record.bytes) {
+            consume(view, of: record)
+        } else {
+            let error = InterCoreRecordView.diagnose(record.bytes) ?? .tooShort(length: record.bytes.count)
             summary.malformedRecords += 1
             rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
                                      "record \(record.number): \(error); skipped"))
@@ -99,8 +101,6 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil,
                                            isReceiverSide: false, sequence: 0, isDelivery: false))
             }
-        case .success(let view):
-            consume(view, of: record)
         }
     }
 

@@ -4,9 +4,13 @@
 /// of the analysis, and the standard Dictionary's SipHash costs more than the rest of a lookup.
 /// msgids wider than 32 bits go to a Dictionary beside it.
 struct PendingTable {
-    private var keys: [UInt64]
-    private var values: [PendingRequest?]
-    private var occupied: [Bool]
+    private struct Slot {
+        var key: UInt64 = 0
+        var isOccupied = false
+        var request = PendingRequest(sequence: 0, methodIndex: 0, origin: .init(number: 0, timeNs: 0), stream: 0)
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
     private var wide: [WideKey: PendingRequest] = [:]
@@ -19,9 +23,7 @@ struct PendingTable {
     init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: 0, count: size)
-        values = Array(repeating: nil, count: size)
-        occupied = Array(repeating: false, count: size)
+        slots = Array(repeating: Slot(), count: size)
         mask = size - 1
     }
 
@@ -29,12 +31,12 @@ struct PendingTable {
 
     @inline(__always)
     private static func key(conversation: Int, msgid: UInt64) -> UInt64? {
-        guard msgid <= UInt64(UInt32.max), conversation <= Int(UInt32.max) else { return nil }
+        guard msgid <= UInt64(UInt32.max), conversation >= 0, conversation <= Int(UInt32.max) else { return nil }
         return UInt64(conversation) << 32 | msgid
     }
 
     @inline(__always)
-    private func slot(for key: UInt64) -> Int {
+    private func home(of key: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
@@ -43,19 +45,17 @@ struct PendingTable {
         guard let key = Self.key(conversation: conversation, msgid: msgid) else {
             return wide.updateValue(request, forKey: WideKey(conversation: conversation, msgid: msgid))
         }
-        if (count + 1) * 2 > keys.count { grow() }
-        var index = slot(for: key)
-        while occupied[index] {
-            if keys[index] == key {
-                let previous = values[index]
-                values[index] = request
+        if (count + 1) * 2 > slots.count { grow() }
+        var index = home(of: key)
+        while slots[index].isOccupied {
+            if slots[index].key == key {
+                let previous = slots[index].request
+                slots[index].request = request
                 return previous
             }
             index = (index + 1) & mask
         }
-        occupied[index] = true
-        keys[index] = key
-        values[index] = request
+        slots[index] = Slot(key: key, isOccupied: true, request: request)
         count += 1
         return nil
     }
@@ -64,12 +64,11 @@ struct PendingTable {
         guard let key = Self.key(conversation: conversation, msgid: msgid) else {
             return wide.removeValue(forKey: WideKey(conversation: conversation, msgid: msgid))
         }
-        var index = slot(for: key)
-        while occupied[index] {
-            if keys[index] == key {
-                let found = values[index]
-                values[index] = nil
-                occupied[index] = false
+        var index = home(of: key)
+        while slots[index].isOccupied {
+            if slots[index].key == key {
+                let found = slots[index].request
+                slots[index].isOccupied = false
                 count -= 1
                 refill(after: index)
                 return found
@@ -84,16 +83,12 @@ struct PendingTable {
     private mutating func refill(after hole: Int) {
         var hole = hole
         var index = (hole + 1) & mask
-        while occupied[index] {
-            let home = slot(for: keys[index])
-            let distanceFromHome = (index - home) & mask
+        while slots[index].isOccupied {
+            let distanceFromHome = (index - home(of: slots[index].key)) & mask
             let distanceToHole = (index - hole) & mask
             if distanceFromHome >= distanceToHole {
-                keys[hole] = keys[index]
-                values[hole] = values[index]
-                occupied[hole] = true
-                values[index] = nil
-                occupied[index] = false
+                slots[hole] = slots[index]
+                slots[index].isOccupied = false
                 hole = index
             }
             index = (index + 1) & mask
@@ -101,22 +96,18 @@ struct PendingTable {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values, oldOccupied = occupied
-        let size = keys.count * 2
-        keys = Array(repeating: 0, count: size)
-        values = Array(repeating: nil, count: size)
-        occupied = Array(repeating: false, count: size)
-        mask = size - 1
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
         count = 0
-        for i in oldKeys.indices where oldOccupied[i] {
-            _ = insert(oldValues[i]!, conversation: Int(oldKeys[i] >> 32), msgid: oldKeys[i] & 0xFFFF_FFFF)
+        for slot in old where slot.isOccupied {
+            _ = insert(slot.request, conversation: Int(slot.key >> 32), msgid: slot.key & 0xFFFF_FFFF)
         }
     }
 
     /// Empties the table, returning every request with its msgid.
     mutating func removeAll() -> [(msgid: UInt64, request: PendingRequest)] {
-        var all: [(UInt64, PendingRequest)] = []
-        for i in keys.indices where occupied[i] { all.append((keys[i] & 0xFFFF_FFFF, values[i]!)) }
+        var all: [(UInt64, PendingRequest)] = slots.filter(\.isOccupied).map { ($0.key & 0xFFFF_FFFF, $0.request) }
         for (key, request) in wide { all.append((key.msgid, request)) }
         self = PendingTable()
         return all

@@ -65,12 +65,13 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     public var totals: CallTotals { correlator.totals }
 }
 
+/// A request in flight. Plain data, so the pending table copies it as bytes; its decoded
+/// params, when a renderer wants them, wait in `Correlator.pendingParams`.
 struct PendingRequest {
     var sequence: UInt64
     var methodIndex: Int
     var origin: RecordStamp
     var stream: Int
-    var params: MessagePackValue?
 }
 
 /// One direction as the correlator sees it. Kept outside the generic correlator so that
@@ -98,6 +99,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var methods = MethodTable()
     var statistics: [MethodStatistics] = []
     var pending = PendingTable()
+    /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
+    var pendingParams: [UInt64: MessagePackValue] = [:]
     /// Conversation numbers by direction; the reverse direction answers on the same number.
     var conversations: [Direction: Int] = [:]
     var totals = CallTotals()
@@ -148,9 +151,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let conversation = streams[currentStream].requestConversation
         let methodIndex = methodIndex(of: envelope.method)
         statistics[methodIndex].calls += 1
-        let params = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if sink.wantsValues {
+            pendingParams[nextSequence] = Envelope.value(in: bytes, at: envelope.firstValueOffset)
+        }
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
-                                     stream: currentStream, params: params)
+                                     stream: currentStream)
         nextSequence += 1
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
@@ -179,13 +184,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs - request.origin.timeNs, isError: isError)
         totals.transactions += 1
         if isError { totals.errors += 1 }
+        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard sink.wantsTransactions else { return }
         let requestNames = streams[request.stream].names
         sink.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
             caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
             request: request.origin, response: origin, status: isError ? .error : .ok,
-            params: request.params,
+            params: params,
             result: sink.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil,
             error: isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         ))
@@ -280,12 +286,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1
+        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard sink.wantsTransactions else { return }
         let names = streams[request.stream].names
         sink.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
             caller: names.from, callee: names.to, channel: names.channel, request: request.origin,
-            response: nil, status: .unanswered, params: request.params, result: nil, error: nil
+            response: nil, status: .unanswered, params: params, result: nil, error: nil
         ))
     }
 }

@@ -103,3 +103,18 @@ struct CodecTests {
         #expect(long.preview(limit: 60).count < 100)
     }
 }
+
+extension CodecTests {
+    @Test(arguments: [
+        ([0x05], UInt64?(5)), ([0xCC, 0xFF], 255), ([0xCD, 0x12, 0x34], 0x1234), ([0xCE, 0, 1, 0, 0], 65536),
+        ([0xCF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], .max), ([0xD0, 0x7F], 127), ([0xD2, 0, 0, 0, 9], 9),
+        ([0xD0, 0x80], nil), ([0xFF], nil), ([0xD3, 0x80, 0, 0, 0, 0, 0, 0, 0], nil), ([0xCD, 0x12], nil), ([0xA1, 0x61], nil),
+    ] as [([UInt8], UInt64?)])
+    func readsUnsignedIntegersInPlace(bytes: [UInt8], expected: UInt64?) {
+        bytes.withUnsafeBytes { raw in
+            var reader = MessagePackReader(raw)
+            #expect(reader.readUnsigned() == expected)
+            #expect(reader.offset == (expected == nil ? 0 : bytes.count))
+        }
+    }
+}

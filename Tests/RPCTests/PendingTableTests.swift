@@ -5,7 +5,7 @@ import Testing
 struct PendingTableTests {
     func request(_ n: Int) -> PendingRequest {
         PendingRequest(sequence: UInt64(n), methodIndex: n % 7, origin: RecordStamp(number: UInt64(n), timeNs: 0),
-                       stream: 0, params: nil)
+                       stream: 0)
     }
 
     /// Random inserts and removes, checked step by step against Dictionary.

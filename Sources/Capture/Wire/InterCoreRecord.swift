@@ -78,23 +78,35 @@ public struct InterCoreRecordView {
     public let header: InterCoreHeader
     public let payload: UnsafeRawBufferPointer
 
+    /// The view of a well-formed record, or nil; `diagnose` then says what is wrong.
     @inline(__always)
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, InterCoreFormatError> {
-        guard bytes.count >= InterCoreHeader.size else { return .failure(.tooShort(length: bytes.count)) }
-        guard bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1 else {
-            return .failure(.badMagic(bytes[0], bytes[1]))
-        }
-        guard bytes[2] == InterCoreHeader.version else { return .failure(.unknownVersion(bytes[2])) }
-        guard let kind = ChannelKind(rawValue: bytes[3]) else { return .failure(.unknownKind(bytes[3])) }
-        // Bits 2-7 are reserved as zero; the format does not make a record with them set malformed.
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count >= InterCoreHeader.size, bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1,
+              bytes[2] == InterCoreHeader.version, let kind = ChannelKind(rawValue: bytes[3]) else { return nil }
         let flags = bytes[7]
-        let sequence = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
-        let header = InterCoreHeader(
+        header = InterCoreHeader(
             kind: kind, channel: bytes[4], source: bytes[5], destination: bytes[6],
-            isReceiverSide: flags & 1 != 0, lossBefore: flags & 2 != 0, sequence: sequence
+            isReceiverSide: flags & 1 != 0, lossBefore: flags & 2 != 0,
+            sequence: UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
         )
-        return .success(InterCoreRecordView(
-            header: header, payload: UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
-        ))
+        payload = UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
+    }
+
+    /// Why `bytes` is not a well-formed record; nil when it is one.
+    public static func diagnose(_ bytes: UnsafeRawBufferPointer) -> InterCoreFormatError? {
+        guard bytes.count >= InterCoreHeader.size else { return .tooShort(length: bytes.count) }
+        guard bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1 else {
+            return .badMagic(bytes[0], bytes[1])
+        }
+        guard bytes[2] == InterCoreHeader.version else { return .unknownVersion(bytes[2]) }
+        guard ChannelKind(rawValue: bytes[3]) != nil else { return .unknownKind(bytes[3]) }
+        // Bits 2-7 of the flags are reserved as zero; the format does not make a record with
+        // them set malformed.
+        return nil
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, InterCoreFormatError> {
+        if let view = InterCoreRecordView(bytes) { return .success(view) }
+        return .failure(diagnose(bytes) ?? .tooShort(length: bytes.count))
     }
 }

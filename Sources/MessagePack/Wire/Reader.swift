@@ -42,10 +42,25 @@ public struct MessagePackReader {
             offset += 1
             return UInt64(first)
         }
-        var probe = self
-        guard let value = probe.readInteger(), case .uint(let unsigned) = value else { return nil }
-        self = probe
-        return unsigned
+        let width: Int
+        let signed: Bool
+        switch first {
+        case 0xCC: (width, signed) = (1, false)
+        case 0xCD: (width, signed) = (2, false)
+        case 0xCE: (width, signed) = (4, false)
+        case 0xCF: (width, signed) = (8, false)
+        case 0xD0: (width, signed) = (1, true)
+        case 0xD1: (width, signed) = (2, true)
+        case 0xD2: (width, signed) = (4, true)
+        case 0xD3: (width, signed) = (8, true)
+        default: return nil
+        }
+        guard offset + 1 + width <= bytes.count else { return nil }
+        var value: UInt64 = 0
+        for i in 1...width { value = value << 8 | UInt64(bytes[offset + i]) }
+        if signed, value >> (UInt64(width) * 8 - 1) & 1 == 1 { return nil }
+        offset += 1 + width
+        return value
     }
 
     /// Reads an integer of any of the eight integer formats, or nil (cursor unmoved) for anything else.
