@@ -4,58 +4,73 @@ import Glibc
 import Darwin
 #endif
 
-/// Interns method names by their bytes, so that the per-message path looks a name up without
-/// building a String. Names are hashed with FNV-1a and compared byte for byte.
+/// Interns method names by their bytes, so that the per-message path finds a name without
+/// building a String. All names' bytes live in one buffer, so a lookup retains nothing.
 struct MethodTable {
     private(set) var names: [String] = []
-    private var nameBytes: [[UInt8]] = []
-    /// Hashes of the first names, scanned in order: firmware speaks a handful of methods, and a
-    /// short scan beats hashing the hash again.
-    private var recentHashes: [UInt64] = []
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = []
+    private var lengths: [Int] = []
+    /// Names past the first few, by FNV-1a hash; on a collision the later name is scanned for.
     private var indexByHash: [UInt64: Int] = [:]
-    /// Names whose hash collided with an earlier one: looked up by a scan (never in practice).
     private var collided: [Int] = []
     /// Past this many distinct names, further ones share one entry: a hostile stream must not
     /// grow the table without bound.
     let capacity: Int
 
+    /// The first names are found by comparing bytes in order: firmware speaks a handful of
+    /// methods, and a length check and memcmp each cost less than hashing the name.
+    static let scannedNames = 16
+    static let overflowName = "(other methods)"
+
     init(capacity: Int = 4096) {
         self.capacity = capacity
     }
 
-    static let overflowName = "(other methods)"
-
     mutating func index(of method: UnsafeRawBufferPointer) -> Int {
-        let hash = Self.fnv1a(method)
-        for (index, known) in recentHashes.enumerated() where known == hash && Self.equal(nameBytes[index], method) {
-            return index
+        let found: Int? = bytes.withUnsafeBytes { stored in
+            let scanned = min(starts.count, Self.scannedNames)
+            var candidate = 0
+            while candidate < scanned {
+                if Self.equal(stored, starts[candidate], lengths[candidate], method) { return candidate }
+                candidate += 1
+            }
+            guard starts.count > scanned else { return nil }
+            let hash = Self.fnv1a(method)
+            if let index = indexByHash[hash], Self.equal(stored, starts[index], lengths[index], method) { return index }
+            for index in collided where Self.equal(stored, starts[index], lengths[index], method) { return index }
+            return nil
         }
-        if let index = indexByHash[hash], Self.equal(nameBytes[index], method) { return index }
-        for index in collided where Self.equal(nameBytes[index], method) { return index }
+        if let found { return found }
+        return add(method)
+    }
+
+    private mutating func add(_ method: UnsafeRawBufferPointer) -> Int {
         if names.count >= capacity {
-            if let overflow = names.firstIndex(of: Self.overflowName), nameBytes[overflow].isEmpty { return overflow }
+            if let overflow = names.firstIndex(of: Self.overflowName), lengths[overflow] < 0 { return overflow }
             names.append(Self.overflowName)
-            nameBytes.append([])
+            starts.append(bytes.count)
+            lengths.append(-1)
             return names.count - 1
         }
         let index = names.count
         names.append(String(decoding: method, as: UTF8.self))
-        nameBytes.append(Array(method))
-        if index == recentHashes.count, index < 16 {
-            recentHashes.append(hash)
-        } else if indexByHash[hash] == nil {
-            indexByHash[hash] = index
-        } else {
-            collided.append(index)
+        starts.append(bytes.count)
+        lengths.append(method.count)
+        bytes.append(contentsOf: method)
+        if index >= Self.scannedNames {
+            let hash = Self.fnv1a(method)
+            if indexByHash[hash] == nil { indexByHash[hash] = index } else { collided.append(index) }
         }
         return index
     }
 
     @inline(__always)
-    static func equal(_ stored: [UInt8], _ candidate: UnsafeRawBufferPointer) -> Bool {
-        guard stored.count == candidate.count else { return false }
-        guard let base = candidate.baseAddress else { return stored.isEmpty }
-        return stored.withUnsafeBytes { memcmp($0.baseAddress!, base, stored.count) == 0 }
+    private static func equal(_ stored: UnsafeRawBufferPointer, _ start: Int, _ length: Int,
+                              _ candidate: UnsafeRawBufferPointer) -> Bool {
+        guard length == candidate.count else { return false }
+        guard length > 0, let base = candidate.baseAddress, let storedBase = stored.baseAddress else { return length == 0 }
+        return memcmp(storedBase + start, base, length) == 0
     }
 
     @inline(__always)

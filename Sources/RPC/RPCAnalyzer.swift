@@ -122,7 +122,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             noteNonRPC(bytes, origin: origin)
             return
         }
-        flushNonRPCRun(stream: currentStream)
+        if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream) }
         if sink.wantsMessages { sink.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin)

@@ -34,3 +34,22 @@ struct PendingTableTests {
         #expect(table.totalCount == 0)
     }
 }
+
+struct MethodTableTests {
+    func index(_ table: inout MethodTable, _ name: String) -> Int {
+        Array(name.utf8).withUnsafeBytes { table.index(of: $0) }
+    }
+
+    @Test func internsNamesPastTheScannedOnesAndCapsTheirNumber() {
+        var table = MethodTable(capacity: 40)
+        let names = (0..<40).map { "method_\($0)" } + [""]
+        let first = names.map { index(&table, $0) }
+        let again = names.map { index(&table, $0) }
+        #expect(first == again)
+        #expect(Array(first.prefix(40)) == Array(0..<40))
+        #expect(table.names[17] == "method_17")
+        // Past the capacity every new name shares one entry.
+        #expect(first[40] == index(&table, "yet_another"))
+        #expect(table.names[first[40]] == MethodTable.overflowName)
+    }
+}

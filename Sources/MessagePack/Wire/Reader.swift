@@ -18,6 +18,7 @@ public struct MessagePackReader {
     public var nextByte: UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
     /// Element count of an array at the cursor.
+    @inline(__always)
     public mutating func readArrayHeader() -> Int? {
         guard let first = nextByte else { return nil }
         switch first {
@@ -95,6 +96,7 @@ public struct MessagePackReader {
     }
 
     /// The body of a str or bin at the cursor, in place.
+    @inline(__always)
     public mutating func readTextBytes() -> UnsafeRawBufferPointer? {
         guard let first = nextByte else { return nil }
         switch first {
@@ -111,6 +113,7 @@ public struct MessagePackReader {
     }
 
     /// True and consumed when the cursor is at nil.
+    @inline(__always)
     public mutating func readNil() -> Bool {
         guard nextByte == 0xC0 else { return false }
         offset += 1
