@@ -216,6 +216,9 @@ public struct FrameAssembler {
     /// Continues the scan of the value that starts at `start`.
     @inline(__always)
     private mutating func scanValue(_ window: UnsafeRawBufferPointer, from start: Int) -> ScanResult {
+        if depth == 0, resumeOffset == 0, let end = Self.completeValueEnd(window, from: start, limits: limits) {
+            return .complete(end: end)
+        }
         var cursor = start + resumeOffset
         let limit = UInt64(limits.maxFrameBytes)
         while true {
@@ -276,6 +279,46 @@ public struct FrameAssembler {
                 return .complete(end: cursor)
             }
         }
+    }
+
+    /// The end of the value at `start` when it lies wholly in `window` and uses only the common
+    /// formats; nil sends the value to the resumable scan. A flat count of the values still
+    /// owed replaces the nesting stack: a value with no more containers than `maxDepth`
+    /// cannot nest deeper than that.
+    @inline(__always)
+    private static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
+        var cursor = start
+        var owed: UInt64 = 1
+        var containers = 0
+        let end = min(window.count, start + limits.maxFrameBytes)
+        while owed > 0 {
+            guard cursor < end else { return nil }
+            let byte = window[cursor]
+            switch byte {
+            case 0x00...0x7F, 0xE0...0xFF, 0xC0, 0xC2, 0xC3:
+                cursor += 1
+                owed -= 1
+            case 0x90...0x9F, 0x80...0x8F:
+                containers += 1
+                guard containers <= limits.maxDepth else { return nil }
+                owed = owed - 1 + UInt64(byte & 0x0F) * (byte < 0x90 ? 2 : 1)
+                cursor += 1
+            case 0xA0...0xBF:
+                cursor += 1 + Int(byte & 0x1F)
+                owed -= 1
+            case 0xCC, 0xD0: cursor += 2; owed -= 1
+            case 0xCD, 0xD1: cursor += 3; owed -= 1
+            case 0xCE, 0xD2, 0xCA: cursor += 5; owed -= 1
+            case 0xCF, 0xD3, 0xCB: cursor += 9; owed -= 1
+            case 0xD9, 0xC4:
+                guard cursor + 1 < end else { return nil }
+                cursor += 2 + Int(window[cursor + 1])
+                owed -= 1
+            default:
+                return nil
+            }
+        }
+        return cursor <= end ? cursor : nil
     }
 
     /// Counts one finished child at the innermost open level, closing every level it
