@@ -145,7 +145,7 @@ public struct FrameAssembler {
     /// anchor, since the bytes after a gap may start in the middle of a value.
     public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) {
         if !pending.isEmpty {
-            addJunk(pending.count, origin: pendingOrigin, reason: .lostData, into: &sink)
+            addJunk(pending.count, origin: pendingOrigin, reason: .lostData)
             pending.removeAll(keepingCapacity: true)
         }
         resetScan()
@@ -156,7 +156,7 @@ public struct FrameAssembler {
     /// Ends the stream: an unfinished value and a junk run in progress are reported.
     public mutating func finish<Sink: FrameSink>(into sink: inout Sink) {
         if !pending.isEmpty {
-            addJunk(pending.count, origin: pendingOrigin, reason: .truncatedAtEnd, into: &sink)
+            addJunk(pending.count, origin: pendingOrigin, reason: .truncatedAtEnd)
             pending.removeAll()
             resetScan()
         }
@@ -179,7 +179,7 @@ public struct FrameAssembler {
         while start < window.count {
             let valueOrigin = start < carried ? pendingOrigin : origin
             if resynchronising, depth == 0, resumeOffset == 0, !anchor.admits(window, at: start) {
-                addJunk(1, origin: valueOrigin, reason: junkReason, into: &sink)
+                addJunk(1, origin: valueOrigin, reason: junkReason)
                 start += 1
                 continue
             }
@@ -191,18 +191,18 @@ public struct FrameAssembler {
                 start = end
             case .invalid(let reason):
                 resetScan()
-                addJunk(1, origin: valueOrigin, reason: reason, into: &sink)
+                addJunk(1, origin: valueOrigin, reason: reason)
                 resynchronising = true
                 start += 1
             case .needMore(let headerCut):
                 if window.count - start > limits.maxFrameBytes {
                     resetScan()
-                    addJunk(1, origin: valueOrigin, reason: .tooLarge, into: &sink)
+                    addJunk(1, origin: valueOrigin, reason: .tooLarge)
                     resynchronising = true
                     start += 1
                 } else if endsMessage && headerCut {
                     resetScan()
-                    addJunk(window.count - start, origin: valueOrigin, reason: .headerCutByRecordEnd, into: &sink)
+                    addJunk(window.count - start, origin: valueOrigin, reason: .headerCutByRecordEnd)
                     resynchronising = true
                     start = window.count
                 } else {
@@ -338,9 +338,7 @@ public struct FrameAssembler {
         resumeOffset = 0
     }
 
-    private mutating func addJunk<Sink: FrameSink>(
-        _ count: Int, origin: RecordStamp, reason: JunkReason, into sink: inout Sink
-    ) {
+    private mutating func addJunk(_ count: Int, origin: RecordStamp, reason: JunkReason) {
         if junkCount == 0 {
             junkOrigin = origin
             junkReason = reason

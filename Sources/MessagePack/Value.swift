@@ -52,6 +52,29 @@ public enum MessagePackValue: Sendable, Hashable {
         }
     }
 
+    /// The first string key that a map inside this value repeats, if any: JSON keeps only
+    /// its last value, so the report says so.
+    public var firstDuplicateStringKey: String? {
+        switch self {
+        case .array(let elements):
+            for element in elements {
+                if let key = element.firstDuplicateStringKey { return key }
+            }
+            return nil
+        case .map(let entries):
+            var seen = Set<String>()
+            for entry in entries {
+                if case .string(let key) = entry.key, !seen.insert(key).inserted { return key }
+            }
+            for entry in entries {
+                if let key = entry.key.firstDuplicateStringKey ?? entry.value.firstDuplicateStringKey { return key }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     public var arrayValue: [MessagePackValue]? {
         if case .array(let elements) = self { return elements }
         return nil

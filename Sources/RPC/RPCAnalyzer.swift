@@ -59,8 +59,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Per-method statistics, in order of first call.
     public var statistics: [MethodStatistics] { correlator.statistics.filter { $0.calls > 0 } }
 
-    public var requestsInFlight: Int { correlator.pending.totalCount }
-
     /// Calls, errors, unanswered calls and notifications so far.
     public var totals: CallTotals { correlator.totals }
 }
@@ -152,7 +150,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let methodIndex = methodIndex(of: envelope.method)
         statistics[methodIndex].calls += 1
         if sink.wantsValues {
-            pendingParams[nextSequence] = Envelope.value(in: bytes, at: envelope.firstValueOffset)
+            let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
+            noteDuplicateKeys(params, origin: origin)
+            pendingParams[nextSequence] = params
         }
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream)
@@ -187,13 +187,15 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard sink.wantsTransactions else { return }
         let requestNames = streams[request.stream].names
+        let result = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
+        let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if let result { noteDuplicateKeys(result, origin: origin) }
+        if let error { noteDuplicateKeys(error, origin: origin) }
         sink.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
             caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
             request: request.origin, response: origin, status: isError ? .error : .ok,
-            params: params,
-            result: sink.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil,
-            error: isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+            params: params, result: result, error: error
         ))
     }
 
@@ -202,10 +204,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         guard sink.wantsTransactions else { return }
         let names = streams[currentStream].names
         let methodIndex = methods.index(of: envelope.method)
+        let params = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if let params { noteDuplicateKeys(params, origin: origin) }
         sink.notification(Notification(
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
-            origin: origin,
-            params: sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+            origin: origin, params: params
         ))
     }
 
@@ -255,6 +258,17 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     static var sampleLength: Int { 48 }
+
+    /// Values are decoded only for renderers that show them, so only those raise this note.
+    private mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp) {
+        guard let key = value.firstDuplicateStringKey else { return }
+        let names = streams[currentStream].names
+        sink.finding(Finding(
+            .duplicateMapKey, at: origin.timeNs, record: origin.number,
+            "a map repeats the key \"\(key)\"; its JSON rendering keeps the last value",
+            cores: [names.from, names.to], channel: names.channel
+        ))
+    }
 
     /// Text when the bytes are printable (console output, banners), else the value or hex.
     static func describe(_ sample: [UInt8], total: Int) -> String {

@@ -31,7 +31,6 @@ public struct ReportCollector: AnalysisSink {
     public private(set) var transactions: [Transaction] = []
     public private(set) var notifications: [Notification] = []
     public private(set) var findings: [Finding] = []
-    public private(set) var traceEvents: [TraceEvent] = []
 
     public init(wantsValues: Bool, keepsTransactions: Bool, findingLimit: Int = .max) {
         self.wantsValues = wantsValues
@@ -64,10 +63,6 @@ public struct ReportCollector: AnalysisSink {
         counts.findings[finding.severity, default: 0] += 1
         counts.findingsByRule[finding.rule, default: 0] += 1
         if findings.count < findingLimit { findings.append(finding) }
-    }
-
-    public mutating func trace(_ event: TraceEvent) {
-        if keepsTransactions { traceEvents.append(event) }
     }
 
     /// Transactions in request order, as the report contract lists them.

@@ -192,3 +192,16 @@ struct TraceEventTests {
         #expect(throws: TraceEvent.DecodeError.notEventArray) { try failure.get() }
     }
 }
+
+extension CorrelationTests {
+    @Test func aMapWithARepeatedKeyRaisesANote() {
+        var c = Conversation()
+        let params = MessagePackValue.array([.map([.init(.string("deg"), .uint(1)), .init(.string("deg"), .uint(2))])])
+        c.send(c.forward, encode(.array([.uint(0), .uint(1), .string("servo_write"), params])), atMicroseconds: 0)
+        c.send(c.backward, response(1), atMicroseconds: 1)
+        let sink = c.finish()
+        #expect(sink.rules() == ["duplicate-map-key"])
+        #expect(sink.findings.first?.severity == .note)
+        #expect(sink.findings.first?.message.contains("\"deg\"") == true)
+    }
+}

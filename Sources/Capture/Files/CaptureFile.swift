@@ -26,9 +26,6 @@ public final class CaptureFile {
     public let path: String
     public let linkType: Int32
     public let linkTypeName: String
-    /// Major and minor version of the file format, as libpcap reports it.
-    public let fileVersion: (major: Int32, minor: Int32)
-    public let isSwapped: Bool
     private let handle: OpaquePointer
     private var lastNumber: UInt64 = 0
     private var filter: bpf_program?
@@ -46,8 +43,6 @@ public final class CaptureFile {
         self.path = path
         self.linkType = pcap_datalink(handle)
         self.linkTypeName = Self.linkTypeName(linkType)
-        self.fileVersion = (pcap_major_version(handle), pcap_minor_version(handle))
-        self.isSwapped = pcap_is_swapped(handle) != 0
         if let filter, !filter.isEmpty {
             try apply(filter: filter)
         }

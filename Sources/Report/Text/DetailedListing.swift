@@ -71,6 +71,5 @@ public struct DetailedListing: AnalysisSink {
     public mutating func trace(_ event: TraceEvent) {
         let args = event.args.map(\.description).joined(separator: ", ")
         output.line("    trace core\(event.core)  \(event.name)(\(args))\(event.isKnown ? "" : "  (unknown event)")")
-        collector.trace(event)
     }
 }
