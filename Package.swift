@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The pipeline, lowest stage first. Each module imports only the stages above it in this list:
-// CPcap → AnalysisCore → Capture → MessagePack → RPC → Pipeline → Report → rpc-analyze.
+// CPcap → AnalysisCore → Capture → MessagePack → RPC → Replay → Pipeline → Report → rpc-analyze.
 // The per-record path runs through generic stages that are instantiated in the command's module;
 // cross-module optimisation lets the compiler specialise them there instead of dispatching
 // through runtime metadata on every record.
@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,10 +41,19 @@ let package = Package(
             "AnalysisCore", "MessagePack",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimised),
-        // Wires a capture into the RPC stage and hands results to a sink.
-        .target(name: "Pipeline", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC"], swiftSettings: optimised),
+        // The board model and the discrete-event replay that checks synchronisation. Consumes
+        // events (channel traffic, trace events, completed calls), never bytes of a capture.
+        .target(name: "Replay", dependencies: [
+            "AnalysisCore", "MessagePack", "RPC",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: optimised),
+        // Wires a capture into the RPC and replay stages and hands results to a sink.
+        .target(name: "Pipeline", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay"], swiftSettings: optimised),
         // Text, JSON and JSON Lines renderings of what the pipeline found.
-        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Pipeline"], swiftSettings: optimised),
+        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
+        // Replays a folder of captures against their expected reports (`rpc-analyze test`).
+        .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report"]),
         // Readable scenario descriptions turned into captures (`synth`, tests, the benchmark).
         // A tool beside the pipeline: it writes captures, it never reads them.
         .target(name: "Scenario", dependencies: [
@@ -51,14 +61,15 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "rpc-analyze", dependencies: [
-            "AnalysisCore", "Capture", "MessagePack", "RPC", "Pipeline", "Report", "Scenario",
+            "AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report", "Regression", "Scenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "AnalysisCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "AnalysisCore", "Scenario"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "MessagePack", "AnalysisCore"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "RPC", "MessagePack", "AnalysisCore"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Report", "Capture", "RPC", "MessagePack", "AnalysisCore", "Scenario",
+            "Pipeline", "Report", "Capture", "RPC", "MessagePack", "AnalysisCore", "Scenario", "Replay", "Regression",
         ]),
     ]
 )

@@ -17,11 +17,16 @@ public struct Finding: Sendable, Equatable {
     public var bytes: Int?
     public var device: String?
     public var lock: String?
+    /// The two sides of a synchronisation problem, earlier first, as ThreadSanitizer shows both accesses.
+    public var accesses: [Access]
+    /// For a UART overlap: what the wire carried, with the writer of each byte.
+    public var wire: WireExcerpt?
 
     public init(
         _ rule: Rule, at timeNs: Nanoseconds, record: UInt64?, _ message: String,
         cores: [String] = [], channel: String? = nil, msgid: UInt64? = nil, bytes: Int? = nil,
-        endNs: Nanoseconds? = nil, device: String? = nil, lock: String? = nil
+        endNs: Nanoseconds? = nil, device: String? = nil, lock: String? = nil, accesses: [Access] = [],
+        wire: WireExcerpt? = nil
     ) {
         self.rule = rule
         self.severity = rule.severity
@@ -35,7 +40,44 @@ public struct Finding: Sendable, Equatable {
         self.endNs = endNs
         self.device = device
         self.lock = lock
+        self.accesses = accesses
+        self.wire = wire
     }
+
+    /// One side of a synchronisation finding.
+    public struct Access: Sendable, Equatable {
+        public var core: String
+        public var timeNs: Nanoseconds
+        public var record: UInt64
+        /// What the core did: `wrote 12 bytes "core0 hello\n"`, `dev.begin UART0`, `servo_write (RPC)`.
+        public var action: String
+        /// Locks the core held at that moment.
+        public var locksHeld: [String]
+
+        public init(core: String, timeNs: Nanoseconds, record: UInt64, action: String, locksHeld: [String]) {
+            self.core = core
+            self.timeNs = timeNs
+            self.record = record
+            self.action = action
+            self.locksHeld = locksHeld
+        }
+    }
+
+    /// Bytes as they left on a wire, and which core wrote each.
+    public struct WireExcerpt: Sendable, Equatable {
+        public var bytes: [UInt8]
+        public var writers: [String]
+
+        public init(bytes: [UInt8], writers: [String]) {
+            self.bytes = bytes
+            self.writers = writers
+        }
+    }
+}
+
+/// Anything that takes findings: renderers, collectors, tests.
+public protocol FindingSink {
+    mutating func finding(_ finding: Finding)
 }
 
 /// Where a byte of a stream came from: the capture record that carried it.

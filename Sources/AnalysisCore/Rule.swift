@@ -55,4 +55,28 @@ public enum Rule: String, Sendable, CaseIterable {
         case .duplicateMapKey: "A MessagePack map with the same string key twice; the last one wins."
         }
     }
+
+    /// What to look at, for the help text of SARIF rules and `--help`.
+    public var advice: String {
+        switch self {
+        case .malformedRecord: "Check the recorder: the record is shorter than the 12-byte header, or its magic, version or kind is wrong."
+        case .malformedFrame: "Bytes on the stream did not form a MessagePack value (noise, a cut header, or a value past the limits); the stream resynchronised at the next RPC-shaped value."
+        case .nonRPCValue: "Handshake bytes and console text are expected on some links; on an RPC channel this may mean a peer that speaks another protocol."
+        case .captureLoss: "The recorder dropped records (seq gap), flagged a loss, or cut a record at its snap length: findings on that stream may be missing or spurious."
+        case .unansweredRequest: "A call that never returns: look for a callee that crashed, blocked, or dropped the request."
+        case .orphanResponse: "An answer to a call not in flight: the request was lost, answered twice, or the msgid is wrong."
+        case .duplicateRequestID: "A client reused a msgid before its answer came; answers can no longer be told apart."
+        case .oversizedMessage: "The transport's buffer is smaller than the message; split it or raise the buffer size."
+        case .deviceOverlap: "Both cores drove the device at the same moment; serialise access with a lock or delegate the device to one core."
+        case .unsynchronizedAccess: "Nothing orders the two uses (no message, no lock release/acquire, no core start between them): under another timing they collide."
+        case .ownerViolation: "The board assigns this device to one core; the other must ask it (for example over RPC) instead of using it."
+        case .fifoOverflow: "The sender pushed into a full mailbox FIFO without waiting for space; the extra words were lost."
+        case .earlyCoreStart: "A core was launched, or ran, before initialisation finished: shared state may not be ready."
+        case .heapAfterLock: "Allocation after the heaps were locked: move it before the lock, or allocate statically."
+        case .allocInInterrupt: "Allocation in an interrupt handler can deadlock or corrupt the heap; allocate beforehand."
+        case .lockMisuse: "A lock released by a core that does not hold it, or never released."
+        case .lockOrderInversion: "Two cores take the same two locks in opposite orders: a possible deadlock. Take them in one global order."
+        case .duplicateMapKey: "A map repeats a key; readers disagree on which value wins."
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import AnalysisCore
 import Capture
 import MessagePack
+import Replay
 import RPC
 
 /// How to read and decode a capture.
@@ -10,14 +11,18 @@ public struct AnalysisOptions: Sendable {
     /// Link type the records are read as (USER0 by default; USER1..USER15 with `--dlt`).
     public var linkType: Int32
     public var limits: FrameLimits
-    public var naming: Naming
+    /// The board the capture comes from; the generic two-core board when none is named.
+    public var board: Board
+    /// Whether to replay the capture into the board model and run its checks.
+    public var replay: Bool
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
-                naming: Naming = Naming()) {
+                board: Board = .generic, replay: Bool = true) {
         self.filter = filter
         self.linkType = linkType
         self.limits = limits
-        self.naming = naming
+        self.board = board
+        self.replay = replay
     }
 }
 
@@ -31,7 +36,7 @@ public struct AnalysisResult<Sink: AnalysisSink> {
 
 /// Reads a capture record by record and feeds the RPC stage: the wiring of the pipeline.
 public struct CaptureAnalysis<Sink: AnalysisSink> {
-    private var rpc: RPCAnalyzer<Sink>
+    private var rpc: RPCAnalyzer<ReplayTap<Sink>>
     private var streams = StreamTable()
     /// RPC stream number per direction (trace directions have none).
     private var rpcStream: [Int] = []
@@ -39,9 +44,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     private let options: AnalysisOptions
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
-        self.rpc = RPCAnalyzer(sink: sink, limits: options.limits)
+        let engine = options.replay ? ReplayEngine(board: options.board) : nil
+        self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits)
         self.options = options
-        self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName)
+        self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName,
+                                      board: options.board.isGeneric ? nil : options.board.name)
     }
 
     /// Opens and analyses the capture at `path` (`-` is standard input).
@@ -55,6 +62,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
         analysis.readAll(file)
         analysis.rpc.finish()
+        analysis.rpc.sink.finishReplay()
         for i in analysis.summary.directions.indices {
             let traffic = analysis.streams.traffic(of: i)
             analysis.summary.directions[i].records = traffic.records
@@ -62,7 +70,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             analysis.summary.directions[i].receiverSideRecords = traffic.receiverSideRecords
         }
         analysis.rpc.sink.finish(totals: analysis.rpc.totals)
-        return AnalysisResult(summary: analysis.summary, statistics: analysis.rpc.statistics, sink: analysis.rpc.sink)
+        return AnalysisResult(summary: analysis.summary, statistics: analysis.rpc.statistics, sink: analysis.rpc.sink.inner)
     }
 
     private mutating func readAll(_ file: CaptureFile) {
@@ -133,21 +141,51 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 isDelivery: observation.role == .delivery
             ))
         }
+        if header.kind != .trace, rpc.sink.engine != nil {
+            replay(header, view.payload, record)
+        }
         guard observation.role == .stream else { return }
         if header.kind == .trace {
             decodeTrace(view, header: header, record: record)
         } else {
             let stream = rpcStream[direction]
+            guard stream >= 0 else { return }
             if lostBefore { rpc.discontinuity(stream: stream) }
             rpc.feed(stream: stream, view.payload, origin: record.stamp, endsMessage: header.kind == .message)
             if cutShort { rpc.discontinuity(stream: stream) }
         }
     }
 
+    @inline(__always)
+    private mutating func replay(_ header: InterCoreHeader, _ payload: UnsafeRawBufferPointer, _ record: RawRecord) {
+        let event = ChannelEvent(
+            kind: Self.boardKind(header.kind), channel: Int(header.channel), from: Int(header.source),
+            to: Int(header.destination), isReceiverSide: header.isReceiverSide, byteCount: payload.count,
+            stamp: record.stamp
+        )
+        rpc.sink.channelRecord(event, payload: payload)
+    }
+
+    private static func boardKind(_ kind: ChannelKind) -> Board.ChannelKind {
+        switch kind {
+        case .mailbox: .mailbox
+        case .message: .message
+        case .uart, .trace: .uart
+        }
+    }
+
+    private func names(for key: DirectionKey) -> DirectionNames {
+        let board = options.board
+        let channel = key.kind == .trace
+            ? "trace\(key.channel)" : board.channelName(Self.boardKind(key.kind), Int(key.channel))
+        return DirectionNames(channel: channel, from: board.coreName(Int(key.source)),
+                              to: board.coreName(Int(key.destination)))
+    }
+
     private mutating func register(_ key: DirectionKey) {
-        let names = options.naming.names(for: key)
+        let names = names(for: key)
         summary.directions.append(DirectionSummary(names: names, kind: key.kind.name))
-        guard key.kind != .trace else {
+        guard key.kind != .trace, options.board.carriesRPC(Self.boardKind(key.kind), Int(key.channel)) else {
             rpcStream.append(-1)
             return
         }
@@ -189,7 +227,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             summary.malformedRecords += 1
             rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
                                      "record \(record.number): \(error); skipped",
-                                     cores: [options.naming.core(header.source)]))
+                                     cores: [options.board.coreName(Int(header.source))]))
         }
     }
 }

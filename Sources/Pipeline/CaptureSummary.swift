@@ -14,6 +14,8 @@ public struct CaptureSummary: Sendable {
     public var malformedRecords = 0
     public var traceEvents = 0
     public var directions: [DirectionSummary] = []
+    /// The board's name, nil for the generic board.
+    public var board: String?
 
     public var durationNs: Int64 {
         guard let firstNs, let lastNs else { return 0 }

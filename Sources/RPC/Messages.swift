@@ -61,7 +61,7 @@ public struct DecodedMessage: Sendable {
 }
 
 /// Where the RPC stage delivers what it finds. Implemented by the report stage's renderers.
-public protocol RPCSink {
+public protocol RPCSink: FindingSink {
     /// Whether parameters and results should be decoded into values. A summary that only
     /// counts and times calls says no and keeps the per-message path free of allocation.
     var wantsValues: Bool { get }
@@ -73,7 +73,6 @@ public protocol RPCSink {
     mutating func message(_ message: DecodedMessage)
     mutating func transaction(_ transaction: Transaction)
     mutating func notification(_ notification: Notification)
-    mutating func finding(_ finding: Finding)
 }
 
 extension RPCSink {

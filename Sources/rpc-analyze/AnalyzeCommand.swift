@@ -3,10 +3,11 @@ import ArgumentParser
 import Capture
 import MessagePack
 import Pipeline
+import Replay
 import Report
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl
+    case text, json, jsonl, sarif
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -43,8 +44,16 @@ struct AnalyzeCommand: ParsableCommand {
         valueName: "filter"))
     var filter: [String] = []
 
-    @Option(help: "Report format: text, json or jsonl.")
+    @Option(help: "Report format: text, json, jsonl or sarif (SARIF 2.1.0 for code-scanning pages).")
     var format: OutputFormat = .text
+
+    @Option(help: ArgumentHelp(
+        "The board: a built-in name (rp2040, giga-r1) or a board file (.yaml or .toml). Without it, a generic two-core board.",
+        valueName: "name-or-file"))
+    var board: String?
+
+    @Flag(name: .customLong("no-replay"), help: "Decode and pair only; skip the replay into the board model and its checks.")
+    var noReplay = false
 
     @Flag(name: [.customShort("V"), .long], help: "List every record, decoded message and finding as it comes, then the report.")
     var detail = false
@@ -77,10 +86,17 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let resolved: Board
+        do {
+            resolved = try board.map(BoardFile.resolve) ?? .generic
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
         let options = AnalysisOptions(
             filter: filter.isEmpty ? nil : filter.joined(separator: " "),
             linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
-            limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes)
+            limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes),
+            board: resolved, replay: !noReplay
         )
         let out: Output
         if let output {
@@ -105,23 +121,28 @@ struct AnalyzeCommand: ParsableCommand {
         switch (format, detail) {
         case (.jsonl, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
-            result.sink.finish(summary: result.summary, statistics: result.statistics, board: nil)
+            result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
+            return result.sink.counts
+        case (.sarif, _):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
+            out.line(SARIFReport.render(summary: result.summary, findings: result.sink.findingsInTimeOrder,
+                                        version: RPCAnalyze.configuration.version))
             return result.sink.counts
         case (.json, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
             out.line(JSONReport.render(summary: result.summary, statistics: result.statistics,
-                                       collector: result.sink, board: nil))
+                                       collector: result.sink, board: result.summary.board))
             return result.sink.counts
         case (.text, true):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: DetailedListing(output: out))
             out.line()
             out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                        collector: result.sink.collector, board: nil))
+                                        collector: result.sink.collector, board: result.summary.board))
             return result.sink.collector.counts
         case (.text, false):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.summary)
             out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                        collector: result.sink, board: nil))
+                                        collector: result.sink, board: result.summary.board))
             return result.sink.counts
         }
     }

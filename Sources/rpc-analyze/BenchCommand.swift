@@ -53,11 +53,16 @@ struct BenchCommand: ParsableCommand {
             precondition(checksum > 0)
         }
         var summaryText = ""
-        let full = try measure {
-            let result = try CaptureAnalysis.run(path: path, sink: ReportCollector.summary)
-            summaryText = TextReport.render(summary: result.summary, statistics: result.statistics,
-                                            collector: result.sink, board: nil)
+        func analyse(replay: Bool) throws -> [Double] {
+            try measure {
+                let result = try CaptureAnalysis.run(path: path, options: AnalysisOptions(replay: replay),
+                                                     sink: ReportCollector.summary)
+                summaryText = TextReport.render(summary: result.summary, statistics: result.statistics,
+                                                collector: result.sink, board: result.summary.board)
+            }
         }
+        let withoutReplay = try analyse(replay: false)
+        let full = try analyse(replay: true)
         func line(_ name: String, _ seconds: [Double]) -> String {
             let sorted = seconds.sorted()
             let median = sorted[sorted.count / 2]
@@ -65,10 +70,12 @@ struct BenchCommand: ParsableCommand {
                           name, median, sorted.first!, sorted.last!, size / median / 1e6, Double(records) / median / 1e6)
         }
         print(String(format: "capture: %.1f MB, %d records; %d runs each", size / 1e6, records, runs))
-        print(line("libpcap read loop     ", bare))
-        print(line("analysis (text report)", full))
-        let ratio = full.sorted()[full.count / 2] / bare.sorted()[bare.count / 2]
-        print(String(format: "analysis takes %.2fx the time of the bare read loop", ratio))
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        print(line("libpcap read loop           ", bare))
+        print(line("analysis, replay off        ", withoutReplay))
+        print(line("analysis, replay on         ", full))
+        print(String(format: "analysis (replay on) takes %.2fx the time of the bare read loop", median(full) / median(bare)))
+        print(String(format: "replay on runs at %.2fx the records/s of replay off", median(withoutReplay) / median(full)))
         print("peak resident memory: \(peakResidentMegabytes()) MB")
         if summaryText.isEmpty { print("(no report)") }
     }

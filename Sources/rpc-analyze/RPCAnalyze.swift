@@ -16,15 +16,18 @@ struct RPCAnalyze: ParsableCommand {
 
         Examples:
           rpc-analyze Captures/giga-servo.pcap
+          rpc-analyze capture.pcap --board rp2040         replay into the RP2040 model: UART races, FIFOs, locks
           rpc-analyze capture.pcap --detail              every record and message, like tshark -V
           rpc-analyze capture.pcap --format json > report.json
           tcpdump -r big.pcapng -w - | rpc-analyze - --format jsonl
+          rpc-analyze test Captures/                      every capture against its expected report
+          rpc-analyze boards rp2040 > my-board.yaml       a board file to start from
           rpc-analyze synth scenario.yaml -o case.pcap    make a capture from a description
 
         Exit status: 0 no finding at or above --fail-on, 1 at least one, 2 could not analyse.
         """,
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, SynthCommand.self, BenchCommand.self],
+        subcommands: [AnalyzeCommand.self, TestCommand.self, BoardsCommand.self, SynthCommand.self, BenchCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 

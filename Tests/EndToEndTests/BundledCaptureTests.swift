@@ -3,6 +3,7 @@ import Foundation
 import Pipeline
 import Report
 import Scenario
+import Regression
 import Testing
 
 /// Every capture in Captures/ against its expected report: the regression suite.

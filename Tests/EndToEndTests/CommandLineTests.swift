@@ -1,4 +1,5 @@
 import Foundation
+import Regression
 import Testing
 
 /// The built `rpc-analyze` as scripts and people call it: exit codes, messages, formats.

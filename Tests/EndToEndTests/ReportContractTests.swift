@@ -1,6 +1,7 @@
 import Foundation
 import MessagePack
 import Report
+import Regression
 import Testing
 
 /// The JSON report's fixed shape (shared/spec/report.md): keys and types scripts rely on.

@@ -1,4 +1,5 @@
 import AnalysisCore
+
 import Pipeline
 import RPC
 
@@ -57,6 +58,35 @@ extension JSONWriter {
         if let endNs = f.endNs { key("end_ns"); int(endNs) }
         if let device = f.device { key("device"); string(device) }
         if let lock = f.lock { key("lock"); string(lock) }
+        if !f.accesses.isEmpty {
+            key("accesses")
+            beginArray()
+            for access in f.accesses {
+                beginObject()
+                key("core"); string(access.core)
+                key("time_ns"); int(access.timeNs)
+                key("record"); int(access.record)
+                key("action"); string(access.action)
+                key("locks_held")
+                beginArray()
+                for lock in access.locksHeld { string(lock) }
+                endArray()
+                endObject()
+            }
+            endArray()
+        }
+        if let wire = f.wire {
+            key("wire")
+            beginArray()
+            for run in wire.runs {
+                beginObject()
+                key("core"); string(run.core)
+                key("hex"); string(run.bytes.hexString)
+                if let text = run.text { key("text"); string(text) }
+                endObject()
+            }
+            endArray()
+        }
         endObject()
     }
 
@@ -140,5 +170,30 @@ public enum JSONReport {
         json.key("summary"); json.summary(collector.counts)
         json.endObject()
         return json.text
+    }
+}
+
+extension Finding.WireExcerpt {
+    struct Run {
+        var core: String
+        var bytes: [UInt8]
+        /// The bytes as text when they are printable.
+        var text: String? {
+            bytes.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+                ? String(decoding: bytes, as: UTF8.self) : nil
+        }
+    }
+
+    /// Consecutive bytes of one writer, in wire order.
+    var runs: [Run] {
+        var runs: [Run] = []
+        for (byte, writer) in zip(bytes, writers) {
+            if runs.last?.core == writer {
+                runs[runs.count - 1].bytes.append(byte)
+            } else {
+                runs.append(Run(core: writer, bytes: [byte]))
+            }
+        }
+        return runs
     }
 }

@@ -1,4 +1,5 @@
 import AnalysisCore
+import MessagePack
 import Pipeline
 import RPC
 
@@ -16,7 +17,7 @@ public enum TextReport {
             shape += ", \(Formatting.duration(summary.durationNs)) from \(Formatting.absolute(first))"
         }
         lines.append(shape)
-        if let board { lines.append("  board \(board)") }
+        lines.append("  board \(board ?? "generic (no --board): cores core0 and core1, every channel tried as RPC")")
         if summary.malformedRecords > 0 || summary.traceEvents > 0 {
             lines.append("  \(summary.malformedRecords) malformed records, \(summary.traceEvents) trace events")
         }
@@ -55,6 +56,23 @@ public enum TextReport {
         return lines + Formatting.table(rows, rightAligned: Set(1...9)).map { "  " + $0 } + [""]
     }
 
+    /// Both accesses of a synchronisation finding in two columns, then the wire, if any.
+    static func sides(of finding: Finding, start: Nanoseconds?) -> [String] {
+        guard !finding.accesses.isEmpty else { return [] }
+        var rows = [[""] + finding.accesses.map(\.core)]
+        rows.append(["when"] + finding.accesses.map { "\(Formatting.relative($0.timeNs, from: start)) (#\($0.record))" })
+        rows.append(["did"] + finding.accesses.map(\.action))
+        rows.append(["locks held"] + finding.accesses.map { $0.locksHeld.isEmpty ? "none" : $0.locksHeld.joined(separator: ", ") })
+        var lines = Formatting.table(rows, rightAligned: []).map { "        " + $0 }
+        if let wire = finding.wire {
+            let runs = wire.runs.map { run in
+                "\(run.core):" + (run.text.map { MessagePackValue.string($0).description } ?? run.bytes.hexString)
+            }
+            lines.append("        wire        " + runs.joined(separator: " "))
+        }
+        return lines
+    }
+
     static func findingList(_ collector: ReportCollector, start: Nanoseconds?) -> [String] {
         let counts = collector.counts
         let total = counts.findings.values.reduce(0, +)
@@ -68,6 +86,7 @@ public enum TextReport {
             let record = finding.record.map { "#\($0)" } ?? "-"
             lines.append("  \(Formatting.relative(finding.timeNs, from: start))  \(record)  \(finding.severity.name)  "
                 + "\(finding.rule.rawValue)  \(finding.message)")
+            lines.append(contentsOf: sides(of: finding, start: start))
         }
         let shown = collector.findings.count
         if shown < total {

@@ -1,12 +1,12 @@
 import Foundation
 
 /// A readable list of where two JSON documents differ, by path.
-enum JSONDifference {
-    static func parse(_ text: String) throws -> Any {
+public enum JSONDifference {
+    public static func parse(_ text: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
     }
 
-    static func differences(_ expected: Any, _ actual: Any, path: String = "$", into out: inout [String]) {
+    public static func differences(_ expected: Any, _ actual: Any, path: String = "$", into out: inout [String]) {
         switch (expected, actual) {
         case (let e as [String: Any], let a as [String: Any]):
             for key in Set(e.keys).union(a.keys).sorted() {
@@ -27,7 +27,7 @@ enum JSONDifference {
         }
     }
 
-    static func render(_ value: Any) -> String {
+    public static func render(_ value: Any) -> String {
         if value is NSNull { return "null" }
         if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
             return String(decoding: data, as: UTF8.self)

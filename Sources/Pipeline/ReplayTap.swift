@@ -1,0 +1,48 @@
+import AnalysisCore
+import Replay
+import RPC
+
+/// Sits between the RPC stage and the renderer's sink: passes everything on, and feeds the
+/// replay engine the trace events and completed calls it needs. Replay findings go to the
+/// renderer like any other.
+struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
+    var inner: Inner
+    var engine: ReplayEngine?
+
+    var wantsValues: Bool { inner.wantsValues }
+    var wantsMessages: Bool { inner.wantsMessages }
+    var wantsRecords: Bool { inner.wantsRecords }
+    var wantsTransactions: Bool { inner.wantsTransactions || (engine?.wantsCalls ?? false) }
+
+    mutating func message(_ message: DecodedMessage) { inner.message(message) }
+    mutating func finding(_ finding: Finding) { inner.finding(finding) }
+    mutating func record(_ record: RecordInfo) { inner.record(record) }
+    mutating func finish(totals: CallTotals) { inner.finish(totals: totals) }
+
+    mutating func transaction(_ transaction: Transaction) {
+        if let engine, engine.wantsCalls, let caller = engine.coreNumber(named: transaction.caller),
+           let callee = engine.coreNumber(named: transaction.callee) {
+            self.engine!.call(CallEvent(method: transaction.method, caller: caller, callee: callee,
+                                        request: transaction.request, response: transaction.response), into: &inner)
+        }
+        if inner.wantsTransactions { inner.transaction(transaction) }
+    }
+
+    mutating func notification(_ notification: Notification) {
+        if inner.wantsTransactions { inner.notification(notification) }
+    }
+
+    @inline(__always)
+    mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
+        engine?.channelRecord(event, payload: payload, into: &inner)
+    }
+
+    mutating func finishReplay() {
+        engine?.finish(into: &inner)
+    }
+
+    mutating func trace(_ event: TraceEvent) {
+        engine?.trace(event, into: &inner)
+        inner.trace(event)
+    }
+}

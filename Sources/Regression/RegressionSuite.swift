@@ -1,0 +1,146 @@
+import AnalysisCore
+import Capture
+import Foundation
+import Pipeline
+import Replay
+import Report
+
+/// A folder of captures, each with the report it must produce: `NAME.pcap` (or `.pcapng`) and
+/// `NAME.expected.json`. The board is named by a sidecar `NAME.board` (a built-in name or a
+/// board file's path, relative to the folder), else by the expected report's `board`, else the
+/// generic board.
+public enum RegressionSuite {
+    public struct Case: Sendable {
+        public var name: String
+        public var capture: String
+        public var expected: String
+        public var boardSidecar: String?
+    }
+
+    public struct Outcome: Sendable {
+        public enum Status: Sendable, Equatable {
+            case passed
+            case failed(differences: [String])
+            case updated
+            case broken(String)
+        }
+
+        public var name: String
+        public var status: Status
+        public var seconds: Double
+
+        public var isFailure: Bool {
+            switch status {
+            case .passed, .updated: false
+            case .failed, .broken: true
+            }
+        }
+    }
+
+    public static func cases(in folder: String) throws(ConfigError) -> [Case] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw ConfigError(file: folder, line: nil, key: nil, "cannot list the folder: \(error.localizedDescription)")
+        }
+        let url = URL(fileURLWithPath: folder)
+        return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map { file in
+            let name = String(file[..<file.lastIndex(of: ".")!])
+            let sidecar = url.appendingPathComponent("\(name).board").path
+            return Case(
+                name: name, capture: url.appendingPathComponent(file).path,
+                expected: url.appendingPathComponent("\(name).expected.json").path,
+                boardSidecar: FileManager.default.fileExists(atPath: sidecar) ? sidecar : nil
+            )
+        }
+    }
+
+    /// Analyses one case and compares (or, with `update`, rewrites) its expected report.
+    public static func run(_ testCase: Case, update: Bool) -> Outcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        func outcome(_ status: Outcome.Status) -> Outcome {
+            let elapsed = clock.now - started
+            return Outcome(name: testCase.name, status: status,
+                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        let expectedText = try? String(contentsOfFile: testCase.expected, encoding: .utf8)
+        let board: Board
+        do {
+            board = try self.board(for: testCase, expectedText: expectedText)
+        } catch {
+            return outcome(.broken(error.description))
+        }
+        let actualText: String
+        do {
+            actualText = try report(capture: testCase.capture, board: board)
+        } catch {
+            return outcome(.broken(error.description))
+        }
+        if update {
+            do {
+                try pretty(actualText).write(toFile: testCase.expected, atomically: true, encoding: .utf8)
+                return outcome(.updated)
+            } catch {
+                return outcome(.broken("cannot write \(testCase.expected): \(error.localizedDescription)"))
+            }
+        }
+        guard let expectedText else {
+            return outcome(.broken("no \((testCase.expected as NSString).lastPathComponent); run with --update to write it"))
+        }
+        do {
+            let expected = withFileName(try JSONDifference.parse(expectedText))
+            let actual = withFileName(try JSONDifference.parse(actualText))
+            var differences: [String] = []
+            JSONDifference.differences(expected, actual, into: &differences)
+            return outcome(differences.isEmpty ? .passed : .failed(differences: differences))
+        } catch {
+            return outcome(.broken("\(testCase.expected) is not JSON: \(error.localizedDescription)"))
+        }
+    }
+
+    /// The JSON report of a capture, exactly as `--format json` writes it.
+    public static func report(capture: String, board: Board) throws(CaptureError) -> String {
+        let result = try CaptureAnalysis.run(path: capture, options: AnalysisOptions(board: board),
+                                             sink: ReportCollector.complete)
+        return JSONReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,
+                                 board: result.summary.board)
+    }
+
+    static func board(for testCase: Case, expectedText: String?) throws(ConfigError) -> Board {
+        if let sidecar = testCase.boardSidecar {
+            let named = ((try? String(contentsOfFile: sidecar, encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !named.isEmpty else { throw ConfigError(file: sidecar, line: 1, key: nil, "names no board") }
+            if Board.builtin(named: named) != nil { return try BoardFile.resolve(named) }
+            let folder = (sidecar as NSString).deletingLastPathComponent
+            return try BoardFile.resolve(named.hasPrefix("/") ? named : (folder as NSString).appendingPathComponent(named))
+        }
+        if let expectedText, let report = try? JSONDifference.parse(expectedText) as? [String: Any],
+           let name = report["board"] as? String {
+            guard let builtin = Board.builtin(named: name) else {
+                throw ConfigError(file: testCase.expected, line: nil, key: "board",
+                                  "board \(name) is not built in: name its file in \(testCase.name).board")
+            }
+            return builtin
+        }
+        return .generic
+    }
+
+    /// Reports name the capture as given; compare by its file name alone.
+    static func withFileName(_ value: Any) -> Any {
+        guard var report = value as? [String: Any], var capture = report["capture"] as? [String: Any],
+              let file = capture["file"] as? String else { return value }
+        capture["file"] = (file as NSString).lastPathComponent
+        report["capture"] = capture
+        return report
+    }
+
+    /// Expected reports are kept indented with sorted keys, so that their diffs read well.
+    static func pretty(_ json: String) throws -> String {
+        let object = withFileName(try JSONDifference.parse(json))
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

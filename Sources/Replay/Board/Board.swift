@@ -1,0 +1,154 @@
+/// What the analyzer knows of a board: its cores, the channels between them, the devices they
+/// share, and which RPC methods use which device. Built in (`rp2040`, `giga-r1`), read from a
+/// YAML or TOML file, or the generic two-core board used when none is named.
+public struct Board: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+    public var cores: [Core]
+    public var channels: [Channel]
+    public var devices: [Device]
+    /// Devices each method uses on its callee, from request to response.
+    public var methodDevices: [String: [String]]
+    public var spinlocks: Int
+    /// True for the generic board used without `--board`: channels are named by kind and
+    /// number, UART channel n is device `UART<n>`, and every stream is tried as RPC.
+    public var isGeneric: Bool
+
+    public struct Core: Sendable, Equatable {
+        public var number: Int
+        public var name: String
+        public var clockHz: Int
+
+        public init(number: Int, name: String, clockHz: Int) {
+            self.number = number
+            self.name = name
+            self.clockHz = clockHz
+        }
+    }
+
+    public enum ChannelKind: String, Sendable, CaseIterable {
+        case mailbox, message, uart
+    }
+
+    public struct Channel: Sendable, Equatable {
+        public var kind: ChannelKind
+        public var number: Int
+        public var name: String
+        /// Whether the channel's bytes are MessagePack-RPC (and are decoded as such).
+        public var carriesRPC: Bool
+        /// Mailboxes: words each direction's FIFO holds, and bytes per word.
+        public var fifoDepth: Int?
+        public var wordSize: Int?
+        /// Message channels: largest payload the transport carries.
+        public var maxMessage: Int?
+        /// UARTs: line speed, frame format (`8N1`), hardware TX FIFO depth in bytes, and the device.
+        public var baud: Int?
+        public var frame: String?
+        public var txFIFO: Int?
+        public var device: String?
+
+        public init(kind: ChannelKind, number: Int, name: String, carriesRPC: Bool, fifoDepth: Int? = nil,
+                    wordSize: Int? = nil, maxMessage: Int? = nil, baud: Int? = nil, frame: String? = nil,
+                    txFIFO: Int? = nil, device: String? = nil) {
+            self.kind = kind
+            self.number = number
+            self.name = name
+            self.carriesRPC = carriesRPC
+            self.fifoDepth = fifoDepth
+            self.wordSize = wordSize
+            self.maxMessage = maxMessage
+            self.baud = baud
+            self.frame = frame
+            self.txFIFO = txFIFO
+            self.device = device
+        }
+
+        /// Bits on the wire per byte: start bit, data bits, parity bit, stop bits.
+        public var bitsPerFrame: Int {
+            guard let frame, let parsed = Board.parseFrame(frame) else { return 10 }
+            return parsed
+        }
+
+        /// Nanoseconds one byte occupies the line.
+        public var byteTimeNs: Int64 {
+            guard let baud, baud > 0 else { return 0 }
+            return Int64((Double(bitsPerFrame) * 1e9 / Double(baud)).rounded())
+        }
+    }
+
+    public struct Device: Sendable, Equatable {
+        public var name: String
+        /// The core the board assigns the device to; others must not use it.
+        public var owner: Int?
+        /// The lock the firmware agreed to hold while using it.
+        public var lock: String?
+
+        public init(name: String, owner: Int? = nil, lock: String? = nil) {
+            self.name = name
+            self.owner = owner
+            self.lock = lock
+        }
+    }
+
+    public init(name: String, summary: String, cores: [Core], channels: [Channel], devices: [Device],
+                methodDevices: [String: [String]] = [:], spinlocks: Int = 0, isGeneric: Bool = false) {
+        self.name = name
+        self.summary = summary
+        self.cores = cores
+        self.channels = channels
+        self.devices = devices
+        self.methodDevices = methodDevices
+        self.spinlocks = spinlocks
+        self.isGeneric = isGeneric
+    }
+
+    // MARK: Lookups
+
+    public func core(_ number: Int) -> Core? { cores.first { $0.number == number } }
+
+    public func coreName(_ number: Int) -> String {
+        switch number {
+        case 0xFE: "offchip"
+        case 0xFF: "unknown"
+        default: core(number)?.name ?? "core\(number)"
+        }
+    }
+
+    public func channel(_ kind: ChannelKind, _ number: Int) -> Channel? {
+        if let declared = channels.first(where: { $0.kind == kind && $0.number == number }) { return declared }
+        guard isGeneric else { return nil }
+        return Board.genericChannel(kind, number)
+    }
+
+    public func channelName(_ kind: ChannelKind, _ number: Int) -> String {
+        channel(kind, number)?.name ?? "\(kind.rawValue)\(number)"
+    }
+
+    /// Whether a channel's bytes are decoded as MessagePack-RPC. Channels the board does not
+    /// declare are tried, as on the generic board.
+    public func carriesRPC(_ kind: ChannelKind, _ number: Int) -> Bool {
+        channel(kind, number)?.carriesRPC ?? true
+    }
+
+    public func device(named name: String) -> Device? { devices.first { $0.name == name } }
+
+    /// "8N1" → 10 bits; nil for a format that is not data bits, parity (N, E, O) and stop bits.
+    public static func parseFrame(_ frame: String) -> Int? {
+        let characters = Array(frame.uppercased())
+        guard characters.count == 3, let data = Int(String(characters[0])), (5...9).contains(data),
+              "NEO".contains(characters[1]), let stop = Int(String(characters[2])), (1...2).contains(stop) else { return nil }
+        return 1 + data + (characters[1] == "N" ? 0 : 1) + stop
+    }
+
+    static func genericChannel(_ kind: ChannelKind, _ number: Int) -> Channel {
+        switch kind {
+        case .uart:
+            Channel(kind: .uart, number: number, name: "uart\(number)", carriesRPC: true, baud: 115_200, frame: "8N1",
+                    txFIFO: 32, device: "UART\(number)")
+        case .mailbox:
+            Channel(kind: .mailbox, number: number, name: "mailbox\(number)", carriesRPC: true)
+        case .message:
+            Channel(kind: .message, number: number, name: "message\(number)", carriesRPC: true)
+        }
+    }
+}

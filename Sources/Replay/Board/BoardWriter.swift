@@ -1,0 +1,60 @@
+import Foundation
+
+extension Board {
+    /// The board as an annotated YAML file that `--board` reads back: a place to start a board
+    /// file of one's own.
+    public var yaml: String {
+        var out = "# rpc-analyze board file. Use it with: rpc-analyze capture.pcap --board this-file.yaml\n"
+        out += "name: \(name)\n"
+        if !summary.isEmpty { out += "description: \(quoted(summary))\n" }
+        out += "\n# Cores by the number the capture's src/dst fields use; names appear in reports.\ncores:\n"
+        for core in cores {
+            out += "  - {number: \(core.number), name: \(quoted(core.name)), clock_hz: \(core.clockHz)}\n"
+        }
+        if spinlocks > 0 { out += "\n# Hardware spinlocks (lock.acquire/lock.release trace events name them by number).\nspinlocks: \(spinlocks)\n" }
+        out += """
+
+        # Channels by capture kind and number. rpc: whether the bytes are MessagePack-RPC.
+        # mailbox: fifo_depth words of word_size bytes each way. message: max_message bytes per message.
+        # uart: baud, frame (data bits, parity N/E/O, stop bits), tx_fifo bytes, and the device it drives.
+        channels:
+
+        """
+        for channel in channels {
+            var fields = ["kind: \(channel.kind.rawValue)", "number: \(channel.number)", "name: \(quoted(channel.name))",
+                          "rpc: \(channel.carriesRPC)"]
+            if let v = channel.fifoDepth { fields.append("fifo_depth: \(v)") }
+            if let v = channel.wordSize { fields.append("word_size: \(v)") }
+            if let v = channel.maxMessage { fields.append("max_message: \(v)") }
+            if let v = channel.baud { fields.append("baud: \(v)") }
+            if let v = channel.frame { fields.append("frame: \(v)") }
+            if let v = channel.txFIFO { fields.append("tx_fifo: \(v)") }
+            if let v = channel.device { fields.append("device: \(quoted(v))") }
+            out += "  - {\(fields.joined(separator: ", "))}\n"
+        }
+        out += "\n# Shared devices. owner: the only core allowed to use it. lock: the lock agreed to guard it.\ndevices:\n"
+        for device in devices {
+            var fields = ["name: \(quoted(device.name))"]
+            if let owner = device.owner { fields.append("owner: \(quoted(coreName(owner)))") }
+            if let lock = device.lock { fields.append("lock: \(quoted(lock))") }
+            out += "  - {\(fields.joined(separator: ", "))}\n"
+        }
+        out += "\n# RPC methods and the devices they use on the core that answers them, from request to response.\n"
+        if methodDevices.isEmpty {
+            out += "methods: {}\n"
+        } else {
+            out += "methods:\n"
+            for (method, devices) in methodDevices.sorted(by: { $0.key < $1.key }) {
+                out += "  \(quoted(method)): [\(devices.map(quoted).joined(separator: ", "))]\n"
+            }
+        }
+        return out
+    }
+
+    private func quoted(_ text: String) -> String {
+        let plain = text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            && !["true", "false", "null", "yes", "no", "on", "off"].contains(text.lowercased())
+            && !(text.first?.isNumber ?? true)
+        return plain ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

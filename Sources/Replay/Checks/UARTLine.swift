@@ -1,0 +1,130 @@
+import AnalysisCore
+import DequeModule
+
+/// One UART's transmit side, byte by byte: cores write into a hardware FIFO of `fifoCapacity`
+/// bytes, the line shifts one byte out every `byteTimeNs`, and a writer whose bytes do not fit
+/// waits for space. Two waiting writers take freed slots in turn, which is how their bytes
+/// interleave on the wire. Deterministic: the same records give the same wire.
+struct UARTLine {
+    struct WireByte {
+        var core: Int
+        var byte: UInt8
+    }
+
+    /// One core's write in progress, and where its bytes went on the wire.
+    struct Write {
+        var access: DeviceAccess
+        var firstWireIndex: Int?
+        var lastLeavesAt: Int64 = 0
+    }
+
+    /// Two or more cores' writes in flight at once.
+    struct Overlap {
+        var first: DeviceAccess
+        var second: DeviceAccess
+        var cores: Set<Int>
+    }
+
+    let device: String
+    let byteTimeNs: Int64
+    let fifoCapacity: Int
+    private var fifo = Deque<WireByte>()
+    private var shifting: WireByte?
+    private var shiftEndsAt: Int64 = 0
+    private var waiting: [Int: Deque<UInt8>] = [:]
+    /// Cores with bytes waiting, in the order they began to wait.
+    private var waitingOrder: [Int] = []
+    private var inFlight: [Int: Int] = [:]
+    private var writes: [Int: Write] = [:]
+    /// The last bytes that left, with their writers; `wireBase` is the index of `wire[0]`.
+    private var wire: [WireByte] = []
+    private var wireBase = 0
+    private static let wireKept = 2048
+    private var overlap: Overlap?
+
+    init(device: String, byteTimeNs: Int64, fifoCapacity: Int) {
+        self.device = device
+        self.byteTimeNs = max(1, byteTimeNs)
+        self.fifoCapacity = max(1, fifoCapacity)
+    }
+
+    /// Other cores whose bytes are still queued or on the line at `time`.
+    mutating func busyCores(at time: Int64, besides core: Int) -> Set<Int> {
+        Set(inFlight.filter { $0.key != core && $0.value > 0 }.map(\.key))
+    }
+
+    /// A core writes `bytes` at `access.stamp`. Returns an overlap that finished draining, if any.
+    mutating func write(_ bytes: UnsafeRawBufferPointer, access: DeviceAccess) -> (Overlap, [WireByte], Int64)? {
+        let now = access.stamp.timeNs
+        var finished = advance(to: now)
+        let core = access.core
+        let busyOthers = inFlight.filter { $0.key != core && $0.value > 0 }.map(\.key).sorted()
+        if (inFlight[core] ?? 0) == 0 {
+            writes[core] = Write(access: access)
+        }
+        if overlap == nil, let other = busyOthers.first, let otherWrite = writes[other] {
+            overlap = Overlap(first: otherWrite.access, second: access, cores: [other, core])
+        } else if overlap != nil, !busyOthers.isEmpty {
+            overlap!.cores.insert(core)
+        }
+        for byte in bytes {
+            if fifo.count < fifoCapacity, waiting[core]?.isEmpty ?? true {
+                fifo.append(WireByte(core: core, byte: byte))
+            } else {
+                if waiting[core] == nil || waiting[core]!.isEmpty { waitingOrder.append(core) }
+                waiting[core, default: []].append(byte)
+            }
+            inFlight[core, default: 0] += 1
+        }
+        if shifting == nil { startNextByte(at: now) }
+        if finished == nil { finished = closeOverlapIfDrained() }
+        return finished
+    }
+
+    /// Lets the line run until `time`; returns an overlap whose bytes have all left.
+    mutating func advance(to time: Int64) -> (Overlap, [WireByte], Int64)? {
+        var finished: (Overlap, [WireByte], Int64)?
+        while let byte = shifting, shiftEndsAt <= time {
+            shifting = nil
+            let leftAt = shiftEndsAt
+            if writes[byte.core]?.firstWireIndex == nil { writes[byte.core]?.firstWireIndex = wireBase + wire.count }
+            writes[byte.core]?.lastLeavesAt = leftAt
+            wire.append(byte)
+            if wire.count > Self.wireKept * 2 {
+                wire.removeFirst(Self.wireKept)
+                wireBase += Self.wireKept
+            }
+            inFlight[byte.core, default: 1] -= 1
+            refillFIFO()
+            startNextByte(at: leftAt)
+            if let done = closeOverlapIfDrained() { finished = done }
+        }
+        return finished
+    }
+
+    private mutating func refillFIFO() {
+        while fifo.count < fifoCapacity, !waitingOrder.isEmpty {
+            let core = waitingOrder.removeFirst()
+            guard let byte = waiting[core]?.popFirst() else { continue }
+            fifo.append(WireByte(core: core, byte: byte))
+            if !(waiting[core]?.isEmpty ?? true) { waitingOrder.append(core) }
+        }
+    }
+
+    private mutating func startNextByte(at time: Int64) {
+        guard shifting == nil, let next = fifo.popFirst() else { return }
+        shifting = next
+        shiftEndsAt = time + byteTimeNs
+        refillFIFO()
+    }
+
+    private mutating func closeOverlapIfDrained() -> (Overlap, [WireByte], Int64)? {
+        guard let open = overlap, open.cores.allSatisfy({ (inFlight[$0] ?? 0) == 0 }) else { return nil }
+        overlap = nil
+        let starts = open.cores.compactMap { writes[$0]?.firstWireIndex }
+        let from = max(wireBase, starts.min() ?? wireBase + wire.count)
+        let slice = wire[(from - wireBase)...]
+        let end = open.cores.compactMap { writes[$0]?.lastLeavesAt }.max() ?? 0
+        return (open, Array(slice), end)
+    }
+}

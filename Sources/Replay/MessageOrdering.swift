@@ -1,0 +1,58 @@
+import DequeModule
+
+/// Happens-before through channels: a message from a to b orders a's send before everything b
+/// does from its delivery on. Delivery is when a receiver-side record pops the message's first
+/// byte; a direction recorded only on the sending side delivers at the send.
+struct MessageOrdering {
+    private struct Sent {
+        var clock: VectorClock
+        /// Offset of the message's first byte in the direction's stream.
+        var firstByte: Int
+    }
+
+    private struct DirectionState {
+        var key: DirectionID
+        var sent = Deque<Sent>()
+        var bytesSent = 0
+        var bytesReceived = 0
+        var hasReceiverSide = false
+    }
+
+    struct DirectionID: Equatable {
+        var kind: Board.ChannelKind
+        var channel: Int
+        var from: Int
+        var to: Int
+    }
+
+    private var directions: [DirectionState] = []
+
+    private mutating func index(of key: DirectionID) -> Int {
+        for i in directions.indices where directions[i].key == key { return i }
+        directions.append(DirectionState(key: key))
+        return directions.count - 1
+    }
+
+    /// A sender-side record. Returns the clock to deliver now, when the direction has no
+    /// receiver side to wait for.
+    mutating func send(_ key: DirectionID, clock: VectorClock, byteCount: Int) -> VectorClock? {
+        let i = index(of: key)
+        defer { directions[i].bytesSent += byteCount }
+        guard directions[i].hasReceiverSide else { return clock }
+        directions[i].sent.append(Sent(clock: clock, firstByte: directions[i].bytesSent))
+        return nil
+    }
+
+    /// A receiver-side record: the clocks of every message whose first byte it pops, joined.
+    mutating func receive(_ key: DirectionID, byteCount: Int) -> VectorClock? {
+        let i = index(of: key)
+        directions[i].hasReceiverSide = true
+        directions[i].bytesReceived += byteCount
+        var delivered: VectorClock?
+        while let first = directions[i].sent.first, first.firstByte < directions[i].bytesReceived {
+            directions[i].sent.removeFirst()
+            if delivered == nil { delivered = first.clock } else { delivered!.join(first.clock) }
+        }
+        return delivered
+    }
+}

@@ -1,0 +1,258 @@
+import AnalysisCore
+import MessagePack
+import RPC
+
+/// The board model the capture is replayed into: events arrive in capture order, each core
+/// keeps a vector clock and its held locks, and the checks turn what they see into findings.
+public struct ReplayEngine {
+    public let board: Board
+    private var clocks = [VectorClock](repeating: VectorClock(), count: VectorClock.maxCores)
+    private var ordering = MessageOrdering()
+    private var mailboxes = MailboxCheck()
+    private var devices = DeviceAccessCheck()
+    private var locks = LockCheck()
+    private var lifecycle = CoreLifecycleCheck()
+    private var uarts: [Int: UARTLine] = [:]
+    private var coreByName: [String: Int]
+    private var lastTimeNs: Int64 = 0
+    /// What the per-record path needs of each channel, resolved once: indexed by kind * 256 + number.
+    private var traits: [ChannelTraits]
+    /// Cores whose first activity has been noted.
+    private var active = [Bool](repeating: false, count: VectorClock.maxCores)
+
+    /// The numbers the per-record path reads, without the channel's names.
+    private struct ChannelTraits {
+        var resolved = false
+        var known = false
+        var maxMessage = Int.max
+        /// Mailbox FIFO depth in words (0: not checked) and bytes per word.
+        var fifoDepth = 0
+        var wordSize = 4
+    }
+
+    public init(board: Board) {
+        self.board = board
+        coreByName = Dictionary(board.cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
+        traits = Array(repeating: ChannelTraits(), count: 3 * 256)
+    }
+
+    private static func slot(_ kind: Board.ChannelKind, _ number: Int) -> Int {
+        let base = switch kind {
+        case .mailbox: 0
+        case .message: 256
+        case .uart: 512
+        }
+        return base + (number & 0xFF)
+    }
+
+    private mutating func traits(_ kind: Board.ChannelKind, _ number: Int) -> ChannelTraits {
+        let slot = Self.slot(kind, number)
+        if traits[slot].resolved { return traits[slot] }
+        var resolved = ChannelTraits(resolved: true)
+        if let channel = board.channel(kind, number) {
+            resolved.known = true
+            resolved.maxMessage = channel.maxMessage ?? .max
+            resolved.fifoDepth = channel.fifoDepth ?? 0
+            resolved.wordSize = max(1, channel.wordSize ?? 4)
+        }
+        traits[slot] = resolved
+        return resolved
+    }
+
+    @inline(__always)
+    private mutating func noteActivity(_ core: Int, at stamp: RecordStamp) {
+        guard Self.isCore(core), !active[core] else { return }
+        active[core] = true
+        lifecycle.activity(core: core, at: stamp)
+    }
+
+    /// Whether completed calls matter: only when the board says which methods use devices.
+    public var wantsCalls: Bool { !board.methodDevices.isEmpty }
+
+    public func coreNumber(named name: String) -> Int? {
+        if let number = coreByName[name] { return number }
+        if name.hasPrefix("core"), let number = Int(name.dropFirst(4)) { return number }
+        return nil
+    }
+
+    private static func isCore(_ number: Int) -> Bool { VectorClock.covers(number) }
+
+    /// Program order: every event of a core moves its clock on.
+    private mutating func tick(_ core: Int) -> Epoch {
+        clocks[core].tick(core)
+        return Epoch(core: core, tick: clocks[core][core])
+    }
+
+    // MARK: Channel records
+
+    /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
+    /// what the wire carried.
+    public mutating func channelRecord<Sink: FindingSink>(
+        _ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink
+    ) {
+        lastTimeNs = max(lastTimeNs, event.stamp.timeNs)
+        noteActivity(event.isReceiverSide ? event.to : event.from, at: event.stamp)
+        let channelTraits = traits(event.kind, event.channel)
+        guard channelTraits.known else { return }
+        switch event.kind {
+        case .uart:
+            guard !event.isReceiverSide, Self.isCore(event.from), let channel = board.channel(.uart, event.channel) else { return }
+            uartWrite(event, channel: channel, payload: payload, into: &sink)
+        case .message, .mailbox:
+            if event.kind == .message, !event.isReceiverSide, event.byteCount > channelTraits.maxMessage {
+                let limit = channelTraits.maxMessage
+                let channel = board.channel(event.kind, event.channel)!
+                let from = board.coreName(event.from), to = board.coreName(event.to)
+                sink.finding(Finding(
+                    .oversizedMessage, at: event.stamp.timeNs, record: event.stamp.number,
+                    "\(from) sent a \(event.byteCount)-byte message to \(to) on \(channel.name), which carries at most "
+                        + "\(limit): the real link truncates it",
+                    cores: [from, to], channel: channel.name, bytes: event.byteCount
+                ))
+            }
+            let key = MessageOrdering.DirectionID(kind: event.kind, channel: event.channel, from: event.from, to: event.to)
+            if channelTraits.fifoDepth > 0 {
+                mailboxes.record(event, key: key, depth: channelTraits.fifoDepth, wordSize: channelTraits.wordSize,
+                                 board: board, into: &sink)
+            }
+            guard Self.isCore(event.from), Self.isCore(event.to) else { return }
+            if event.isReceiverSide {
+                if let sent = ordering.receive(key, byteCount: event.byteCount) {
+                    clocks[event.to].join(sent)
+                    _ = tick(event.to)
+                }
+            } else {
+                _ = tick(event.from)
+                if let sent = ordering.send(key, clock: clocks[event.from], byteCount: event.byteCount) {
+                    clocks[event.to].join(sent)
+                }
+            }
+        }
+    }
+
+    private mutating func uartWrite<Sink: FindingSink>(
+        _ event: ChannelEvent, channel: Board.Channel, payload: UnsafeRawBufferPointer, into sink: inout Sink
+    ) {
+        let core = event.from
+        let device = channel.device ?? channel.name
+        let epoch = tick(core)
+        var access = DeviceAccess(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: event.stamp,
+                                  action: "wrote \(Self.describeBytes(payload)) to \(channel.name)")
+        var line = uarts[channel.number] ?? UARTLine(device: device, byteTimeNs: channel.byteTimeNs,
+                                                     fifoCapacity: channel.txFIFO ?? 1)
+        if let drained = line.advance(to: event.stamp.timeNs) { reportUARTOverlap(drained, device: device, into: &sink) }
+        // Cores still on the line now overlap this write: the line reports that when the bytes
+        // have left, so the race check leaves those pairs alone.
+        let overlapping = line.busyCores(at: event.stamp.timeNs, besides: core)
+        let drained = line.write(payload, access: access)
+        uarts[channel.number] = line
+        if let drained { reportUARTOverlap(drained, device: device, into: &sink) }
+        access.endNs = event.stamp.timeNs
+        devices.access(access, device: device, clock: clocks[core], board: board, checkOverlap: false,
+                       overlapping: overlapping, into: &sink)
+    }
+
+    private mutating func reportUARTOverlap<Sink: FindingSink>(
+        _ drained: (UARTLine.Overlap, [UARTLine.WireByte], Int64), device: String, into sink: inout Sink
+    ) {
+        let (overlap, wire, endNs) = drained
+        let excerpt = Finding.WireExcerpt(bytes: wire.map(\.byte), writers: wire.map { board.coreName($0.core) })
+        var switches = 0
+        for i in wire.indices.dropFirst() where wire[i].core != wire[i - 1].core { switches += 1 }
+        let detail = switches > 1
+            ? "their bytes interleave on the wire: \(MessagePackValue.string(String(decoding: excerpt.bytes, as: UTF8.self)).preview(limit: 120))"
+            : "the bytes queued one behind the other this time, but nothing kept the two writers apart"
+        devices.reportOverlap(device: device, first: overlap.first, second: overlap.second, endNs: endNs, board: board,
+                              wire: excerpt, detail: detail, into: &sink)
+    }
+
+    static func describeBytes(_ bytes: UnsafeRawBufferPointer) -> String {
+        let count = "\(bytes.count) byte\(bytes.count == 1 ? "" : "s")"
+        let printable = bytes.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        guard printable, !bytes.isEmpty else { return count }
+        let text = MessagePackValue.string(String(decoding: bytes.prefix(40), as: UTF8.self)).description
+        return count + " " + text + (bytes.count > 40 ? "…" : "")
+    }
+
+    // MARK: Trace events
+
+    public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
+        let core = event.core
+        lastTimeNs = max(lastTimeNs, event.origin.timeNs)
+        guard Self.isCore(core) else { return }
+        noteActivity(core, at: event.origin)
+        let epoch = tick(core)
+        let stamp = event.origin
+        let first = event.args.first
+        switch event.name {
+        case "core.start":
+            guard let started = first?.integerValue.map(Int.init), Self.isCore(started) else { return }
+            lifecycle.coreStart(starter: core, started: started, at: stamp, board: board, into: &sink)
+            clocks[started].join(clocks[core])
+        case "init.done":
+            lifecycle.initDone(core: core, at: stamp, board: board, into: &sink)
+        case "lock.acquire":
+            guard let lock = Self.name(first) else { return }
+            if let released = locks.acquire(lock, core: core, at: stamp, board: board, into: &sink) {
+                clocks[core].join(released)
+            }
+        case "lock.release":
+            guard let lock = Self.name(first) else { return }
+            locks.release(lock, core: core, clock: clocks[core], at: stamp, board: board, into: &sink)
+        case "dev.begin":
+            guard let device = Self.name(first) else { return }
+            let access = DeviceAccess(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp,
+                                      action: "dev.begin \(device)")
+            devices.access(access, device: device, clock: clocks[core], board: board, checkOverlap: true, into: &sink)
+        case "dev.end":
+            guard let device = Self.name(first) else { return }
+            devices.end(core: core, device: device, at: stamp.timeNs)
+        case "heap.alloc":
+            lifecycle.allocation(core: core, bytes: first?.integerValue.map(Int.init), at: stamp, board: board, into: &sink)
+        case "heap.lock":
+            lifecycle.heapLock(core: core, at: stamp)
+        case "irq.enter", "irq.exit":
+            lifecycle.interrupt(core: core, irq: Self.name(first) ?? "?", entering: event.name == "irq.enter")
+        default:
+            break
+        }
+    }
+
+    /// Lock and device names may be numbers (spinlock 3) or text ("UART0").
+    private static func name(_ value: MessagePackValue?) -> String? {
+        guard let value else { return nil }
+        if let number = value.integerValue { return String(number) }
+        return value.textValue
+    }
+
+    // MARK: Calls
+
+    /// A call whose method uses devices on its callee holds them from request to response.
+    /// It is seen when it completes, so its use is checked against what the other cores did
+    /// meanwhile with the callee's clock at the response: ordering is, if anything, overstated,
+    /// which can hide a race but never invents one.
+    public mutating func call<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+        guard let used = board.methodDevices[call.method], Self.isCore(call.callee) else { return }
+        for device in used {
+            let access = DeviceAccess(
+                core: call.callee, epoch: Epoch(core: call.callee, tick: clocks[call.callee][call.callee]),
+                locks: locks.locksHeld(by: call.callee), stamp: call.request,
+                action: "\(call.method) called by \(board.coreName(call.caller))", endNs: call.response?.timeNs ?? lastTimeNs
+            )
+            devices.access(access, device: device, clock: clocks[call.callee], board: board, checkOverlap: true, into: &sink)
+        }
+    }
+
+    // MARK: End
+
+    /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
+    public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
+        for number in uarts.keys.sorted() {
+            guard var line = uarts[number], let channel = board.channel(.uart, number) else { continue }
+            let drained = line.advance(to: .max)
+            uarts[number] = line
+            if let drained { reportUARTOverlap(drained, device: channel.device ?? channel.name, into: &sink) }
+        }
+        locks.finish(at: lastTimeNs, board: board, into: &sink)
+    }
+}
