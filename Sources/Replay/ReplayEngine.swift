@@ -143,7 +143,7 @@ public struct ReplayEngine {
         if let drained = line.advance(to: event.stamp.timeNs) { reportUARTOverlap(drained, device: device, into: &sink) }
         // Cores still on the line now overlap this write: the line reports that when the bytes
         // have left, so the race check leaves those pairs alone.
-        let overlapping = line.busyCores(at: event.stamp.timeNs, besides: core)
+        let overlapping = line.pushingCores(besides: core)
         let drained = line.write(payload, access: access)
         uarts[channel.number] = line
         if let drained { reportUARTOverlap(drained, device: device, into: &sink) }
@@ -160,7 +160,7 @@ public struct ReplayEngine {
         var switches = 0
         for i in wire.indices.dropFirst() where wire[i].core != wire[i - 1].core { switches += 1 }
         let detail = switches > 1
-            ? "their bytes interleave on the wire: \(MessagePackValue.string(String(decoding: excerpt.bytes, as: UTF8.self)).preview(limit: 120))"
+            ? "their bytes interleave on the wire: \(MessagePackValue.string(String(decoding: excerpt.bytes.prefix(48), as: UTF8.self)).description)…"
             : "the bytes queued one behind the other this time, but nothing kept the two writers apart"
         devices.reportOverlap(device: device, first: overlap.first, second: overlap.second, endNs: endNs, board: board,
                               wire: excerpt, detail: detail, into: &sink)

@@ -22,10 +22,12 @@ public struct Scenario {
 
     public init() {}
 
-    /// Writes the scenario as a classic pcap file through libpcap.
+    /// Writes the scenario as a classic pcap file through libpcap, in time order as a recorder
+    /// (or mergecap) would; records with the same time keep the order they were listed in.
     public func write(to path: String) throws(CaptureError) {
         let writer = try CaptureWriter(path: path, linkType: linkType, nanosecond: nanosecond)
-        for record in records {
+        let ordered = records.enumerated().sorted { ($0.element.timeNs, $0.offset) < ($1.element.timeNs, $1.offset) }
+        for (_, record) in ordered {
             record.bytes.withUnsafeBytes {
                 writer.write(timeNs: record.timeNs, bytes: $0, originalLength: record.originalLength)
             }

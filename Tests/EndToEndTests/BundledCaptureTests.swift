@@ -1,44 +1,30 @@
-import Capture
 import Foundation
-import Pipeline
-import Report
-import Scenario
 import Regression
+import Scenario
 import Testing
 
-/// Every capture in Captures/ against its expected report: the regression suite.
+/// Every capture in Captures/ against its expected report, through the same code as
+/// `rpc-analyze test Captures/`: the regression suite.
 struct BundledCaptureTests {
+    static let cases = (try? RegressionSuite.cases(in: Paths.captures.path)) ?? []
+
     @Test func thereAreBundledCaptures() {
-        #expect(Paths.bundledCaptures().count >= 5)
+        #expect(Self.cases.count >= 25)
     }
 
-    @Test(arguments: Paths.bundledCaptures())
+    @Test(arguments: cases.map(\.name))
     func matchesItsExpectedReport(name: String) throws {
-        let capture = Paths.captures.appendingPathComponent("\(name).pcap").path
-        let expectedText = try String(contentsOf: Paths.captures.appendingPathComponent("\(name).expected.json"), encoding: .utf8)
-        let result = try CaptureAnalysis.run(path: capture, sink: ReportCollector.complete)
-        let actualText = JSONReport.render(summary: result.summary, statistics: result.statistics,
-                                           collector: result.sink, board: nil)
-        var expected = try #require(try JSONDifference.parse(expectedText) as? [String: Any])
-        var actual = try #require(try JSONDifference.parse(actualText) as? [String: Any])
-        expected = Self.withFileName(expected)
-        actual = Self.withFileName(actual)
-        var differences: [String] = []
-        JSONDifference.differences(expected, actual, into: &differences)
-        #expect(differences.isEmpty, "\(name): \(differences.prefix(20).joined(separator: "\n"))")
-    }
-
-    /// The report names the file as it was given; compare by its name alone.
-    static func withFileName(_ report: [String: Any]) -> [String: Any] {
-        var report = report
-        if var capture = report["capture"] as? [String: Any], let file = capture["file"] as? String {
-            capture["file"] = (file as NSString).lastPathComponent
-            report["capture"] = capture
+        let testCase = try #require(Self.cases.first { $0.name == name })
+        let outcome = RegressionSuite.run(testCase, update: false)
+        switch outcome.status {
+        case .passed: break
+        case .failed(let differences): Issue.record("\(name): \(differences.prefix(20).joined(separator: "\n"))")
+        case .broken(let reason): Issue.record("\(name): \(reason)")
+        case .updated: Issue.record("\(name) was rewritten")
         }
-        return report
     }
 
-    @Test(arguments: Paths.bundledCaptures())
+    @Test(arguments: cases.map(\.name))
     func itsScenarioWritesTheSameCapture(name: String) throws {
         let scenario = Paths.captures.appendingPathComponent("\(name).yaml").path
         guard FileManager.default.fileExists(atPath: scenario) else { return }

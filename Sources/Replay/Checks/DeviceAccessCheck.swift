@@ -75,10 +75,13 @@ struct DeviceAccessCheck {
         devices[i].last[access.core] = access
     }
 
-    /// A core stops using `device` (`dev.end`).
+    /// A core stops using `device` (`dev.end`); an overlap episode it was part of lasts until then.
     mutating func end(core: Int, device: String, at timeNs: Int64) {
         let i = index(of: device)
         if devices[i].last[core]?.endNs == nil { devices[i].last[core]?.endNs = timeNs }
+        for e in devices[i].overlaps.indices where devices[i].overlaps[e].cores.contains(core) {
+            devices[i].overlaps[e].end = max(devices[i].overlaps[e].end, timeNs)
+        }
     }
 
     /// Two uses overlap when the later starts before the earlier ended (or while it lasts).
@@ -103,7 +106,7 @@ struct DeviceAccessCheck {
         if devices[i].overlaps.contains(where: { $0.cores == pair && $0.start <= (endNs ?? start) && start <= $0.end }) {
             return
         }
-        devices[i].overlaps.append((pair, earlier.stamp.timeNs, endNs ?? .max))
+        devices[i].overlaps.append((pair, earlier.stamp.timeNs, endNs ?? start))
         if devices[i].overlaps.count > 32 { devices[i].overlaps.removeFirst() }
         var message = "\(board.coreName(earlier.core)) and \(board.coreName(later.core)) used \(device) at once: "
             + "\(board.coreName(later.core)) started while \(board.coreName(earlier.core)) still held it"

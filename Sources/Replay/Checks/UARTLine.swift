@@ -5,6 +5,10 @@ import DequeModule
 /// bytes, the line shifts one byte out every `byteTimeNs`, and a writer whose bytes do not fit
 /// waits for space. Two waiting writers take freed slots in turn, which is how their bytes
 /// interleave on the wire. Deterministic: the same records give the same wire.
+///
+/// A core uses the UART while it is still pushing: once all its bytes are in the FIFO, another
+/// core's bytes only queue behind them (that is what a lock released after `uart_puts` gives),
+/// so two writes overlap when one starts while the other still has bytes waiting for space.
 struct UARTLine {
     struct WireByte {
         var core: Int
@@ -48,9 +52,9 @@ struct UARTLine {
         self.fifoCapacity = max(1, fifoCapacity)
     }
 
-    /// Other cores whose bytes are still queued or on the line at `time`.
-    mutating func busyCores(at time: Int64, besides core: Int) -> Set<Int> {
-        Set(inFlight.filter { $0.key != core && $0.value > 0 }.map(\.key))
+    /// Other cores still pushing (bytes waiting for FIFO space) after `advance(to:)` the present.
+    func pushingCores(besides core: Int) -> Set<Int> {
+        Set(waiting.filter { $0.key != core && !$0.value.isEmpty }.map(\.key))
     }
 
     /// A core writes `bytes` at `access.stamp`. Returns an overlap that finished draining, if any.
@@ -58,7 +62,7 @@ struct UARTLine {
         let now = access.stamp.timeNs
         var finished = advance(to: now)
         let core = access.core
-        let busyOthers = inFlight.filter { $0.key != core && $0.value > 0 }.map(\.key).sorted()
+        let busyOthers = pushingCores(besides: core).sorted()
         if (inFlight[core] ?? 0) == 0 {
             writes[core] = Write(access: access)
         }

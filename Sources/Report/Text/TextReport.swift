@@ -65,12 +65,31 @@ public enum TextReport {
         rows.append(["locks held"] + finding.accesses.map { $0.locksHeld.isEmpty ? "none" : $0.locksHeld.joined(separator: ", ") })
         var lines = Formatting.table(rows, rightAligned: []).map { "        " + $0 }
         if let wire = finding.wire {
-            let runs = wire.runs.map { run in
-                "\(run.core):" + (run.text.map { MessagePackValue.string($0).description } ?? run.bytes.hexString)
-            }
-            lines.append("        wire        " + runs.joined(separator: " "))
+            lines.append(contentsOf: wireLines(wire, sides: finding.accesses.map(\.core)))
         }
         return lines
+    }
+
+    /// The bytes as they left, one column each, and under them which side wrote each byte
+    /// (1 for the first column above, 2 for the second).
+    static func wireLines(_ wire: Finding.WireExcerpt, sides: [String], width: Int = 96) -> [String] {
+        var text = ""
+        var marks = ""
+        for (byte, writer) in zip(wire.bytes, wire.writers).prefix(width) {
+            switch byte {
+            case 0x0A: text += "␊"
+            case 0x0D: text += "␍"
+            case 0x09: text += "␉"
+            case 0x20...0x7E: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default: text += "·"
+            }
+            marks += (sides.firstIndex(of: writer).map { String($0 + 1) }) ?? "?"
+        }
+        let more = wire.bytes.count > width ? " … (\(wire.bytes.count) bytes)" : ""
+        return [
+            "        wire        " + text + more,
+            "        written by  " + marks + "   (" + sides.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: ", ") + ")",
+        ]
     }
 
     static func findingList(_ collector: ReportCollector, start: Nanoseconds?) -> [String] {
