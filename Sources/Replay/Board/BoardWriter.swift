@@ -27,7 +27,7 @@ extension Board {
             if let v = channel.wordSize { fields.append("word_size: \(v)") }
             if let v = channel.maxMessage { fields.append("max_message: \(v)") }
             if let v = channel.baud { fields.append("baud: \(v)") }
-            if let v = channel.frame { fields.append("frame: \(v)") }
+            if let v = channel.frame { fields.append("frame: \"\(v)\"") }
             if let v = channel.txFIFO { fields.append("tx_fifo: \(v)") }
             if let v = channel.device { fields.append("device: \(quoted(v))") }
             out += "  - {\(fields.joined(separator: ", "))}\n"

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import Replay
+
+struct BoardFileTests {
+    @Test(arguments: Board.builtins.map(\.name))
+    func everyBuiltinBoardPrintsAsAFileThatReadsBack(name: String) throws {
+        let board = try #require(Board.builtin(named: name))
+        let parsed = try BoardFile.parse(board.yaml, file: "\(name).yaml", toml: false)
+        #expect(parsed == board)
+    }
+
+    @Test func theSameBoardInTOML() throws {
+        let toml = """
+        # A board of my own
+        name = "my-board"
+        description = "two cores"
+        spinlocks = 4
+
+        [[cores]]
+        number = 0
+        name = "main"
+        clock_hz = 200_000_000
+
+        [[cores]]
+        number = 1
+        name = "helper"
+
+        [[channels]]
+        kind = "mailbox"
+        number = 0
+        rpc = true
+        fifo_depth = 4
+
+        [[channels]]
+        kind = "uart"
+        number = 2
+        baud = 9600
+        frame = "8E1"
+
+        [[devices]]
+        name = "Display"
+        owner = "helper"
+        lock = "7"
+
+        [methods]
+        draw = ["Display"]
+        clear = "Display"
+        """
+        let board = try BoardFile.parse(toml, file: "my-board.toml", toml: true)
+        #expect(board.name == "my-board")
+        #expect(board.cores.map(\.name) == ["main", "helper"])
+        #expect(board.channel(.mailbox, 0)?.wordSize == 4)
+        #expect(board.channel(.uart, 2)?.bitsPerFrame == 11)
+        #expect(board.channel(.uart, 2)?.device == "UART2")
+        #expect(board.device(named: "Display")?.owner == 1)
+        #expect(board.methodDevices == ["draw": ["Display"], "clear": ["Display"]])
+        #expect(board.devices.contains { $0.name == "UART2" })
+        #expect(try BoardFile.parse(board.yaml, file: "again.yaml", toml: false) == board)
+    }
+
+    @Test(arguments: [
+        ("name: x\ncores:\n  - {number: 0, nmae: a}\n", "x.yaml:3: cores[0].nmae: unknown key"),
+        ("name: x\ncores: []\n", "x.yaml:2: cores: expected a list of cores"),
+        ("name: x\ncores:\n  - {number: 0}\nchannels:\n  - {kind: pipe, number: 0}\n", "x.yaml:5: channels[0].kind: expected mailbox, message or uart"),
+        ("name: x\ncores:\n  - {number: 0}\ndevices:\n  - {name: D, owner: core9}\n", "x.yaml:5: devices[0].owner: expected the name or number of a declared core"),
+        ("name: x\ncores:\n  - {number: 0}\nmethods:\n  draw: [Nope]\n", "x.yaml:5: methods.draw: device Nope is not declared under devices"),
+        ("name: x\ncores:\n  - {number: 0}\nchannels:\n  - {kind: uart, number: 0, frame: 8Q1}\n", "x.yaml:5: channels[0].frame: expected data bits"),
+        ("cores:\n  - {number: 0}\n", "x.yaml:1: board.name: missing"),
+    ])
+    func mistakesNameTheFileLineAndKey(text: String, expected: String) {
+        do {
+            _ = try BoardFile.parse(text, file: "x.yaml", toml: false)
+            Issue.record("accepted a bad board")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
+        }
+    }
+
+    @Test func tomlMistakesToo() {
+        do {
+            _ = try BoardFile.parse("name = \"x\"\n[[cores]]\nnumber = zero\n", file: "x.toml", toml: true)
+            Issue.record("accepted a bad board")
+        } catch {
+            #expect(error.description.hasPrefix("x.toml:3: "))
+        }
+    }
+
+    @Test func unknownBoardNamesSayWhatExists() {
+        do {
+            _ = try BoardFile.resolve("esp32")
+            Issue.record("resolved an unknown board")
+        } catch {
+            #expect(error.description.contains("rp2040, giga-r1"))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import AnalysisCore
+import MessagePack
+@testable import Replay
+import RPC
+
+struct Findings: FindingSink {
+    var all: [Finding] = []
+    mutating func finding(_ finding: Finding) { all.append(finding) }
+    var rules: [String] { all.map(\.rule.rawValue) }
+}
+
+/// Drives a replay engine with events at microsecond times, numbering records as it goes.
+struct Replayer {
+    var engine: ReplayEngine
+    var findings = Findings()
+    var record: UInt64 = 0
+
+    init(board: Board = .rp2040) {
+        engine = ReplayEngine(board: board)
+    }
+
+    private mutating func stamp(_ us: Int64) -> RecordStamp {
+        record += 1
+        return RecordStamp(number: record, timeNs: us * 1000)
+    }
+
+    mutating func trace(_ core: Int, _ name: String, _ args: [MessagePackValue] = [], at us: Int64) {
+        engine.trace(TraceEvent(core: core, name: name, args: args, origin: stamp(us)), into: &findings)
+    }
+
+    mutating func uart(_ core: Int, _ text: String, channel: Int = 0, at us: Int64) {
+        let bytes = Array(text.utf8)
+        let event = ChannelEvent(kind: .uart, channel: channel, from: core, to: 0xFE, isReceiverSide: false,
+                                 byteCount: bytes.count, stamp: stamp(us))
+        bytes.withUnsafeBytes { engine.channelRecord(event, payload: $0, into: &findings) }
+    }
+
+    mutating func mailbox(_ from: Int, _ to: Int, bytes: Int, rx: Bool = false, at us: Int64) {
+        let event = ChannelEvent(kind: .mailbox, channel: 0, from: from, to: to, isReceiverSide: rx, byteCount: bytes,
+                                 stamp: stamp(us))
+        [UInt8](repeating: 0, count: bytes).withUnsafeBytes { engine.channelRecord(event, payload: $0, into: &findings) }
+    }
+
+    mutating func message(_ from: Int, _ to: Int, bytes: Int, at us: Int64) {
+        let event = ChannelEvent(kind: .message, channel: 0, from: from, to: to, isReceiverSide: false, byteCount: bytes,
+                                 stamp: stamp(us))
+        [UInt8](repeating: 0, count: bytes).withUnsafeBytes { engine.channelRecord(event, payload: $0, into: &findings) }
+    }
+
+    mutating func finish() -> Findings {
+        engine.finish(into: &findings)
+        return findings
+    }
+}
