@@ -15,14 +15,18 @@ public struct AnalysisOptions: Sendable {
     public var board: Board
     /// Whether to replay the capture into the board model and run its checks.
     public var replay: Bool
+    /// TCP/UDP port whose streams are MessagePack-RPC; streams on other ports are ignored.
+    /// Without it (and without a filter) streams are found by decoding them.
+    public var port: UInt16?
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
-                board: Board = .generic, replay: Bool = true) {
+                board: Board = .generic, replay: Bool = true, port: UInt16? = nil) {
         self.filter = filter
         self.linkType = linkType
         self.limits = limits
         self.board = board
         self.replay = replay
+        self.port = port
     }
 }
 
@@ -36,12 +40,14 @@ public struct AnalysisResult<Sink: AnalysisSink> {
 
 /// Reads a capture record by record and feeds the RPC stage: the wiring of the pipeline.
 public struct CaptureAnalysis<Sink: AnalysisSink> {
-    private var rpc: RPCAnalyzer<ReplayTap<Sink>>
+    var rpc: RPCAnalyzer<ReplayTap<Sink>>
     private var streams = StreamTable()
     /// RPC stream number per direction (trace directions have none).
     private var rpcStream: [Int] = []
-    private var summary: CaptureSummary
-    private let options: AnalysisOptions
+    var summary: CaptureSummary
+    let options: AnalysisOptions
+    let linkType: Int32
+    var network = NetworkPath()
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board) : nil
@@ -49,6 +55,12 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         self.options = options
         self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName,
                                       board: options.board.isGeneric ? nil : options.board.name)
+        self.linkType = file.linkType
+    }
+
+    /// Link types this analysis reads: the inter-core format's, and IP-carrying ones.
+    static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool {
+        linkType == options.linkType || NetworkLinkType.all.contains(linkType)
     }
 
     /// Opens and analyses the capture at `path` (`-` is standard input).
@@ -56,14 +68,15 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         throws(CaptureError) -> AnalysisResult<Sink>
     {
         let file = try CaptureFile(path: path, filter: options.filter)
-        guard file.linkType == options.linkType else {
+        guard reads(file.linkType, options: options) else {
             throw .unsupportedLinkType(path: path, linkType: file.linkType, name: file.linkTypeName)
         }
         var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
         analysis.readAll(file)
+        analysis.finishNetwork()
         analysis.rpc.finish()
         analysis.rpc.sink.finishReplay()
-        for i in analysis.summary.directions.indices {
+        for i in analysis.streams.directions.indices {
             let traffic = analysis.streams.traffic(of: i)
             analysis.summary.directions[i].records = traffic.records
             analysis.summary.directions[i].payloadBytes = traffic.payloadBytes
@@ -98,6 +111,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         summary.bytes += UInt64(record.bytes.count)
         if summary.firstNs == nil { summary.firstNs = record.timeNs }
         summary.lastNs = record.timeNs
+        guard linkType == options.linkType else {
+            consumeNetwork(record)
+            return
+        }
         if let view = InterCoreRecordView(record.bytes) {
             consume(view, of: record)
         } else {

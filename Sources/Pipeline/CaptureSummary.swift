@@ -31,4 +31,6 @@ public struct DirectionSummary: Sendable {
     public var payloadBytes = 0
     public var receiverSideRecords = 0
     public var lostRecords = 0
+    /// False for a network stream found not to be MessagePack-RPC: reports leave it out.
+    public var isRPC = true
 }

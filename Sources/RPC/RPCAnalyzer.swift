@@ -21,21 +21,49 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// After junk, a stream picks up again only where an RPC message could start.
     static var messageShape: ResyncAnchor { ResyncAnchor(lengths: 3...4, maxFirstElement: 2) }
 
-    /// Registers one direction of a byte stream; returns the number to feed it by.
-    public mutating func addStream(_ direction: Direction, names: DirectionNames) -> Int {
+    /// Registers one direction of a byte stream; returns the number to feed it by. A `probing`
+    /// stream is only assumed to be RPC: its findings wait until it (or its reverse) shows an RPC
+    /// message, and if `probeBytes` pass without one it is ignored, silently.
+    public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false) -> Int {
         assemblers.append(FrameAssembler(limits: limits, anchor: Self.messageShape))
         correlator.streams.append(StreamState(
             direction: direction, names: names,
             requestConversation: correlator.conversation(direction),
-            responseConversation: correlator.conversation(direction.reversed)
+            responseConversation: correlator.conversation(direction.reversed),
+            detection: probing ? .probing(bytesLeft: Self.probeBytes) : .confirmed
         ))
         return assemblers.count - 1
+    }
+
+    /// Bytes a probing stream may carry without an RPC message before it is ignored.
+    public static var probeBytes: Int { 16 * 1024 }
+
+    /// A finding about one stream from the stage below (loss, for instance): held while the
+    /// stream is probing, dropped if it turns out not to be RPC.
+    public mutating func finding(_ finding: Finding, stream: Int) {
+        correlator.currentStream = stream
+        correlator.emit(finding)
+    }
+
+    /// Whether the stream was confirmed as RPC (a board channel, or an RPC message seen).
+    public func isConfirmed(stream: Int) -> Bool {
+        if case .confirmed = correlator.streams[stream].detection { return true }
+        return false
+    }
+
+    /// Whether the stream was found not to be RPC.
+    public func isIgnored(stream: Int) -> Bool {
+        if case .ignored = correlator.streams[stream].detection { return true }
+        return false
     }
 
     /// Feeds the payload of one record. `endsMessage`: the record is one whole transport
     /// message (message channels), so a value header cut by its end is junk.
     @inline(__always)
     public mutating func feed(stream: Int, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool) {
+        if case .confirmed = correlator.streams[stream].detection {} else {
+            guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
+        }
         correlator.currentStream = stream
         assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator)
     }
@@ -48,7 +76,7 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish() {
-        for stream in assemblers.indices {
+        for stream in assemblers.indices where !isIgnored(stream: stream) {
             correlator.currentStream = stream
             assemblers[stream].finish(into: &correlator)
             correlator.flushNonRPCRun(stream: stream)
@@ -81,6 +109,16 @@ struct StreamState {
     var requestConversation: Int
     /// Number of the conversation its responses answer: the reverse direction's.
     var responseConversation: Int
+    var detection: Detection
+
+    enum Detection {
+        case confirmed
+        /// Assumed RPC until proven: findings wait in `held`.
+        case probing(bytesLeft: Int)
+        case ignored
+    }
+
+    var held: [Finding] = []
     /// A run of well-formed values that are not RPC messages, reported as one note.
     var nonRPCCount = 0
     var nonRPCBytes = 0
@@ -108,6 +146,43 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         self.sink = sink
     }
 
+    /// A probing stream's findings wait until it is confirmed.
+    mutating func emit(_ finding: Finding) {
+        switch streams[currentStream].detection {
+        case .confirmed: sink.finding(finding)
+        case .probing: if streams[currentStream].held.count < 64 { streams[currentStream].held.append(finding) }
+        case .ignored: break
+        }
+    }
+
+    /// Counts bytes against a probing stream's budget; false once it is ignored.
+    mutating func spendProbe(stream: Int, bytes: Int) -> Bool {
+        switch streams[stream].detection {
+        case .confirmed: return true
+        case .ignored: return false
+        case .probing(let left):
+            guard left > 0 else {
+                streams[stream].detection = .ignored
+                streams[stream].held = []
+                return false
+            }
+            streams[stream].detection = .probing(bytesLeft: left - bytes)
+            return true
+        }
+    }
+
+    /// An RPC message on one direction confirms both directions of its conversation.
+    mutating func confirm(conversation: Int) {
+        for i in streams.indices
+        where streams[i].requestConversation == conversation || streams[i].responseConversation == conversation {
+            if case .confirmed = streams[i].detection { continue }
+            streams[i].detection = .confirmed
+            let held = streams[i].held
+            streams[i].held = []
+            for finding in held { sink.finding(finding) }
+        }
+    }
+
     mutating func conversation(_ direction: Direction) -> Int {
         if let known = conversations[direction] { return known }
         let number = conversations.count
@@ -119,6 +194,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         guard let envelope = Envelope.parse(bytes) else {
             noteNonRPC(bytes, origin: origin)
             return
+        }
+        if case .confirmed = streams[currentStream].detection {} else {
+            confirm(conversation: streams[currentStream].requestConversation)
         }
         if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream) }
         if sink.wantsMessages { sink.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
@@ -138,7 +216,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .truncatedAtEnd: "an unfinished value at the end of the capture"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
-        sink.finding(Finding(
+        emit(Finding(
             .malformedFrame, at: origin.timeNs, record: origin.number,
             "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
             cores: [names.from, names.to], channel: names.channel, bytes: byteCount
@@ -248,7 +326,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             ? "a MessagePack value that is not an RPC message: \(Self.describe(state.nonRPCSample, total: state.nonRPCBytes))"
             : "\(state.nonRPCCount) MessagePack values (\(state.nonRPCBytes) bytes) that are not RPC messages: "
                 + Self.describe(state.nonRPCSample, total: state.nonRPCBytes)
-        sink.finding(Finding(
+        emit(Finding(
             .nonRPCValue, at: state.nonRPCOrigin.timeNs, record: state.nonRPCOrigin.number,
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
             cores: [names.from, names.to], channel: names.channel, bytes: state.nonRPCBytes

@@ -17,7 +17,11 @@ public enum TextReport {
             shape += ", \(Formatting.duration(summary.durationNs)) from \(Formatting.absolute(first))"
         }
         lines.append(shape)
-        lines.append("  board \(board ?? "generic (no --board): cores core0 and core1, every channel tried as RPC")")
+        if let board {
+            lines.append("  board \(board)")
+        } else if (147...162).contains(summary.linkType) {
+            lines.append("  board generic (no --board): cores core0 and core1, every channel tried as RPC")
+        }
         if summary.malformedRecords > 0 || summary.traceEvents > 0 {
             lines.append("  \(summary.malformedRecords) malformed records, \(summary.traceEvents) trace events")
         }
@@ -29,13 +33,16 @@ public enum TextReport {
     }
 
     static func streamTable(_ summary: CaptureSummary) -> [String] {
-        guard !summary.directions.isEmpty else { return ["Streams  none", ""] }
+        let shown = summary.directions.filter(\.isRPC)
+        let hidden = summary.directions.count - shown.count
+        let note = hidden > 0 ? ["  (\(hidden) other stream\(hidden == 1 ? "" : "s") carried no MessagePack-RPC and \(hidden == 1 ? "is" : "are") left out)"] : []
+        guard !shown.isEmpty else { return ["Streams  none"] + note + [""] }
         var rows = [["stream", "from", "to", "records", "rx-side", "bytes", "lost"]]
-        for d in summary.directions {
+        for d in shown {
             rows.append([d.names.channel, d.names.from, d.names.to, String(d.records), String(d.receiverSideRecords),
                          String(d.payloadBytes), String(d.lostRecords)])
         }
-        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + [""]
+        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + note + [""]
     }
 
     static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
