@@ -52,6 +52,9 @@ struct AnalyzeCommand: ParsableCommand {
         valueName: "name-or-file"))
     var board: String?
 
+    @Option(help: "TCP/UDP port that carries MessagePack-RPC. Without it (or a filter), RPC streams are found by decoding them and other traffic is ignored.")
+    var port: UInt16?
+
     @Flag(name: .customLong("no-replay"), help: "Decode and pair only; skip the replay into the board model and its checks.")
     var noReplay = false
 
@@ -96,7 +99,7 @@ struct AnalyzeCommand: ParsableCommand {
             filter: filter.isEmpty ? nil : filter.joined(separator: " "),
             linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
             limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes),
-            board: resolved, replay: !noReplay
+            board: resolved, replay: !noReplay, port: port
         )
         let out: Output
         if let output {
