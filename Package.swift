@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report"]),
+        // Live peers: the recording TCP proxy, live capture, and replay against a running target.
+        .target(name: "Live", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC"]),
         // Readable scenario descriptions turned into captures (`synth`, tests, the benchmark).
         // A tool beside the pipeline: it writes captures, it never reads them.
         .target(name: "Scenario", dependencies: [
@@ -61,7 +63,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "rpc-analyze", dependencies: [
-            "AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report", "Regression", "Scenario",
+            "AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report", "Regression", "Scenario", "Live",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "AnalysisCore"]),

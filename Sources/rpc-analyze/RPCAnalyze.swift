@@ -22,12 +22,15 @@ struct RPCAnalyze: ParsableCommand {
           tcpdump -r big.pcapng -w - | rpc-analyze - --format jsonl
           rpc-analyze test Captures/                      every capture against its expected report
           rpc-analyze boards rp2040 > my-board.yaml       a board file to start from
+          rpc-analyze record --proxy 7001 --to 7000 -w s.pcap   record a TCP session
+          rpc-analyze replay s.pcap --target tcp://127.0.0.1:7000  re-send it, compare answers
           rpc-analyze synth scenario.yaml -o case.pcap    make a capture from a description
 
         Exit status: 0 no finding at or above --fail-on, 1 at least one, 2 could not analyse.
         """,
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, TestCommand.self, BoardsCommand.self, SynthCommand.self, BenchCommand.self],
+        subcommands: [AnalyzeCommand.self, TestCommand.self, BoardsCommand.self, RecordCommand.self, ReplayCommand.self,
+                      SynthCommand.self, BenchCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 
@@ -54,9 +57,9 @@ struct RPCAnalyze: ParsableCommand {
     }
 }
 
-func printError(_ message: String) {
+func printError(_ message: String, newline: Bool = true) {
     var text = message
-    if !text.hasSuffix("\n") { text += "\n" }
+    if newline, !text.hasSuffix("\n") { text += "\n" }
     let bytes = Array(text.utf8)
     bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
@@ -66,6 +69,10 @@ struct CouldNotAnalyse: Error {
     init(_ message: String) {
         printError("rpc-analyze: " + message)
     }
+}
+
+func fflushStandardOutput() {
+    fflush(nil)
 }
 
 func Foundation_exit(_ code: Int32) -> Never {

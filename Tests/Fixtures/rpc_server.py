@@ -2,7 +2,8 @@
 """A small MessagePack-RPC server over TCP, a real peer for rpc-analyze's tests.
 
 Methods: add(a, b), echo(x), servo_write(id, angle) (an error past 180 degrees), slow(ms)
-(answers after a delay, so calls overlap), stop() (closes the server). A `log` notification is
+(answers after a delay, so calls overlap), stop() (closes the server). With --changed, add is
+off by one: a server whose behaviour changed, for replay tests. A `log` notification is
 printed. Prints "listening PORT" once it accepts connections; the port is 0 for any free one.
 """
 import socket
@@ -31,7 +32,7 @@ def handle(conn):
                 continue
             _, msgid, method, params = message
             if method == "add":
-                reply(msgid, None, params[0] + params[1])
+                reply(msgid, None, params[0] + params[1] + (1 if CHANGED else 0))
             elif method == "echo":
                 reply(msgid, None, params[0])
             elif method == "servo_write":
@@ -51,7 +52,11 @@ def handle(conn):
     conn.close()
 
 
+CHANGED = "--changed" in sys.argv
+
+
 def main():
+    sys.argv = [a for a in sys.argv if a != "--changed"]
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

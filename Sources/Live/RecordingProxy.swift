@@ -1,0 +1,124 @@
+import Capture
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rpc-analyze record --proxy LISTEN --to TARGET`: a TCP proxy that forwards each client's
+/// session to the target and records both directions as capture-format v1 message records,
+/// the client as core 0 and the server as core 1, one message channel per connection.
+public final class RecordingProxy {
+    public struct Status: Sendable {
+        public var connections = 0
+        public var records = 0
+        public var bytes = 0
+    }
+
+    private struct Session {
+        var client: Int32
+        var server: Int32
+        var channel: UInt8
+        var cutters = [MessageCutter(), MessageCutter()]
+        var sequences: [UInt32] = [0, 0]
+        var open = [true, true]
+    }
+
+    private let listener: Int32
+    public let port: UInt16
+    private let target: HostPort
+    private let writer: CaptureWriter
+    private var sessions: [Session] = []
+    public private(set) var status = Status()
+
+    public init(listen: HostPort, target: HostPort, output: String) throws {
+        (listener, port) = try Socket.listen(on: listen)
+        self.target = target
+        writer = try CaptureWriter(path: output)
+    }
+
+    /// Runs until Ctrl-C or SIGTERM (or `stopAfter` sessions have ended), then flushes the capture.
+    public func run(stopAfter: Int? = nil, report: (Status) -> Void) throws {
+        defer {
+            for index in sessions.indices { closeSession(index) }
+            writer.close()
+            close(listener)
+        }
+        var ended = 0
+        while !StopSignal.requested {
+            var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+            for session in sessions {
+                descriptors.append(pollfd(fd: session.open[0] ? session.client : -1, events: Int16(POLLIN), revents: 0))
+                descriptors.append(pollfd(fd: session.open[1] ? session.server : -1, events: Int16(POLLIN), revents: 0))
+            }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), 200)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw Socket.error("poll")
+            }
+            // Sessions first: the poll array covers only those that existed when it was built.
+            for index in sessions.indices.reversed() {
+                for side in 0..<2 where descriptors[1 + index * 2 + side].revents != 0 {
+                    relay(index, from: side)
+                }
+                if !sessions[index].open[0] && !sessions[index].open[1] {
+                    closeSession(index)
+                    sessions.remove(at: index)
+                    ended += 1
+                }
+            }
+            if descriptors[0].revents & Int16(POLLIN) != 0 { try accept() }
+            report(status)
+            if let stopAfter, ended >= stopAfter { break }
+        }
+    }
+
+    private func accept() throws {
+        let client = Glibc.accept(listener, nil, nil)
+        guard client >= 0 else { return }
+        let server: Int32
+        do {
+            server = try Socket.connect(to: target)
+        } catch {
+            close(client)
+            throw error
+        }
+        status.connections += 1
+        sessions.append(Session(client: client, server: server, channel: UInt8(truncatingIfNeeded: status.connections - 1)))
+    }
+
+    /// Forwards what one side sent to the other, and records it.
+    private func relay(_ index: Int, from side: Int) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let source = side == 0 ? sessions[index].client : sessions[index].server
+        let sink = side == 0 ? sessions[index].server : sessions[index].client
+        let count = recv(source, &buffer, buffer.count, 0)
+        let now = Socket.nowNs()
+        if count <= 0 {
+            sessions[index].open[side] = false
+            shutdown(sink, Int32(SHUT_WR))
+            for record in sessions[index].cutters[side].flush() { write(record, index, side) }
+            return
+        }
+        buffer.withUnsafeBytes { bytes in
+            let read = UnsafeRawBufferPointer(rebasing: bytes[..<count])
+            try? Socket.send(sink, read)
+            for record in sessions[index].cutters[side].add(read, at: now) { write(record, index, side) }
+        }
+    }
+
+    private func write(_ record: (timeNs: Int64, bytes: [UInt8]), _ index: Int, _ side: Int) {
+        let header = InterCoreHeader(kind: .message, channel: sessions[index].channel, source: UInt8(side),
+                                     destination: UInt8(1 - side), sequence: sessions[index].sequences[side])
+        sessions[index].sequences[side] &+= 1
+        writer.write(timeNs: record.timeNs, bytes: header.encoded + record.bytes)
+        status.records += 1
+        status.bytes += record.bytes.count
+    }
+
+    private func closeSession(_ index: Int) {
+        for side in 0..<2 {
+            for record in sessions[index].cutters[side].flush() { write(record, index, side) }
+        }
+        close(sessions[index].client)
+        close(sessions[index].server)
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Live
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record MessagePack-RPC traffic: through a TCP proxy, or live from an interface.",
+        discussion: """
+        Through a proxy (no root needed): clients connect to LISTEN, each session is forwarded to \
+        TARGET, and both directions are written as capture-format v1 message records, the client \
+        as core 0 and the server as core 1, one message channel per connection:
+
+          rpc-analyze record --proxy 127.0.0.1:7001 --to 127.0.0.1:7000 -w session.pcap
+
+        Live from an interface (root or CAP_NET_RAW), with a tcpdump filter:
+
+          rpc-analyze record -i lo 'tcp port 7000' -w session.pcapng
+
+        Both show a status line and stop cleanly on Ctrl-C, keeping everything captured.
+        """
+    )
+
+    @Option(name: .customLong("proxy"), help: ArgumentHelp("Listen here for clients (host:port, [v6]:port or a port).", valueName: "listen"))
+    var listen: String?
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("Forward each client to this server.", valueName: "target"))
+    var target: String?
+
+    @Option(name: .short, help: ArgumentHelp("Capture live from this interface.", valueName: "interface"))
+    var interface: String?
+
+    @Argument(help: ArgumentHelp("With -i, a tcpdump filter expression.", valueName: "filter"))
+    var filter: [String] = []
+
+    @Option(name: .short, help: ArgumentHelp("The capture file to write.", valueName: "file"))
+    var write: String
+
+    @Option(name: .customLong("stop-after"), help: "Stop after this many proxied sessions have ended (for scripts).")
+    var stopAfter: Int?
+
+    func validate() throws {
+        switch (listen, target, interface) {
+        case (.some, .some, nil), (nil, nil, .some): break
+        default: throw ValidationError("give either --proxy LISTEN --to TARGET, or -i INTERFACE")
+        }
+    }
+
+    func run() throws {
+        StopSignal.install()
+        let status = StatusLine()
+        if let listen, let target {
+            guard let listenAddress = HostPort(listen) else { throw CouldNotAnalyse("--proxy \(listen): expected host:port") }
+            guard let targetAddress = HostPort(target) else { throw CouldNotAnalyse("--to \(target): expected host:port") }
+            let proxy: RecordingProxy
+            do {
+                proxy = try RecordingProxy(listen: listenAddress, target: targetAddress, output: write)
+            } catch {
+                throw CouldNotAnalyse("\(error)")
+            }
+            status.announce("listening on \(HostPort(host: listenAddress.host, port: proxy.port)), forwarding to \(targetAddress), writing \(write)")
+            do {
+                try proxy.run(stopAfter: stopAfter) { s in
+                    status.show("\(s.connections) connection\(s.connections == 1 ? "" : "s"), \(s.records) messages, \(s.bytes) bytes")
+                }
+            } catch {
+                throw CouldNotAnalyse("\(error)")
+            }
+            status.finish("recorded \(proxy.status.records) messages in \(proxy.status.connections) connections to \(write)")
+        } else if let interface {
+            try LiveRecording(interface: interface, filter: filter.joined(separator: " "), output: write, status: status).run()
+        }
+    }
+}
+
+/// A status line on standard error, redrawn in place on a terminal and printed now and then
+/// otherwise; announcements go to standard output for scripts.
+final class StatusLine {
+    private let isTerminal = isatty(2) != 0
+    private var lastShown = ""
+    private var lastTime: Int64 = 0
+
+    func announce(_ text: String) {
+        print(text)
+        fflushStandardOutput()
+    }
+
+    func show(_ text: String) {
+        guard text != lastShown else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        guard isTerminal || now - lastTime >= 1000 else { return }
+        lastShown = text
+        lastTime = now
+        printError(isTerminal ? "\r\u{1B}[K" + text : text, newline: !isTerminal)
+    }
+
+    func finish(_ text: String) {
+        if isTerminal { printError("\r\u{1B}[K", newline: false) }
+        announce(text)
+    }
+}

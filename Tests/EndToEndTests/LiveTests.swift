@@ -1,0 +1,101 @@
+import Foundation
+import Regression
+import Testing
+
+/// A real MessagePack-RPC server and client on loopback (Tests/Fixtures, Python's msgpack):
+/// recorded through the proxy, analysed, and replayed against a fresh server.
+@Suite(.serialized)
+struct LiveTests {
+    /// A background process whose first output line is read (servers print their port).
+    final class Background {
+        let process = Process()
+        let output = Pipe()
+
+        init(_ executable: String, _ arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.currentDirectoryURL = Paths.packageRoot
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        /// The first line the process printed.
+        func firstLine() -> String {
+            var bytes: [UInt8] = []
+            while true {
+                let data = output.fileHandleForReading.readData(ofLength: 1)
+                guard let byte = data.first, byte != UInt8(ascii: "\n") else { break }
+                bytes.append(byte)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// SIGKILL: children of the test runner may start with SIGTERM blocked.
+        func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    static let python = "/usr/bin/env"
+
+    func server(changed: Bool = false) throws -> (Background, Int) {
+        let server = try Background(Self.python, ["python3", "Tests/Fixtures/rpc_server.py", "127.0.0.1", "0"] + (changed ? ["--changed"] : []))
+        let line = server.firstLine()
+        let port = try #require(Int(line.split(separator: " ").last ?? ""), "the server said \(line)")
+        return (server, port)
+    }
+
+    @Test func recordThroughTheProxyAnalyseAndReplayAgainstAFreshServer() throws {
+        let (first, port) = try server()
+        defer { first.stop() }
+        let recording = Paths.temporary("proxied.pcap")
+        let proxy = try Background(Paths.executable.path,
+                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "-w", recording, "--stop-after", "1"])
+        defer { proxy.stop() }
+        let announced = proxy.firstLine()
+        let proxyPort = try #require(announced.split(separator: ":").dropLast().isEmpty ? nil :
+            Int(announced.components(separatedBy: "listening on 127.0.0.1:").last?.split(separator: ",").first ?? ""),
+            "the proxy said \(announced)")
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: Self.python)
+        client.arguments = ["python3", "Tests/Fixtures/rpc_client.py", "127.0.0.1", String(proxyPort)]
+        client.currentDirectoryURL = Paths.packageRoot
+        try client.run()
+        client.waitUntilExit()
+        #expect(client.terminationStatus == 0, "the client failed through the proxy")
+        proxy.process.waitUntilExit()
+        #expect(proxy.process.terminationStatus == 0)
+
+        let analysis = try CommandRun([recording, "--format", "json"])
+        #expect(analysis.status == 0)
+        let report = try #require(try JSONDifference.parse(analysis.standardOutput) as? [String: Any])
+        let transactions = try #require(report["transactions"] as? [[String: Any]])
+        #expect(transactions.map { $0["method"] as? String } == ["add", "slow", "echo", "servo_write", "servo_write", "echo"])
+        #expect(transactions.allSatisfy { $0["caller"] as? String == "core0" && $0["callee"] as? String == "core1" })
+        #expect(transactions.filter { $0["status"] as? String == "error" }.count == 1)
+        #expect((report["notifications"] as? [Any])?.count == 1)
+        #expect((report["findings"] as? [Any])?.isEmpty == true)
+
+        let (fresh, freshPort) = try server()
+        defer { fresh.stop() }
+        let same = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(freshPort)"])
+        #expect(same.status == 0, "\(same.standardOutput)")
+        #expect(same.standardOutput.contains("6 answered, 0 differ"))
+
+        let (changed, changedPort) = try server(changed: true)
+        defer { changed.stop() }
+        let differs = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)"])
+        #expect(differs.status == 1)
+        #expect(differs.standardOutput.contains("result: recorded 5, now 6"))
+        let ignored = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)", "--ignore", "result"])
+        #expect(ignored.status == 0)
+    }
+
+    @Test func anUnreachableTargetIsOneLineAndExitTwo() throws {
+        let run = try CommandRun(["replay", "Captures/nvim-tcp-ipv4.pcap", "--target", "tcp://127.0.0.1:1"])
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("cannot connect to 127.0.0.1:1"))
+    }
+}
