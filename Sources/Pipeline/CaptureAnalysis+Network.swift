@@ -25,35 +25,29 @@ extension CaptureAnalysis {
         case .other:
             return
         case .malformed(let reason):
-            malformed(record, reason)
+            malformedRecord(record, reason)
         case .ip(let version, let offset):
             let packet = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
             switch network.ip.decode(packet, version) {
             case .other, .fragmentHeld:
                 return
             case .malformed(let reason):
-                malformed(record, reason)
+                malformedRecord(record, reason)
             case .datagram(let datagram):
                 transport(datagram, record)
             }
         }
     }
 
-    private mutating func malformed(_ record: RawRecord, _ reason: String) {
-        summary.malformedRecords += 1
-        rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
-                                 "record \(record.number): \(reason); skipped"))
-    }
-
     private mutating func transport(_ datagram: IPDatagram, _ record: RawRecord) {
         switch datagram.transport {
         case 6:
             guard let header = TCPHeader(datagram.payload) else {
-                return malformed(record, "TCP header cut short or with an impossible data offset")
+                return malformedRecord(record, "TCP header cut short or with an impossible data offset")
             }
             network.streams.tcp(datagram, header, stamp: record.stamp)
         case 17:
-            guard let header = UDPHeader(datagram.payload) else { return malformed(record, "UDP header cut short") }
+            guard let header = UDPHeader(datagram.payload) else { return malformedRecord(record, "UDP header cut short") }
             network.streams.udp(datagram, header, stamp: record.stamp)
         default:
             return

@@ -48,6 +48,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     let options: AnalysisOptions
     let linkType: Int32
     var network = NetworkPath()
+    var keyed = KeyedStreams()
+    /// Whether this USER0 capture is in NuttX's RPMsg layout: decided by its first record.
+    var isNuttX: Bool?
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board) : nil
@@ -60,7 +63,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     /// Link types this analysis reads: the inter-core format's, and IP-carrying ones.
     static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool {
-        linkType == options.linkType || NetworkLinkType.all.contains(linkType)
+        linkType == options.linkType || NetworkLinkType.all.contains(linkType) || USBLinkType.all.contains(linkType)
     }
 
     /// Opens and analyses the capture at `path` (`-` is standard input).
@@ -74,6 +77,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
         analysis.readAll(file)
         analysis.finishNetwork()
+        analysis.finishKeyed()
         analysis.rpc.finish()
         analysis.rpc.sink.finishReplay()
         for i in analysis.streams.directions.indices {
@@ -112,7 +116,12 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         if summary.firstNs == nil { summary.firstNs = record.timeNs }
         summary.lastNs = record.timeNs
         guard linkType == options.linkType else {
-            consumeNetwork(record)
+            if USBLinkType.all.contains(linkType) { consumeUSB(record) } else { consumeNetwork(record) }
+            return
+        }
+        if isNuttX == nil { isNuttX = NuttXRPMsgRecord.looksLikeNuttX(firstRecord: record.bytes) }
+        if isNuttX == true {
+            consumeNuttX(record)
             return
         }
         if let view = InterCoreRecordView(record.bytes) {

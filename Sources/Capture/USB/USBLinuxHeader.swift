@@ -1,0 +1,62 @@
+/// Link types of Linux usbmon captures.
+public enum USBLinkType {
+    /// LINKTYPE_USB_LINUX: the 48-byte usbmon header.
+    public static let linux: Int32 = 189
+    /// LINKTYPE_USB_LINUX_MMAPPED: the 64-byte header of the memory-mapped interface.
+    public static let linuxMapped: Int32 = 220
+
+    public static let all: Set<Int32> = [linux, linuxMapped]
+}
+
+/// The wire view of a usbmon packet header (host byte order, which libpcap gives on reading)
+/// and the data after it. Only what a serial stream needs is read: event type, transfer type,
+/// endpoint direction, bus and device.
+public struct USBLinuxHeader {
+    public enum Event: UInt8 {
+        case submit = 0x53   // 'S'
+        case complete = 0x43 // 'C'
+        case error = 0x45    // 'E'
+    }
+
+    public var event: Event?
+    /// 0 isochronous, 1 interrupt, 2 control, 3 bulk.
+    public var transferType: UInt8
+    public var endpoint: UInt8
+    public var device: UInt8
+    public var bus: UInt16
+    public var data: UnsafeRawBufferPointer
+
+    public var isIn: Bool { endpoint & 0x80 != 0 }
+    public var isBulk: Bool { transferType == 3 }
+
+    /// Bytes of serial data this packet carries: bulk OUT data rides on submissions, bulk IN
+    /// data on completions.
+    public var serialPayload: UnsafeRawBufferPointer? {
+        guard isBulk, !data.isEmpty else { return nil }
+        switch (event, isIn) {
+        case (.submit?, false), (.complete?, true): return data
+        default: return nil
+        }
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer, linkType: Int32) -> Result<USBLinuxHeader, RecordProblem> {
+        let headerLength = linkType == USBLinkType.linuxMapped ? 64 : 48
+        guard bytes.count >= headerLength else {
+            return .failure(RecordProblem("usbmon header cut short: \(bytes.count) of \(headerLength) bytes"))
+        }
+        let captured = Int(UInt32(bytes[36]) | UInt32(bytes[37]) << 8 | UInt32(bytes[38]) << 16 | UInt32(bytes[39]) << 24)
+        var dataStart = headerLength
+        if linkType == USBLinkType.linuxMapped {
+            let descriptors = Int(UInt32(bytes[60]) | UInt32(bytes[61]) << 8 | UInt32(bytes[62]) << 16 | UInt32(bytes[63]) << 24)
+            guard descriptors <= 1024 else { return .failure(RecordProblem("usbmon header claims \(descriptors) isochronous descriptors")) }
+            dataStart += descriptors * 16
+        }
+        guard dataStart <= bytes.count else { return .failure(RecordProblem("usbmon descriptors run past the record")) }
+        let end = min(bytes.count, dataStart + captured)
+        return .success(USBLinuxHeader(
+            event: Event(rawValue: bytes[8]), transferType: bytes[9], endpoint: bytes[10], device: bytes[11],
+            bus: UInt16(bytes[12]) | UInt16(bytes[13]) << 8,
+            data: UnsafeRawBufferPointer(rebasing: bytes[dataStart..<end])
+        ))
+    }
+}
