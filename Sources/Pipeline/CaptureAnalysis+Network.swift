@@ -21,7 +21,7 @@ struct NetworkPath {
 extension CaptureAnalysis {
     /// A record of an IP-carrying link type: link header, IP, then TCP or UDP.
     mutating func consumeNetwork(_ record: RawRecord) {
-        switch LinkHeader.decode(record.bytes, linkType: linkType) {
+        switch LinkHeader.decode(record.bytes, linkType: record.linkType) {
         case .other:
             return
         case .malformed(let reason):

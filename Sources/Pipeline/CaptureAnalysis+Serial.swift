@@ -12,7 +12,7 @@ struct KeyedStreams {
 extension CaptureAnalysis {
     /// A usbmon record: bulk data of a CDC-ACM (or any bulk) device is its serial stream.
     mutating func consumeUSB(_ record: RawRecord) {
-        switch USBLinuxHeader.parse(record.bytes, linkType: linkType) {
+        switch USBLinuxHeader.parse(record.bytes, linkType: record.linkType) {
         case .failure(let problem):
             malformedRecord(record, problem.description)
         case .success(let header):

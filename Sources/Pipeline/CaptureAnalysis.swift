@@ -46,7 +46,6 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     private var rpcStream: [Int] = []
     var summary: CaptureSummary
     let options: AnalysisOptions
-    let linkType: Int32
     var network = NetworkPath()
     var keyed = KeyedStreams()
     /// Whether this USER0 capture is in NuttX's RPMsg layout: decided by its first record.
@@ -58,7 +57,6 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         self.options = options
         self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName,
                                       board: options.board.isGeneric ? nil : options.board.name)
-        self.linkType = file.linkType
     }
 
     /// Link types this analysis reads: the inter-core format's, and IP-carrying ones.
@@ -115,8 +113,14 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         summary.bytes += UInt64(record.bytes.count)
         if summary.firstNs == nil { summary.firstNs = record.timeNs }
         summary.lastNs = record.timeNs
-        guard linkType == options.linkType else {
-            if USBLinkType.all.contains(linkType) { consumeUSB(record) } else { consumeNetwork(record) }
+        guard record.linkType == options.linkType else {
+            if USBLinkType.all.contains(record.linkType) {
+                consumeUSB(record)
+            } else if NetworkLinkType.all.contains(record.linkType) {
+                consumeNetwork(record)
+            } else {
+                malformedRecord(record, "link type \(record.linkType) (\(CaptureFile.linkTypeName(record.linkType))) is not one this analyzer reads")
+            }
             return
         }
         if isNuttX == nil { isNuttX = NuttXRPMsgRecord.looksLikeNuttX(firstRecord: record.bytes) }

@@ -103,3 +103,56 @@ struct CaptureFileTests {
         #expect(!reason.isEmpty)
     }
 }
+
+/// pcapng files that libpcap refuses: interfaces of different link types.
+struct MixedPcapngTests {
+    static func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+        let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
+        let length = UInt32(12 + padded.count)
+        return type.littleEndianBytes + length.littleEndianBytes + padded + length.littleEndianBytes
+    }
+
+    static func file(breakLast: Bool = false) -> [UInt8] {
+        var out = block(0x0A0D_0D0A, [0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
+        // Interface 0: USER0 at nanoseconds; interface 1: Ethernet at the default microseconds.
+        out += block(1, [147, 0, 0, 0] + UInt32(65535).littleEndianBytes + [9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0])
+        out += block(1, [1, 0, 0, 0] + UInt32(65535).littleEndianBytes)
+        out += block(0x0BAD_0001, [1, 2, 3, 4])   // a block type nobody knows: skipped
+        func packet(_ interface: UInt32, _ ticks: UInt64, _ data: [UInt8]) -> [UInt8] {
+            block(6, interface.littleEndianBytes + UInt32(ticks >> 32).littleEndianBytes
+                + UInt32(ticks & 0xFFFF_FFFF).littleEndianBytes + UInt32(data.count).littleEndianBytes
+                + UInt32(data.count).littleEndianBytes + data)
+        }
+        out += packet(0, 1_767_225_600_000_000_123, [0x49, 0x43, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0xC0])
+        out += packet(1, 1_767_225_600_000_001, [UInt8](repeating: 0xAA, count: 14))
+        var last = packet(0, 1_767_225_600_000_000_999, [0x49, 0x43, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0xC0])
+        if breakLast { last[4] = 0xFF }
+        return out + last
+    }
+
+    func read(_ bytes: [UInt8], name: String) throws -> ([(Int32, Int64)], ReadOutcome) {
+        let path = try CaptureFileBytes.write(bytes, name: name)
+        let file = try CaptureFile(path: path)
+        var seen: [(Int32, Int64)] = []
+        while true {
+            let outcome = file.next()
+            guard case .record(let r) = outcome else { return (seen, outcome) }
+            seen.append((r.linkType, r.timeNs))
+        }
+    }
+
+    @Test func eachPacketKeepsItsInterfacesLinkTypeAndResolution() throws {
+        let (records, end) = try read(Self.file(), name: "mixed.pcapng")
+        #expect(records.map(\.0) == [147, 1, 147])
+        #expect(records.map(\.1) == [1_767_225_600_000_000_123, 1_767_225_600_000_001_000, 1_767_225_600_000_000_999])
+        guard case .end = end else { Issue.record("expected the end, got \(end)"); return }
+    }
+
+    @Test func aBlockWithALyingLengthEndsTheReadWithItsOffset() throws {
+        let (records, end) = try read(Self.file(breakLast: true), name: "mixed-broken.pcapng")
+        #expect(records.count == 2)
+        guard case .truncated(let number, let reason) = end else { Issue.record("expected truncation, got \(end)"); return }
+        #expect(number == 3)
+        #expect(reason.contains("at byte"))
+    }
+}

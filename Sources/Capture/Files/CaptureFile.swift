@@ -9,6 +9,8 @@ public struct RawRecord {
     /// Length on the wire; longer than `bytes` when the recorder cut the record (snaplen).
     public var originalLength: Int
     public var bytes: UnsafeRawBufferPointer
+    /// The link type of the record's interface (pcapng files may mix them).
+    public var linkType: Int32
 
     public var stamp: RecordStamp { RecordStamp(number: number, timeNs: timeNs) }
 }
@@ -29,6 +31,10 @@ public final class CaptureFile {
     private let handle: OpaquePointer
     private var lastNumber: UInt64 = 0
     private var filter: bpf_program?
+    private let filterExpression: String?
+    /// Takes over when libpcap refuses a pcapng file whose interfaces differ in link type.
+    private var pcapng: PcapngReader?
+    private var filtersByLinkType: [Int32: bpf_program] = [:]
 
     public init(path: String, filter: String? = nil) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
@@ -43,6 +49,7 @@ public final class CaptureFile {
         self.path = path
         self.linkType = pcap_datalink(handle)
         self.linkTypeName = Self.linkTypeName(linkType)
+        self.filterExpression = filter?.isEmpty == false ? filter : nil
         if let filter, !filter.isEmpty {
             try apply(filter: filter)
         }
@@ -50,6 +57,7 @@ public final class CaptureFile {
 
     deinit {
         if filter != nil { pcap_freecode(&filter!) }
+        for key in filtersByLinkType.keys { pcap_freecode(&filtersByLinkType[key]!) }
         pcap_close(handle)
     }
 
@@ -66,6 +74,7 @@ public final class CaptureFile {
     /// Reads the next record that passes the filter.
     @inline(__always)
     public func next() -> ReadOutcome {
+        if pcapng != nil { return nextFromOwnReader() }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         while true {
@@ -79,14 +88,61 @@ public final class CaptureFile {
                 let time = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
                 return .record(RawRecord(
                     number: lastNumber, timeNs: time, originalLength: Int(h.len),
-                    bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+                    bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), linkType: linkType
                 ))
             case -2:
                 return .end
             default:
-                return .truncated(number: lastNumber + 1, reason: String(cString: pcap_geterr(handle)))
+                let reason = String(cString: pcap_geterr(handle))
+                if reason.contains("different from the type of the first interface"), switchToOwnReader() {
+                    return nextFromOwnReader()
+                }
+                return .truncated(number: lastNumber + 1, reason: reason)
             }
         }
+    }
+
+    /// Reopens the file with the project's pcapng reader and skips what libpcap delivered.
+    private func switchToOwnReader() -> Bool {
+        guard let reader = PcapngReader(path: path) else { return false }
+        for _ in 0..<lastNumber {
+            guard case .packet = reader.next() else { return false }
+        }
+        pcapng = reader
+        return true
+    }
+
+    private func nextFromOwnReader() -> ReadOutcome {
+        while true {
+            switch pcapng!.next() {
+            case .end:
+                return .end
+            case .broken(let reason):
+                return .truncated(number: lastNumber + 1, reason: reason)
+            case .packet(let timeNs, let originalLength, let recordLinkType, let data):
+                lastNumber += 1
+                if let filterExpression, !passes(data, originalLength: originalLength, linkType: recordLinkType, filterExpression) {
+                    continue
+                }
+                return .record(RawRecord(number: lastNumber, timeNs: timeNs, originalLength: originalLength, bytes: data,
+                                         linkType: recordLinkType))
+            }
+        }
+    }
+
+    /// The filter compiled for each link type the file mixes.
+    private func passes(_ data: UnsafeRawBufferPointer, originalLength: Int, linkType: Int32, _ expression: String) -> Bool {
+        if filtersByLinkType[linkType] == nil {
+            guard let dead = pcap_open_dead(linkType, 262_144) else { return true }
+            defer { pcap_close(dead) }
+            var program = bpf_program()
+            guard pcap_compile(dead, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else { return false }
+            filtersByLinkType[linkType] = program
+        }
+        var header = pcap_pkthdr()
+        header.caplen = UInt32(data.count)
+        header.len = UInt32(originalLength)
+        return pcap_offline_filter(&filtersByLinkType[linkType]!, &header, data.baseAddress?.assumingMemoryBound(to: UInt8.self)) != 0
     }
 
     private static func string(_ buffer: [CChar]) -> String {
