@@ -44,6 +44,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     private var streams = StreamTable()
     /// RPC stream number per direction (trace directions have none).
     private var rpcStream: [Int] = []
+    /// The summary row of each inter-core direction (network streams have rows too).
+    private var interCoreRow: [Int] = []
     var summary: CaptureSummary
     let options: AnalysisOptions
     var network = NetworkPath()
@@ -52,10 +54,14 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     var isNuttX: Bool?
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
+        self.init(name: file.path, linkType: file.linkType, options: options, sink: sink)
+    }
+
+    init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board) : nil
         self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits)
         self.options = options
-        self.summary = CaptureSummary(file: file.path, linkType: file.linkType, linkTypeName: file.linkTypeName,
+        self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
                                       board: options.board.isGeneric ? nil : options.board.name)
     }
 
@@ -74,18 +80,23 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         }
         var analysis = CaptureAnalysis(file: file, options: options, sink: sink)
         analysis.readAll(file)
-        analysis.finishNetwork()
-        analysis.finishKeyed()
-        analysis.rpc.finish()
-        analysis.rpc.sink.finishReplay()
-        for i in analysis.streams.directions.indices {
-            let traffic = analysis.streams.traffic(of: i)
-            analysis.summary.directions[i].records = traffic.records
-            analysis.summary.directions[i].payloadBytes = traffic.payloadBytes
-            analysis.summary.directions[i].receiverSideRecords = traffic.receiverSideRecords
+        return analysis.finish()
+    }
+
+    /// Ends the analysis: streams are flushed, unanswered calls and replay findings reported.
+    mutating func finish() -> AnalysisResult<Sink> {
+        finishNetwork()
+        finishKeyed()
+        rpc.finish()
+        rpc.sink.finishReplay()
+        for (direction, row) in interCoreRow.enumerated() {
+            let traffic = streams.traffic(of: direction)
+            summary.directions[row].records = traffic.records
+            summary.directions[row].payloadBytes = traffic.payloadBytes
+            summary.directions[row].receiverSideRecords = traffic.receiverSideRecords
         }
-        analysis.rpc.sink.finish(totals: analysis.rpc.totals)
-        return AnalysisResult(summary: analysis.summary, statistics: analysis.rpc.statistics, sink: analysis.rpc.sink.inner)
+        rpc.sink.finish(totals: rpc.totals)
+        return AnalysisResult(summary: summary, statistics: rpc.statistics, sink: rpc.sink.inner)
     }
 
     private mutating func readAll(_ file: CaptureFile) {
@@ -108,7 +119,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     }
 
     @inline(__always)
-    private mutating func consume(_ record: RawRecord) {
+    mutating func consume(_ record: RawRecord) {
         summary.records += 1
         summary.bytes += UInt64(record.bytes.count)
         if summary.firstNs == nil { summary.firstNs = record.timeNs }
@@ -150,11 +161,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         if observation.isNewDirection { register(streams.directions[direction]) }
         let lostBefore = observation.missingRecords != 0 || header.lossBefore
         if lostBefore {
-            reportLoss(header, observation, names: summary.directions[direction].names, at: record)
+            reportLoss(header, observation, names: summary.directions[interCoreRow[direction]].names, at: record)
         }
         let cutShort = record.originalLength > record.bytes.count
         if cutShort {
-            let names = summary.directions[direction].names
+            let names = summary.directions[interCoreRow[direction]].names
             rpc.sink.finding(Finding(
                 .captureLoss, at: record.timeNs, record: record.number,
                 "record \(record.number) was cut to \(record.bytes.count) of \(record.originalLength) bytes by the "
@@ -166,7 +177,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         if rpc.sink.wantsRecords {
             rpc.sink.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: summary.directions[direction].names,
+                names: summary.directions[interCoreRow[direction]].names,
                 isReceiverSide: header.isReceiverSide, sequence: header.sequence,
                 isDelivery: observation.role == .delivery
             ))
@@ -215,6 +226,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     private mutating func register(_ key: DirectionKey) {
         let names = names(for: key)
         summary.directions.append(DirectionSummary(names: names, kind: key.kind.name))
+        interCoreRow.append(summary.directions.count - 1)
         guard key.kind != .trace, options.board.carriesRPC(Self.boardKind(key.kind), Int(key.channel)) else {
             rpcStream.append(-1)
             return
@@ -237,7 +249,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             } else {
                 what.append("seq went back to \(header.sequence) (expected \(observation.expectedSequence))")
             }
-            summary.directions[observation.direction].lostRecords += Int(min(observation.missingRecords, 1 << 31))
+            summary.directions[interCoreRow[observation.direction]].lostRecords += Int(min(observation.missingRecords, 1 << 31))
         }
         if header.lossBefore { what.append("the recorder flagged lost data") }
         rpc.sink.finding(Finding(

@@ -87,6 +87,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Per-method statistics, in order of first call.
     public var statistics: [MethodStatistics] { correlator.statistics.filter { $0.calls > 0 } }
 
+    /// Requests still waiting for their answer.
+    public var requestsInFlight: Int { correlator.pending.totalCount }
+
     /// Calls, errors, unanswered calls and notifications so far.
     public var totals: CallTotals { correlator.totals }
 }

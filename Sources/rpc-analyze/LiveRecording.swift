@@ -1,2 +1,71 @@
+import Capture
 import Live
-struct LiveRecording { let interface: String; let filter: String; let output: String; let status: StatusLine; func run() throws { throw CouldNotAnalyse("live capture is not built yet") } }
+import Pipeline
+import Report
+
+/// `record -i IFACE [FILTER] -w FILE`: writes every packet as it comes (pcapng, or classic
+/// pcap for other file names), analyses it on the way for the status line, and on Ctrl-C
+/// stops, flushes, and prints the report of what was captured.
+struct LiveRecording {
+    let interface: String
+    let filter: String
+    let output: String
+    let status: StatusLine
+
+    func run() throws {
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(interface: interface, filter: filter.isEmpty ? nil : filter)
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
+        let write: (RawRecord) -> Void
+        let pcapng: PcapngWriter?
+        let classic: CaptureWriter?
+        do {
+            if output.hasSuffix(".pcapng") {
+                pcapng = try PcapngWriter(path: output, linkType: capture.linkType, interfaceName: interface)
+                classic = nil
+            } else {
+                classic = try CaptureWriter(path: output, linkType: capture.linkType)
+                pcapng = nil
+            }
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
+        if let pcapng {
+            write = { pcapng.write($0) }
+        } else {
+            write = { record in
+                classic!.write(timeNs: record.timeNs, bytes: record.bytes, originalLength: record.originalLength)
+            }
+        }
+        var analysis = LiveAnalysis(name: output, linkType: capture.linkType,
+                                    options: AnalysisOptions(filter: filter.isEmpty ? nil : filter),
+                                    sink: ReportCollector.summary)
+        status.announce("capturing on \(interface) (link type \(capture.linkType)), writing \(output); Ctrl-C stops")
+        var records = 0
+        var failure: String?
+        while !StopSignal.requested {
+            switch capture.next() {
+            case .record(let record):
+                records += 1
+                write(record)
+                analysis.consume(record)
+            case .idle:
+                break
+            case .failed(let reason):
+                failure = reason
+            }
+            if failure != nil { break }
+            let now = analysis.status
+            status.show("\(records) records, \(now.calls) calls (\(now.inFlight) in flight), \(now.notifications) notifications, "
+                + "\(analysis.sink.counts.findings.values.reduce(0, +)) findings")
+        }
+        classic?.close()
+        let result = analysis.finish()
+        status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? ""))
+        print(TextReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,
+                                board: result.summary.board), terminator: "")
+    }
+}

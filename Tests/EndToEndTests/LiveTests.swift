@@ -93,6 +93,33 @@ struct LiveTests {
         #expect(ignored.status == 0)
     }
 
+    @Test(.enabled(if: getuid() == 0, "live capture needs root or CAP_NET_RAW"))
+    func liveCaptureOnLoopbackStopsCleanlyOnInterrupt() throws {
+        let (server, port) = try server()
+        defer { server.stop() }
+        let output = Paths.temporary("live.pcapng")
+        let recorder = try Background(Paths.executable.path, ["record", "-i", "lo", "tcp port \(port)", "-w", output])
+        defer { recorder.stop() }
+        #expect(recorder.firstLine().hasPrefix("capturing on lo"))
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: Self.python)
+        client.arguments = ["python3", "Tests/Fixtures/rpc_client.py", "127.0.0.1", String(port)]
+        client.currentDirectoryURL = Paths.packageRoot
+        try client.run()
+        client.waitUntilExit()
+        #expect(client.terminationStatus == 0)
+        usleep(300_000)
+        kill(recorder.process.processIdentifier, SIGINT)
+        recorder.process.waitUntilExit()
+        #expect(recorder.process.terminationStatus == 0)
+        let rest = String(decoding: recorder.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rest.contains("6 transactions (1 errors, 0 unanswered), 1 notifications"))
+        let analysis = try CommandRun([output, "--format", "json"])
+        let report = try #require(try JSONDifference.parse(analysis.standardOutput) as? [String: Any])
+        #expect((report["transactions"] as? [Any])?.count == 6)
+        #expect((report["capture"] as? [String: Any])?["linktype"] as? Int == 1)
+    }
+
     @Test func anUnreachableTargetIsOneLineAndExitTwo() throws {
         let run = try CommandRun(["replay", "Captures/nvim-tcp-ipv4.pcap", "--target", "tcp://127.0.0.1:1"])
         #expect(run.status == 2)

@@ -121,3 +121,34 @@ struct NetworkTests {
         #expect(report.findings.map(\.rule) == [.malformedRecord, .malformedRecord, .malformedRecord, .malformedRecord])
     }
 }
+
+extension NetworkTests {
+    /// What mergecap makes of a TCP capture and an inter-core one: the TCP stream comes first,
+    /// so the inter-core directions' rows do not start at zero.
+    @Test func aPcapngMixingTCPAndInterCoreRecordsKeepsEachStreamsCounts() throws {
+        var p = PacketBuilder()
+        p.client(request(1, "add"), seq: 1)
+        p.server(response(1), seq: 1)
+        let path = Paths.temporary("mixed-order.pcapng")
+        let writer = try PcapngWriter(path: path, linkType: 1)
+        let user0 = writer.addInterface(linkType: 147)
+        func write(_ bytes: [UInt8], _ time: Int64, _ interface: Int) {
+            bytes.withUnsafeBytes {
+                writer.write(RawRecord(number: 0, timeNs: time, originalLength: bytes.count, bytes: $0, linkType: 0),
+                             interface: interface)
+            }
+        }
+        for (time, frame) in p.frames { write(frame, time, 0) }
+        let header = InterCoreHeader(kind: .message, channel: 0, source: 0, destination: 1, sequence: 0)
+        write(header.encoded + request(9, "servo_new"), p.time + 1000, user0)
+        var second = header
+        second.sequence = 1
+        write(second.encoded + request(10, "servo_new"), p.time + 2000, user0)
+        let result = try CaptureAnalysis.run(path: path, sink: ReportCollector.complete)
+        let rows = Dictionary(result.summary.directions.map { ("\($0.names.channel) \($0.names.from)", $0.records) },
+                              uniquingKeysWith: { a, _ in a })
+        #expect(rows["message0 core0"] == 2)
+        #expect(rows["tcp 10.0.0.1:40000"] == 1)
+        #expect(result.sink.transactions.count == 3)
+    }
+}

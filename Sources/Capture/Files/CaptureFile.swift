@@ -12,6 +12,14 @@ public struct RawRecord {
     /// The link type of the record's interface (pcapng files may mix them).
     public var linkType: Int32
 
+    public init(number: UInt64, timeNs: Nanoseconds, originalLength: Int, bytes: UnsafeRawBufferPointer, linkType: Int32) {
+        self.number = number
+        self.timeNs = timeNs
+        self.originalLength = originalLength
+        self.bytes = bytes
+        self.linkType = linkType
+    }
+
     public var stamp: RecordStamp { RecordStamp(number: number, timeNs: timeNs) }
 }
 
@@ -145,7 +153,7 @@ public final class CaptureFile {
         return pcap_offline_filter(&filtersByLinkType[linkType]!, &header, data.baseAddress?.assumingMemoryBound(to: UInt8.self)) != 0
     }
 
-    private static func string(_ buffer: [CChar]) -> String {
+    static func string(_ buffer: [CChar]) -> String {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }

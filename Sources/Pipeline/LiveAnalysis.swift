@@ -1,0 +1,28 @@
+import AnalysisCore
+import Capture
+import RPC
+
+/// The analysis fed record by record as packets arrive (`record -i`), with a running status.
+public struct LiveAnalysis<Sink: AnalysisSink> {
+    private var analysis: CaptureAnalysis<Sink>
+
+    public init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
+        analysis = CaptureAnalysis(name: name, linkType: linkType, options: options, sink: sink)
+    }
+
+    public mutating func consume(_ record: RawRecord) {
+        analysis.consume(record)
+    }
+
+    /// Messages paired or sent so far, and requests still waiting for an answer.
+    public var status: (calls: Int, notifications: Int, inFlight: Int) {
+        let totals = analysis.rpc.totals
+        return (totals.transactions, totals.notifications, analysis.rpc.requestsInFlight)
+    }
+
+    public var sink: Sink { analysis.rpc.sink.inner }
+
+    public mutating func finish() -> AnalysisResult<Sink> {
+        analysis.finish()
+    }
+}
