@@ -10,17 +10,17 @@ struct FieldReader {
     let record: String
     let fields: [String: Node]
 
-    func problem(_ key: String, _ text: String) -> ScenarioError {
-        ScenarioError(file: file, line: fields[key]?.mark.map { $0.line }, key: "\(record).\(key)", text)
+    func problem(_ key: String, _ text: String) -> ConfigError {
+        ConfigError(file: file, line: fields[key]?.mark.map { $0.line }, key: "\(record).\(key)", text)
     }
 
-    func text(_ key: String) throws(ScenarioError) -> String? {
+    func text(_ key: String) throws(ConfigError) -> String? {
         guard let node = fields[key] else { return nil }
         guard let value = node.string else { throw problem(key, "expected text") }
         return value
     }
 
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int? {
+    func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let node = fields[key] else { return nil }
         guard let value = node.int, range.contains(value) else {
             throw problem(key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -28,13 +28,13 @@ struct FieldReader {
         return value
     }
 
-    func flag(_ key: String) throws(ScenarioError) -> Bool? {
+    func flag(_ key: String) throws(ConfigError) -> Bool? {
         guard let node = fields[key] else { return nil }
         guard let value = node.bool else { throw problem(key, "expected true or false") }
         return value
     }
 
-    func hex(_ key: String) throws(ScenarioError) -> [UInt8]? {
+    func hex(_ key: String) throws(ConfigError) -> [UInt8]? {
         guard let node = fields[key] else { return nil }
         guard let text = node.string, let bytes = [UInt8](hex: text) else {
             throw problem(key, "expected hex digits, such as \"93 00 01\"")
@@ -43,7 +43,7 @@ struct FieldReader {
     }
 
     /// A time offset: a whole number of nanoseconds or a number with a unit (`250us`, `1.5ms`, `2s`).
-    func duration(_ key: String) throws(ScenarioError) -> Int64? {
+    func duration(_ key: String) throws(ConfigError) -> Int64? {
         guard let node = fields[key] else { return nil }
         if let ns = node.int { return Int64(ns) }
         guard let text = node.string, let ns = Self.parseDuration(text) else {
@@ -64,7 +64,7 @@ struct FieldReader {
     }
 
     /// The record's payload from whichever of msgpack, values, hex, text or event/args is given.
-    func payload(kind: ChannelKind) throws(ScenarioError) -> [UInt8] {
+    func payload(kind: ChannelKind) throws(ConfigError) -> [UInt8] {
         let sources = ["msgpack", "values", "hex", "text", "event"].filter { fields[$0] != nil }
         guard sources.count <= 1 else {
             throw problem(sources[1], "give only one of msgpack, values, hex, text or event")
@@ -97,7 +97,7 @@ struct FieldReader {
 
     /// Cuts the payload into chunks: `split: 4` every 4 bytes (one FIFO word per record), or
     /// `split: [3, 5]` chunks of those sizes with the last chunk taking the rest.
-    func split(_ payload: [UInt8]) throws(ScenarioError) -> [[UInt8]] {
+    func split(_ payload: [UInt8]) throws(ConfigError) -> [[UInt8]] {
         guard let node = fields["split"] else { return [payload] }
         if let every = node.int {
             guard every > 0 else { throw problem("split", "expected a positive chunk size") }
@@ -126,7 +126,7 @@ struct ValueReader {
     let file: String
     let key: String
 
-    func encoded(_ node: Node) throws(ScenarioError) -> [UInt8] {
+    func encoded(_ node: Node) throws(ConfigError) -> [UInt8] {
         if node.tag.rawValue == "!raw" {
             guard let text = node.string, let bytes = [UInt8](hex: text) else { throw fail(node, "!raw takes hex") }
             return bytes
@@ -136,12 +136,12 @@ struct ValueReader {
         return encoder.bytes
     }
 
-    func value(_ node: Node) throws(ScenarioError) -> MessagePackValue {
+    func value(_ node: Node) throws(ConfigError) -> MessagePackValue {
         guard let value = MessagePackValue.decode(try encoded(node)) else { throw fail(node, "not one value") }
         return value
     }
 
-    private func append(_ node: Node, to encoder: inout MessagePackEncoder) throws(ScenarioError) {
+    private func append(_ node: Node, to encoder: inout MessagePackEncoder) throws(ConfigError) {
         let tag = node.tag.rawValue
         switch tag {
         case "!raw":
@@ -212,7 +212,7 @@ struct ValueReader {
         }
     }
 
-    private func fail(_ node: Node, _ problem: String) -> ScenarioError {
-        ScenarioError(file: file, line: node.mark.map { $0.line }, key: key, problem)
+    private func fail(_ node: Node, _ problem: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark.map { $0.line }, key: key, problem)
     }
 }

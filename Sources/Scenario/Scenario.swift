@@ -36,28 +36,28 @@ public struct Scenario {
     }
 
     /// Reads a scenario file.
-    public static func load(path: String) throws(ScenarioError) -> Scenario {
+    public static func load(path: String) throws(ConfigError) -> Scenario {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioError(file: path, line: nil, key: nil, "cannot read: \(error.localizedDescription)")
+            throw ConfigError(file: path, line: nil, key: nil, "cannot read: \(error.localizedDescription)")
         }
         return try parse(text, file: path)
     }
 
     /// Parses scenario text; `file` names it in errors.
-    public static func parse(_ text: String, file: String = "<scenario>") throws(ScenarioError) -> Scenario {
+    public static func parse(_ text: String, file: String = "<scenario>") throws(ConfigError) -> Scenario {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ScenarioError(file: file, line: nil, key: nil, "empty scenario")
+                throw ConfigError(file: file, line: nil, key: nil, "empty scenario")
             }
             root = node
-        } catch let error as ScenarioError {
+        } catch let error as ConfigError {
             throw error
         } catch {
-            throw ScenarioError(file: file, line: nil, key: nil, "not valid YAML: \(error)")
+            throw ConfigError(file: file, line: nil, key: nil, "not valid YAML: \(error)")
         }
         var builder = ScenarioBuilder(file: file)
         return try builder.build(root)

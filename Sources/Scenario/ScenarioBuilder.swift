@@ -21,7 +21,7 @@ struct ScenarioBuilder {
         "event", "args", "split", "split_gap", "record_hex", "cut_to", "repeat", "every", "note",
     ]
 
-    mutating func build(_ root: Node) throws(ScenarioError) -> Scenario {
+    mutating func build(_ root: Node) throws(ConfigError) -> Scenario {
         guard let mapping = root.mapping else { throw error(root, nil, "the scenario must be a mapping") }
         for (keyNode, value) in mapping {
             guard let key = keyNode.string, Self.topKeys.contains(key) else {
@@ -60,13 +60,13 @@ struct ScenarioBuilder {
         return scenario
     }
 
-    private func startTime(_ node: Node) throws(ScenarioError) -> Nanoseconds {
+    private func startTime(_ node: Node) throws(ConfigError) -> Nanoseconds {
         if let ns = node.int { return Nanoseconds(ns) }
         if let date = node.timestamp { return Nanoseconds((date.timeIntervalSince1970 * 1e9).rounded()) }
         throw error(node, "start", "expected nanoseconds since the epoch or an ISO 8601 time")
     }
 
-    private mutating func record(_ node: Node, index: Int) throws(ScenarioError) {
+    private mutating func record(_ node: Node, index: Int) throws(ConfigError) {
         let name = "records[\(index)]"
         guard let given = node.mapping else { throw error(node, name, "a record must be a mapping") }
         var fields = defaults
@@ -85,7 +85,7 @@ struct ScenarioBuilder {
         }
     }
 
-    private mutating func emit(_ fields: FieldReader, at time: Nanoseconds) throws(ScenarioError) {
+    private mutating func emit(_ fields: FieldReader, at time: Nanoseconds) throws(ConfigError) {
         if let raw = try fields.hex("record_hex") {
             scenario.records.append(.init(timeNs: time, bytes: raw, originalLength: nil))
             return
@@ -121,8 +121,8 @@ struct ScenarioBuilder {
         }
     }
 
-    private func error(_ node: Node, _ key: String?, _ problem: String) -> ScenarioError {
-        ScenarioError(file: file, line: node.mark.map { $0.line }, key: key, problem)
+    private func error(_ node: Node, _ key: String?, _ problem: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark.map { $0.line }, key: key, problem)
     }
 }
 

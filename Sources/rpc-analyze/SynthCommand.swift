@@ -1,3 +1,4 @@
+import AnalysisCore
 import ArgumentParser
 import Scenario
 
@@ -26,7 +27,7 @@ struct SynthCommand: ParsableCommand {
         do {
             let loaded = try Scenario.load(path: scenario)
             try loaded.write(to: output)
-        } catch let error as ScenarioError {
+        } catch let error as ConfigError {
             throw CouldNotAnalyse(error.description)
         } catch {
             throw CouldNotAnalyse("\(error)")

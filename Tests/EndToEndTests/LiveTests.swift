@@ -47,6 +47,17 @@ struct LiveTests {
         return (server, port)
     }
 
+    /// Runs the fixture client's session against `port`; its exit status.
+    func runClient(port: Int) throws -> Int32 {
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: Self.python)
+        client.arguments = ["python3", "Tests/Fixtures/rpc_client.py", "127.0.0.1", String(port)]
+        client.currentDirectoryURL = Paths.packageRoot
+        try client.run()
+        client.waitUntilExit()
+        return client.terminationStatus
+    }
+
     @Test func recordThroughTheProxyAnalyseAndReplayAgainstAFreshServer() throws {
         let (first, port) = try server()
         defer { first.stop() }
@@ -58,13 +69,7 @@ struct LiveTests {
         let proxyPort = try #require(announced.split(separator: ":").dropLast().isEmpty ? nil :
             Int(announced.components(separatedBy: "listening on 127.0.0.1:").last?.split(separator: ",").first ?? ""),
             "the proxy said \(announced)")
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: Self.python)
-        client.arguments = ["python3", "Tests/Fixtures/rpc_client.py", "127.0.0.1", String(proxyPort)]
-        client.currentDirectoryURL = Paths.packageRoot
-        try client.run()
-        client.waitUntilExit()
-        #expect(client.terminationStatus == 0, "the client failed through the proxy")
+        #expect(try runClient(port: proxyPort) == 0, "the client failed through the proxy")
         proxy.process.waitUntilExit()
         #expect(proxy.process.terminationStatus == 0)
 
@@ -83,6 +88,13 @@ struct LiveTests {
         let same = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(freshPort)"])
         #expect(same.status == 0, "\(same.standardOutput)")
         #expect(same.standardOutput.contains("6 answered, 0 differ"))
+        // Paced: the recorded gaps are kept, so the replay lasts about as long as the session did.
+        let started = Date()
+        let paced = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(freshPort)", "--pace"])
+        #expect(paced.status == 0)
+        let recordedSpan = Double((report["capture"] as? [String: Any]).flatMap { c in
+            (c["last_ns"] as? Int).flatMap { last in (c["first_ns"] as? Int).map { last - $0 } } } ?? 0) / 1e9
+        #expect(Date().timeIntervalSince(started) >= recordedSpan * 0.5)
 
         let (changed, changedPort) = try server(changed: true)
         defer { changed.stop() }
@@ -101,13 +113,7 @@ struct LiveTests {
         let recorder = try Background(Paths.executable.path, ["record", "-i", "lo", "tcp port \(port)", "-w", output])
         defer { recorder.stop() }
         #expect(recorder.firstLine().hasPrefix("capturing on lo"))
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: Self.python)
-        client.arguments = ["python3", "Tests/Fixtures/rpc_client.py", "127.0.0.1", String(port)]
-        client.currentDirectoryURL = Paths.packageRoot
-        try client.run()
-        client.waitUntilExit()
-        #expect(client.terminationStatus == 0)
+        #expect(try runClient(port: port) == 0)
         usleep(300_000)
         kill(recorder.process.processIdentifier, SIGINT)
         recorder.process.waitUntilExit()

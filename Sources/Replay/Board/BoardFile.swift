@@ -1,3 +1,4 @@
+import AnalysisCore
 import Foundation
 
 /// Reads boards from YAML or TOML files, with every key checked.

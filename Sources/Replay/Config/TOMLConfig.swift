@@ -1,3 +1,4 @@
+import AnalysisCore
 import Foundation
 
 /// The part of TOML that board files use, read into a `ConfigNode` tree: comments, `key = value`

@@ -1,3 +1,4 @@
+import AnalysisCore
 import Yams
 
 /// YAML files through Yams, into a `ConfigNode` tree.

@@ -1,5 +1,5 @@
-/// A scenario file that cannot be turned into a capture: names the file, line and key.
-public struct ScenarioError: Error, CustomStringConvertible, Equatable {
+/// A board file or scenario that cannot be used: names the file, line and key, as one line.
+public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int?
     public var key: String?
@@ -13,9 +13,9 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        var where_ = file
-        if let line { where_ += ":\(line)" }
-        if let key { where_ += ": \(key)" }
-        return "\(where_): \(problem)"
+        var place = file
+        if let line { place += ":\(line)" }
+        if let key { place += ": \(key)" }
+        return "\(place): \(problem)"
     }
 }

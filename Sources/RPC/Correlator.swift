@@ -1,0 +1,179 @@
+import AnalysisCore
+import MessagePack
+
+/// The part of the RPC stage that sees whole values: envelopes, pairing and statistics.
+struct Correlator<Sink: RPCSink>: FrameSink {
+    var sink: Sink
+    var streams: [StreamState] = []
+    var currentStream = 0
+    var methods = MethodTable()
+    var statistics: [MethodStatistics] = []
+    var pending = PendingTable()
+    /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
+    var pendingParams: [UInt64: MessagePackValue] = [:]
+    /// Conversation numbers by direction; the reverse direction answers on the same number.
+    var conversations: [Direction: Int] = [:]
+    var totals = CallTotals()
+    var nextSequence: UInt64 = 0
+
+    init(sink: Sink) {
+        self.sink = sink
+    }
+
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        guard let envelope = Envelope.parse(bytes) else {
+            noteNonRPC(bytes, origin: origin)
+            return
+        }
+        if case .confirmed = streams[currentStream].detection {} else {
+            confirm(conversation: streams[currentStream].requestConversation)
+        }
+        if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream) }
+        if sink.wantsMessages { sink.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
+        switch envelope.kind {
+        case .request: request(envelope, bytes: bytes, origin: origin)
+        case .response: response(envelope, bytes: bytes, origin: origin)
+        case .notification: notification(envelope, bytes: bytes, origin: origin)
+        }
+    }
+
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+        let names = streams[currentStream].names
+        let why = switch reason {
+        case .invalidByte: "bytes that do not form a MessagePack value"
+        case .tooLarge: "a value longer than the per-stream limit"
+        case .headerCutByRecordEnd: "a value header cut short by the end of the message"
+        case .truncatedAtEnd: "an unfinished value at the end of the capture"
+        case .lostData: "an unfinished value whose rest the recorder lost"
+        }
+        emit(Finding(
+            .malformedFrame, at: origin.timeNs, record: origin.number,
+            "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
+            cores: [names.from, names.to], channel: names.channel, bytes: byteCount
+        ))
+    }
+
+    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        let conversation = streams[currentStream].requestConversation
+        let methodIndex = methodIndex(of: envelope.method)
+        statistics[methodIndex].calls += 1
+        if sink.wantsValues {
+            let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
+            noteDuplicateKeys(params, origin: origin)
+            pendingParams[nextSequence] = params
+        }
+        let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
+                                     stream: currentStream)
+        nextSequence += 1
+        if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
+            let names = streams[currentStream].names
+            sink.finding(Finding(
+                .duplicateRequestID, at: origin.timeNs, record: origin.number,
+                "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
+                    + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was still in flight",
+                cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
+            ))
+            close(superseded, msgid: envelope.msgid)
+        }
+    }
+
+    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        let conversation = streams[currentStream].responseConversation
+        guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
+            let names = streams[currentStream].names
+            sink.finding(Finding(
+                .orphanResponse, at: origin.timeNs, record: origin.number,
+                "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
+                cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
+            ))
+            return
+        }
+        let isError = !envelope.errorIsNil
+        statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs - request.origin.timeNs, isError: isError)
+        totals.transactions += 1
+        if isError { totals.errors += 1 }
+        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard sink.wantsTransactions else { return }
+        let requestNames = streams[request.stream].names
+        let result = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
+        let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if let result { noteDuplicateKeys(result, origin: origin) }
+        if let error { noteDuplicateKeys(error, origin: origin) }
+        sink.transaction(Transaction(
+            sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
+            caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
+            request: request.origin, response: origin, status: isError ? .error : .ok,
+            params: params, result: result, error: error
+        ))
+    }
+
+    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        totals.notifications += 1
+        guard sink.wantsTransactions else { return }
+        let names = streams[currentStream].names
+        let methodIndex = methods.index(of: envelope.method)
+        let params = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if let params { noteDuplicateKeys(params, origin: origin) }
+        sink.notification(Notification(
+            method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
+            origin: origin, params: params
+        ))
+    }
+
+    private mutating func methodIndex(of name: UnsafeRawBufferPointer) -> Int {
+        let index = methods.index(of: name)
+        while statistics.count <= index {
+            statistics.append(MethodStatistics(method: methods.names[statistics.count]))
+        }
+        return index
+    }
+
+    private func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> DecodedMessage {
+        DecodedMessage(
+            kind: envelope.kind, msgid: envelope.msgid, method: String(decoding: envelope.method, as: UTF8.self),
+            names: streams[currentStream].names, origin: origin, byteCount: bytes.count,
+            first: Envelope.value(in: bytes, at: envelope.firstValueOffset),
+            second: envelope.kind == .response ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : .nil
+        )
+    }
+
+    mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp) {
+        guard let key = value.firstDuplicateStringKey else { return }
+        let names = streams[currentStream].names
+        sink.finding(Finding(
+            .duplicateMapKey, at: origin.timeNs, record: origin.number,
+            "a map repeats the key \"\(key)\"; its JSON rendering keeps the last value",
+            cores: [names.from, names.to], channel: names.channel
+        ))
+    }
+
+    /// Text when the bytes are printable (console output, banners), else the value or hex.
+
+    mutating func closeUnanswered() {
+        let remaining = pending.removeAll().sorted { $0.request.sequence < $1.request.sequence }
+        for (msgid, request) in remaining {
+            let names = streams[request.stream].names
+            sink.finding(Finding(
+                .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
+                "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) "
+                    + "was never answered",
+                cores: [names.from, names.to], channel: names.channel, msgid: msgid
+            ))
+            close(request, msgid: msgid)
+        }
+    }
+
+    private mutating func close(_ request: PendingRequest, msgid: UInt64) {
+        statistics[request.methodIndex].unanswered += 1
+        totals.transactions += 1
+        totals.unanswered += 1
+        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard sink.wantsTransactions else { return }
+        let names = streams[request.stream].names
+        sink.transaction(Transaction(
+            sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
+            caller: names.from, callee: names.to, channel: names.channel, request: request.origin,
+            response: nil, status: .unanswered, params: params, result: nil, error: nil
+        ))
+    }
+}
