@@ -32,6 +32,11 @@ public final class Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    public func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     public func line(_ text: String = "") {
         write(text)
         buffer.append(UInt8(ascii: "\n"))

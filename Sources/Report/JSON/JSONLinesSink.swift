@@ -19,17 +19,17 @@ public struct JSONLinesSink: AnalysisSink {
     }
 
     public mutating func transaction(_ transaction: Transaction) {
-        emit("transaction") { $0.transaction(transaction) }
+        emit("transaction") { $0.transactionFields(transaction) }
     }
 
     public mutating func notification(_ notification: Notification) {
-        emit("notification") { $0.notification(notification) }
+        emit("notification") { $0.notificationFields(notification) }
     }
 
     public mutating func finding(_ finding: Finding) {
         counts.findings[finding.severity, default: 0] += 1
         counts.findingsByRule[finding.rule, default: 0] += 1
-        emit("finding") { $0.finding(finding) }
+        emit("finding") { $0.findingFields(finding) }
     }
 
     /// The closing line: capture, methods and summary counts.
@@ -47,11 +47,15 @@ public struct JSONLinesSink: AnalysisSink {
         output.flush()
     }
 
-    /// Writes `{"type": type, ...fields}` by writing the object and splicing the type in front.
-    private func emit(_ type: String, _ body: (inout JSONWriter) -> Void) {
+    /// Writes `{"type": type, ...fields}` on one line.
+    private func emit(_ type: String, _ fields: (inout JSONWriter) -> Void) {
         var json = JSONWriter()
-        body(&json)
-        output.write("{\"type\":\"\(type)\",")
-        output.line(String(json.text.dropFirst()))
+        json.beginObject()
+        json.key("type")
+        json.string(type)
+        fields(&json)
+        json.endObject()
+        output.write(json.bytes)
+        output.line()
     }
 }

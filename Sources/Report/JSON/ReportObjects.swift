@@ -10,6 +10,12 @@ extension JSONWriter {
 
     public mutating func transaction(_ t: Transaction) {
         beginObject()
+        transactionFields(t)
+        endObject()
+    }
+
+    /// The fields of the object, for writers that add their own (JSON Lines adds `type`).
+    public mutating func transactionFields(_ t: Transaction) {
         key("method"); string(t.method)
         key("msgid"); int(t.msgid)
         key("caller"); string(t.caller)
@@ -24,11 +30,16 @@ extension JSONWriter {
         key("error"); optionalValue(t.error)
         key("request_record"); int(t.request.number)
         key("response_record"); optionalInt(t.response?.number)
-        endObject()
     }
 
     public mutating func notification(_ n: Notification) {
         beginObject()
+        notificationFields(n)
+        endObject()
+    }
+
+    /// The fields of the object, for writers that add their own (JSON Lines adds `type`).
+    public mutating func notificationFields(_ n: Notification) {
         key("method"); string(n.method)
         key("from"); string(n.from)
         key("to"); string(n.to)
@@ -36,11 +47,16 @@ extension JSONWriter {
         key("time_ns"); int(n.origin.timeNs)
         key("params"); optionalValue(n.params)
         key("record"); int(n.origin.number)
-        endObject()
     }
 
     public mutating func finding(_ f: Finding) {
         beginObject()
+        findingFields(f)
+        endObject()
+    }
+
+    /// The fields of the object, for writers that add their own (JSON Lines adds `type`).
+    public mutating func findingFields(_ f: Finding) {
         key("rule"); string(f.rule.rawValue)
         key("severity"); string(f.severity.name)
         key("time_ns"); int(f.timeNs)
@@ -87,7 +103,6 @@ extension JSONWriter {
             }
             endArray()
         }
-        endObject()
     }
 
     public mutating func capture(_ summary: CaptureSummary) {
