@@ -28,6 +28,9 @@ public final class RecordingProxy {
     private let writer: CaptureWriter
     private var sessions: [Session] = []
     public private(set) var status = Status()
+    /// Called with every record as it is written (the command analyses them for its status line).
+    public var onRecord: ((RawRecord) -> Void)?
+    private var recordNumber: UInt64 = 0
 
     public init(listen: HostPort, target: HostPort, output: String) throws {
         (listener, port) = try Socket.listen(on: listen)
@@ -109,7 +112,15 @@ public final class RecordingProxy {
         let header = InterCoreHeader(kind: .message, channel: sessions[index].channel, source: UInt8(side),
                                      destination: UInt8(1 - side), sequence: sessions[index].sequences[side])
         sessions[index].sequences[side] &+= 1
-        writer.write(timeNs: record.timeNs, bytes: header.encoded + record.bytes)
+        let bytes = header.encoded + record.bytes
+        writer.write(timeNs: record.timeNs, bytes: bytes)
+        recordNumber += 1
+        if let onRecord {
+            bytes.withUnsafeBytes {
+                onRecord(RawRecord(number: recordNumber, timeNs: record.timeNs, originalLength: bytes.count, bytes: $0,
+                                   linkType: LinkType.user0))
+            }
+        }
         status.records += 1
         status.bytes += record.bytes.count
     }

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Live
+import Pipeline
+import Report
 
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +62,15 @@ struct RecordCommand: ParsableCommand {
                 throw CouldNotAnalyse("\(error)")
             }
             status.announce("listening on \(HostPort(host: listenAddress.host, port: proxy.port)), forwarding to \(targetAddress), writing \(write)")
+            let analysis = LiveBox(LiveAnalysis(name: write, linkType: LinkType.user0, options: AnalysisOptions(),
+                                                sink: ReportCollector.summary))
+            proxy.onRecord = { analysis.value.consume($0) }
             do {
                 try proxy.run(stopAfter: stopAfter) { s in
-                    status.show("\(s.connections) connection\(s.connections == 1 ? "" : "s"), \(s.records) messages, \(s.bytes) bytes")
+                    let now = analysis.value.status
+                    status.show("\(s.connections) connection\(s.connections == 1 ? "" : "s"), \(s.records) messages, "
+                        + "\(now.calls) calls (\(now.inFlight) in flight), "
+                        + "\(analysis.value.sink.counts.findings.values.reduce(0, +)) findings")
                 }
             } catch {
                 throw CouldNotAnalyse("\(error)")
@@ -98,4 +107,10 @@ final class StatusLine {
         if isTerminal { printError("\r\u{1B}[K", newline: false) }
         announce(text)
     }
+}
+
+/// Lets the proxy's callback and the status line share one running analysis.
+final class LiveBox<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }
