@@ -80,30 +80,34 @@ final class PcapngReader {
                 guard block.count >= 20 else { return .broken("interface block at byte \(start) is too short") }
                 interfaces.append(Interface(linkType: Int32(u16(8)), unitsPerSecond: resolution(options: 16)))
             case 6:
-                guard block.count >= 32 else { return .broken("packet block at byte \(start) is too short") }
-                let interface = Int(u32(8))
-                guard interface < interfaces.count else { return .broken("packet block at byte \(start) names interface \(interface), which is not declared") }
-                let captured = Int(u32(20))
-                guard 28 + captured <= block.count - 4 else { return .broken("packet block at byte \(start) says \(captured) bytes, more than it holds") }
-                let ticks = UInt64(u32(12)) << 32 | UInt64(u32(16))
-                return packet(ticks: ticks, interface: interface, originalLength: Int(u32(24)), range: 28..<(28 + captured))
+                // Enhanced packet block: a 32-bit interface number.
+                return packetBlock(start: start, interface: Int(u32(8)))
             case 3:
                 guard !interfaces.isEmpty, block.count >= 16 else { return .broken("simple packet block at byte \(start) before any interface") }
                 let original = Int(u32(8))
                 let captured = min(original, block.count - 16)
                 return packet(ticks: 0, interface: 0, originalLength: original, range: 12..<(12 + captured))
             case 2:
-                guard block.count >= 32 else { return .broken("packet block at byte \(start) is too short") }
-                let interface = Int(u16(8))
-                guard interface < interfaces.count else { return .broken("packet block at byte \(start) names an undeclared interface") }
-                let captured = Int(u32(20))
-                guard 28 + captured <= block.count - 4 else { return .broken("packet block at byte \(start) says more bytes than it holds") }
-                let ticks = UInt64(u32(12)) << 32 | UInt64(u32(16))
-                return packet(ticks: ticks, interface: interface, originalLength: Int(u32(24)), range: 28..<(28 + captured))
+                // The obsolete packet block: a 16-bit interface number, then the same layout.
+                return packetBlock(start: start, interface: Int(u16(8)))
             default:
                 continue
             }
         }
+    }
+
+    /// Interface, 64-bit timestamp at 12, captured and original lengths at 20 and 24, data at 28.
+    private func packetBlock(start: UInt64, interface: Int) -> Next {
+        guard block.count >= 32 else { return .broken("packet block at byte \(start) is too short") }
+        guard interface < interfaces.count else {
+            return .broken("packet block at byte \(start) names interface \(interface), which is not declared")
+        }
+        let captured = Int(u32(20))
+        guard 28 + captured <= block.count - 4 else {
+            return .broken("packet block at byte \(start) says \(captured) bytes, more than it holds")
+        }
+        let ticks = UInt64(u32(12)) << 32 | UInt64(u32(16))
+        return packet(ticks: ticks, interface: interface, originalLength: Int(u32(24)), range: 28..<(28 + captured))
     }
 
     private var lengthProblem: String { "a block at byte \(offset) has an impossible length" }
