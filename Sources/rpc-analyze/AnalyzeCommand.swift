@@ -83,8 +83,9 @@ struct AnalyzeCommand: ParsableCommand {
         if detail && format != .text {
             throw ValidationError("--detail goes with the text format only")
         }
-        guard maxMessageBytes >= 16, maxDepth >= 1 else {
-            throw ValidationError("--max-message-bytes must be at least 16 and --max-depth at least 1")
+        guard maxMessageBytes >= 16 else { throw ValidationError("--max-message-bytes must be at least 16") }
+        guard (1...FrameLimits.maxSupportedDepth).contains(maxDepth) else {
+            throw ValidationError("--max-depth must be from 1 to \(FrameLimits.maxSupportedDepth)")
         }
     }
 
