@@ -1,0 +1,41 @@
+// libFuzzer harness for the MessagePack kernels: the input is cut into records at the points
+// its first bytes choose, framed, and every frame read as an RPC envelope and decoded.
+// Built by scripts/fuzz.sh, not by the package.
+
+struct CountingSink: FrameSink {
+    var frames = 0
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        frames += 1
+        var reader = MessagePackReader(bytes)
+        _ = reader.readArrayHeader()
+        _ = reader.readUnsigned()
+        _ = reader.readTextBytes()
+        precondition(MessagePackValue.decode(bytes) != nil, "a frame that does not decode")
+    }
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+        precondition(byteCount > 0)
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    guard size > 2 else { return 0 }
+    let endsMessage = bytes[0] & 1 == 1
+    let step = Int(bytes[1] % 16) + 1
+    var assembler = FrameAssembler(limits: FrameLimits(maxDepth: 8, maxFrameBytes: 4096),
+                                   anchor: ResyncAnchor(lengths: 3...4, maxFirstElement: 2))
+    var sink = CountingSink()
+    var offset = 2
+    var record: UInt64 = 0
+    while offset < size {
+        let end = min(size, offset + step)
+        record += 1
+        assembler.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), origin: RecordStamp(number: record, timeNs: 0),
+                       endsMessage: endsMessage, into: &sink)
+        offset = end
+    }
+    assembler.finish(into: &sink)
+    _ = MessagePackValue.decode(UnsafeRawBufferPointer(rebasing: bytes[2...]))
+    return 0
+}
