@@ -16,7 +16,7 @@ extension MessagePackValue: CustomStringConvertible {
     }
 
     private func write(to out: inout String, budget: Int) {
-        if out.count > budget {
+        if out.utf8.count > budget {
             return
         }
         switch self {
@@ -33,7 +33,7 @@ extension MessagePackValue: CustomStringConvertible {
             out += "["
             for (i, element) in elements.enumerated() {
                 if i > 0 { out += ", " }
-                if out.count > budget { out += "…"; break }
+                if out.utf8.count > budget { out += "…"; break }
                 element.write(to: &out, budget: budget)
             }
             out += "]"
@@ -41,9 +41,10 @@ extension MessagePackValue: CustomStringConvertible {
             out += "{"
             for (i, entry) in entries.enumerated() {
                 if i > 0 { out += ", " }
-                if out.count > budget { out += "…"; break }
+                if out.utf8.count > budget { out += "…"; break }
                 entry.key.write(to: &out, budget: budget)
                 out += ": "
+                if out.utf8.count > budget { out += "…"; break }
                 entry.value.write(to: &out, budget: budget)
             }
             out += "}"

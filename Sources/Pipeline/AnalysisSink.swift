@@ -22,10 +22,21 @@ extension AnalysisSink {
 public struct RecordInfo: Sendable {
     public var stamp: RecordStamp
     public var length: Int
-    /// "message", "uart", ...; nil for a malformed record.
+    /// "message", "uart", "tcp", "usb", ...; nil for a malformed record.
     public var kind: String?
     public var names: DirectionNames?
-    public var isReceiverSide: Bool
-    public var sequence: UInt32
-    public var isDelivery: Bool
+    /// Bytes of payload the record carries for its stream.
+    public var payloadLength: Int
+    /// What else the link says: `seq 7`, `receiver side: delivery`, `SYN ACK seq 1000`.
+    public var detail: String?
+
+    public init(stamp: RecordStamp, length: Int, kind: String?, names: DirectionNames?, payloadLength: Int,
+                detail: String? = nil) {
+        self.stamp = stamp
+        self.length = length
+        self.kind = kind
+        self.names = names
+        self.payloadLength = payloadLength
+        self.detail = detail
+    }
 }

@@ -46,13 +46,31 @@ extension CaptureAnalysis {
                 return malformedRecord(record, "TCP header cut short or with an impossible data offset")
             }
             network.streams.tcp(datagram, header, stamp: record.stamp)
+            listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
+                              detail: Self.describe(header))
         case 17:
             guard let header = UDPHeader(datagram.payload) else { return malformedRecord(record, "UDP header cut short") }
             network.streams.udp(datagram, header, stamp: record.stamp)
+            listNetworkRecord(record, "udp", datagram, header.sourcePort, header.destinationPort, header.payload.count, detail: nil)
         default:
             return
         }
         handOn()
+    }
+
+    private mutating func listNetworkRecord(_ record: RawRecord, _ kind: String, _ datagram: IPDatagram, _ sourcePort: UInt16,
+                                            _ destinationPort: UInt16, _ payload: Int, detail: String?) {
+        guard rpc.sink.wantsRecords else { return }
+        let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: sourcePort).text,
+                                   to: SocketAddress(address: datagram.destination, port: destinationPort).text)
+        rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
+                                   payloadLength: payload, detail: detail))
+    }
+
+    static func describe(_ header: TCPHeader) -> String {
+        let flags = [(header.isSYN, "SYN"), (header.isFIN, "FIN"), (header.isRST, "RST"), (header.isACK, "ACK")]
+            .filter(\.0).map(\.1)
+        return (flags + ["seq \(header.sequence)"]).joined(separator: " ")
     }
 
     /// Passes what the TCP/UDP layer delivered to the RPC stage.

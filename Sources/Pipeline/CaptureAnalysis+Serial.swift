@@ -16,9 +16,17 @@ extension CaptureAnalysis {
         case .failure(let problem):
             malformedRecord(record, problem.description)
         case .success(let header):
-            guard let payload = header.serialPayload else { return }
             let device = "usb\(header.bus).\(header.device)"
             let (from, to) = header.isIn ? (device, "host") : ("host", device)
+            if rpc.sink.wantsRecords {
+                let transfer = ["isochronous", "interrupt", "control", "bulk"][Int(min(header.transferType, 3))]
+                let event = header.event.map { $0 == .submit ? "submit" : $0 == .complete ? "complete" : "error" } ?? "?"
+                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: "usb",
+                                           names: DirectionNames(channel: "usb", from: from, to: to),
+                                           payloadLength: header.data.count,
+                                           detail: "\(transfer) \(event), endpoint 0x\(String(header.endpoint, radix: 16))"))
+            }
+            guard let payload = header.serialPayload else { return }
             let key = UInt64(header.bus) << 16 | UInt64(header.device) << 1 | (header.isIn ? 1 : 0)
             let conversation = UInt64(header.bus) << 16 | UInt64(header.device)
             let stream = keyedStream(key: 1 << 60 | key, conversation: 1 << 60 | conversation,
@@ -38,6 +46,13 @@ extension CaptureAnalysis {
             let low = min(message.source, message.destination), high = max(message.source, message.destination)
             let conversation = UInt64(message.remoteDevice & 0xFFFF) << 40 ^ UInt64(low) << 20 ^ UInt64(high)
             let name = { (address: UInt32) in "0x" + String(address, radix: 16) }
+            if rpc.sink.wantsRecords {
+                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: "rpmsg",
+                                           names: DirectionNames(channel: "rpmsg", from: name(message.source),
+                                                                 to: name(message.destination)),
+                                           payloadLength: message.payload.count,
+                                           detail: "remote device \(message.remoteDevice)"))
+            }
             let stream = keyedStream(key: 2 << 60 | key, conversation: 2 << 60 | conversation,
                                      names: DirectionNames(channel: "rpmsg", from: name(message.source),
                                                            to: name(message.destination)),

@@ -147,8 +147,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
                                      "record \(record.number): \(error); skipped"))
             if rpc.sink.wantsRecords {
-                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil,
-                                           isReceiverSide: false, sequence: 0, isDelivery: false))
+                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
             }
         }
     }
@@ -175,11 +174,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             ))
         }
         if rpc.sink.wantsRecords {
+            var detail = "seq \(header.sequence)"
+            if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
             rpc.sink.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: summary.directions[interCoreRow[direction]].names,
-                isReceiverSide: header.isReceiverSide, sequence: header.sequence,
-                isDelivery: observation.role == .delivery
+                names: summary.directions[interCoreRow[direction]].names, payloadLength: view.payload.count, detail: detail
             ))
         }
         if header.kind != .trace, rpc.sink.engine != nil {

@@ -84,7 +84,12 @@ struct CommandLineTests {
         let fifo = try CommandRun(["Captures/rp2040-fifo.pcap", "--detail"]).standardOutput
         #expect(fifo.contains("#1 "))
         #expect(fifo.contains("request  msgid 1  led_set[25, 1]"))
-        #expect(fifo.contains("(receiver side: delivery)"))
+        #expect(fifo.contains("receiver side: delivery)"))
+        let tcp = try CommandRun(["Captures/nvim-tcp-ipv4.pcap", "--detail"]).standardOutput
+        #expect(tcp.contains("tcp  127.0.0.1:51344 → 127.0.0.1:47100  0 bytes  (SYN seq "))
+        #expect(tcp.contains("request  msgid 1  nvim_get_api_info[]"))
+        // The 30 kB API description is cut for reading.
+        #expect(tcp.split(separator: "\n").allSatisfy { $0.count < 400 })
         let trace = try CommandRun(["Captures/rp2040-trace.pcap", "-V"]).standardOutput
         #expect(trace.contains("trace core0  core.start(1)"))
         #expect(trace.contains("watchdog.kick()  (unknown event)"))

@@ -118,3 +118,14 @@ extension CodecTests {
         }
     }
 }
+
+extension CodecTests {
+    @Test func aCutPreviewNeverLeavesAKeyWithoutItsValue() {
+        let big = MessagePackValue.map((0..<50).map { .init(.string("key\($0)"), .string(String(repeating: "v", count: 20))) })
+        let cut = big.preview(limit: 60)
+        #expect(!cut.contains(": ,"))
+        #expect(!cut.contains(": }"))
+        #expect(cut.hasSuffix("}"))
+        #expect(cut.contains("…"))
+    }
+}

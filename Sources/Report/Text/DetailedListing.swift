@@ -16,6 +16,7 @@ public struct DetailedListing: AnalysisSink {
     }
 
     public var wantsValues: Bool { true }
+    static let valueWidth = 160
     public var wantsMessages: Bool { true }
     public var wantsRecords: Bool { true }
 
@@ -30,22 +31,25 @@ public struct DetailedListing: AnalysisSink {
             output.line("#\(record.stamp.number)  \(when)  \(record.length) bytes  (malformed)")
             return
         }
-        var line = "#\(record.stamp.number)  \(when)  \(kind) \(names.channel)  \(names.from) → \(names.to)  "
-            + "seq \(record.sequence)  \(record.length - 12) bytes"
-        if record.isReceiverSide { line += record.isDelivery ? "  (receiver side: delivery)" : "  (receiver side)" }
+        let channel = names.channel == kind ? kind : "\(kind) \(names.channel)"
+        var line = "#\(record.stamp.number)  \(when)  \(channel)  \(names.from) → \(names.to)  \(record.payloadLength) bytes"
+        if let detail = record.detail { line += "  (\(detail))" }
         output.line(line)
     }
 
     public mutating func message(_ message: DecodedMessage) {
+        // Values are cut for reading (a 30 kB API description is one line); JSON keeps them whole.
+        let first = message.first.preview(limit: Self.valueWidth)
+        let second = message.second.preview(limit: Self.valueWidth)
         let text = switch message.kind {
-        case .request: "request  msgid \(message.msgid)  \(message.method)\(message.first)"
+        case .request: "request  msgid \(message.msgid)  \(message.method)\(first)"
         case .response:
             if case .nil = message.first {
-                "response msgid \(message.msgid)  result \(message.second)"
+                "response msgid \(message.msgid)  result \(second)"
             } else {
-                "response msgid \(message.msgid)  error \(message.first)  result \(message.second)"
+                "response msgid \(message.msgid)  error \(first)  result \(second)"
             }
-        case .notification: "notify   \(message.method)\(message.first)"
+        case .notification: "notify   \(message.method)\(first)"
         }
         output.line("    \(text)  [\(message.byteCount) bytes from #\(message.origin.number)]")
     }
@@ -69,7 +73,7 @@ public struct DetailedListing: AnalysisSink {
     }
 
     public mutating func trace(_ event: TraceEvent) {
-        let args = event.args.map(\.description).joined(separator: ", ")
+        let args = event.args.map { $0.preview(limit: Self.valueWidth) }.joined(separator: ", ")
         output.line("    trace core\(event.core)  \(event.name)(\(args))\(event.isKnown ? "" : "  (unknown event)")")
     }
 }
