@@ -11,6 +11,9 @@ public final class RecordingProxy {
         public var connections = 0
         public var records = 0
         public var bytes = 0
+        /// Clients turned away because the target could not be reached, and why the last was.
+        public var refused = 0
+        public var lastRefusal: String?
     }
 
     private struct Session {
@@ -68,13 +71,15 @@ public final class RecordingProxy {
                     ended += 1
                 }
             }
-            if descriptors[0].revents & Int16(POLLIN) != 0 { try accept() }
+            if descriptors[0].revents & Int16(POLLIN) != 0 { accept() }
             report(status)
             if let stopAfter, ended >= stopAfter { break }
         }
     }
 
-    private func accept() throws {
+    /// A client whose target cannot be reached is closed; the proxy keeps listening, so a
+    /// server that is down for a moment does not end the recording.
+    private func accept() {
         let client = Glibc.accept(listener, nil, nil)
         guard client >= 0 else { return }
         let server: Int32
@@ -82,7 +87,9 @@ public final class RecordingProxy {
             server = try Socket.connect(to: target)
         } catch {
             close(client)
-            throw error
+            status.refused += 1
+            status.lastRefusal = error.description
+            return
         }
         status.connections += 1
         sessions.append(Session(client: client, server: server, channel: UInt8(truncatingIfNeeded: status.connections - 1)))

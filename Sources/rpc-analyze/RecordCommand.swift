@@ -70,7 +70,8 @@ struct RecordCommand: ParsableCommand {
                     let now = analysis.value.status
                     status.show("\(s.connections) connection\(s.connections == 1 ? "" : "s"), \(s.records) messages, "
                         + "\(now.calls) calls (\(now.inFlight) in flight), "
-                        + "\(analysis.value.sink.counts.findings.values.reduce(0, +)) findings")
+                        + "\(analysis.value.sink.counts.findings.values.reduce(0, +)) findings"
+                        + (s.refused > 0 ? ", \(s.refused) refused (\(s.lastRefusal ?? "target unreachable"))" : ""))
                 }
             } catch {
                 throw CouldNotAnalyse("\(error)")
