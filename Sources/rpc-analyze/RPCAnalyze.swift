@@ -9,22 +9,28 @@ struct RPCAnalyze: ParsableCommand {
         commandName: "rpc-analyze",
         abstract: "Decode, pair and check MessagePack-RPC traffic between the cores of a microcontroller.",
         discussion: """
-        Reads pcap and pcapng captures of inter-core traffic (link type USER0, capture format v1: \
-        mailbox FIFOs, shared-memory messages, UARTs and trace events), decodes the MessagePack-RPC \
-        calls in them, pairs each request with its response and reports latency per method and \
-        everything that was wrong on the wire.
+        Reads pcap and pcapng captures of inter-core traffic (capture format v1: mailbox FIFOs, \
+        shared-memory messages, UARTs, trace events) and of real links (TCP and UDP over \
+        Ethernet, Linux cooked or loopback; USB serial; NuttX RPMsg), decodes the \
+        MessagePack-RPC calls in them, pairs each request with its response, reports latency \
+        per method and everything wrong on the wire, and replays inter-core traffic into a \
+        board model to find races between the cores.
 
         Examples:
+          # streams, per-method latency, findings
           rpc-analyze Captures/giga-servo.pcap
-          rpc-analyze capture.pcap --board rp2040         replay into the RP2040 model: UART races, FIFOs, locks
-          rpc-analyze capture.pcap --detail              every record and message, like tshark -V
+          # replay into the RP2040 model: UART races, FIFOs, locks, start-up
+          rpc-analyze capture.pcap --board rp2040
+          # every record and message, like tshark -V
+          rpc-analyze capture.pcap --detail
+          # for scripts: the report contract, or one object per line while reading
           rpc-analyze capture.pcap --format json > report.json
           tcpdump -r big.pcapng -w - | rpc-analyze - --format jsonl
-          rpc-analyze test Captures/                      every capture against its expected report
-          rpc-analyze boards rp2040 > my-board.yaml       a board file to start from
-          rpc-analyze record --proxy 7001 --to 7000 -w s.pcap   record a TCP session
-          rpc-analyze replay s.pcap --target tcp://127.0.0.1:7000  re-send it, compare answers
-          rpc-analyze synth scenario.yaml -o case.pcap    make a capture from a description
+          # every capture in a folder against its expected report
+          rpc-analyze test Captures/
+          # record a TCP session, then check a changed server against it
+          rpc-analyze record --proxy 7001 --to 7000 -w session.pcap
+          rpc-analyze replay session.pcap --target tcp://127.0.0.1:7000
 
         Exit status: 0 no finding at or above --fail-on, 1 at least one, 2 could not analyse.
         """,
