@@ -152,3 +152,19 @@ extension NetworkTests {
         #expect(result.sink.transactions.count == 3)
     }
 }
+
+extension NetworkTests {
+    @Test func sequenceNumbersWrapAround() throws {
+        let stream = request(1, "wrap", [.string(String(repeating: "w", count: 30))]) + request(2, "ping")
+        let start = UInt32.max - 20
+        var p = PacketBuilder()
+        p.client([], seq: start &- 1, flags: 0x02)
+        // The second part (past the wrap) arrives first.
+        p.client(Array(stream[25...]), seq: start &+ 25)
+        p.client(Array(stream[..<25]), seq: start)
+        p.server(response(1) + response(2), seq: 1)
+        let report = try p.analyse("wrap.pcap")
+        #expect(report.transactions.map(\.method) == ["wrap", "ping"])
+        #expect(report.findings.isEmpty)
+    }
+}
