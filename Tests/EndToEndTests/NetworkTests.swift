@@ -65,15 +65,16 @@ struct NetworkTests {
         #expect(report.transactions.map(\.method) == ["ping"])
     }
 
-    @Test func ipv4FragmentsAreReassembled() throws {
+    @Test(arguments: [false, true])
+    func fragmentsAreReassembled(v6: Bool) throws {
         let payload = request(1, "big", [.string(String(repeating: "y", count: 100))])
-        var p = PacketBuilder()
+        var p = PacketBuilder(v6: v6)
         let segment = p.tcp(payload, sport: 40000, dport: 7000, seq: 1)
         // Two fragments, sent in reverse order.
         p.add(p.ip(6, Array(segment[64...]), from: 1, to: 2, id: 9, offset: 64))
         p.add(p.ip(6, Array(segment[..<64]), from: 1, to: 2, id: 9, offset: 0, more: true))
         p.server(response(1), seq: 1)
-        let report = try p.analyse("fragments.pcap")
+        let report = try p.analyse("fragments-\(v6).pcap")
         #expect(report.transactions.first?.method == "big")
         #expect(report.findings.isEmpty)
     }

@@ -41,6 +41,10 @@ struct PacketBuilder {
         if v6 {
             var body = payload
             var next = transport
+            if offset > 0 || more {
+                body = [transport, 0] + Self.be16(offset | (more ? 1 : 0)) + Self.be32(UInt32(id)) + payload
+                next = 44
+            }
             if hopByHop {
                 body = [transport, 0, 0, 0, 0, 0, 0, 0] + payload
                 next = 0

@@ -8,14 +8,14 @@ public struct IPDatagram {
     public var truncated: Bool
 }
 
-/// Reads IPv4 and IPv6 headers, skipping IPv6 extension headers and putting IPv4 fragments
-/// back together. A reassembled datagram's payload lives in this decoder until the next call.
+/// Reads IPv4 and IPv6 headers, skipping IPv6 extension headers and putting fragments of
+/// either version back together. A reassembled datagram's payload lives in this decoder until the next call.
 public struct IPLayer {
     public enum Outcome {
         case datagram(IPDatagram)
         /// A fragment was kept until the rest arrive.
         case fragmentHeld
-        /// A protocol this analyzer does not follow (ICMP, ESP, IPv6 fragments, ...).
+        /// A protocol this analyzer does not follow (ICMP, ESP, ...).
         case other
         case malformed(String)
     }
@@ -23,7 +23,7 @@ public struct IPLayer {
     private struct FragmentKey: Hashable {
         var source: IPAddress
         var destination: IPAddress
-        var id: UInt16
+        var id: UInt32
         var transport: UInt8
     }
 
@@ -65,13 +65,13 @@ public struct IPLayer {
             return .datagram(IPDatagram(source: source, destination: destination, transport: transport, payload: payload,
                                         truncated: totalLength > bytes.count))
         }
-        let key = FragmentKey(source: source, destination: destination, id: UInt16(bytes[4]) << 8 | UInt16(bytes[5]),
+        let key = FragmentKey(source: source, destination: destination, id: UInt32(bytes[4]) << 8 | UInt32(bytes[5]),
                               transport: transport)
         return addFragment(key, offset: fragmentOffset, bytes: payload, last: !moreFragments)
     }
 
     private mutating func addFragment(_ key: FragmentKey, offset: Int, bytes: UnsafeRawBufferPointer, last: Bool) -> Outcome {
-        guard offset + bytes.count <= 65_535 else { return .malformed("IPv4 fragment past 64 KiB") }
+        guard offset + bytes.count <= 65_535 else { return .malformed("IP fragment past 64 KiB") }
         if fragments[key] == nil {
             if fragments.count >= Self.maxPendingDatagrams,
                let oldest = fragments.min(by: { $0.value.order < $1.value.order })?.key {
@@ -101,7 +101,7 @@ public struct IPLayer {
         }
     }
 
-    private func decodeV6(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+    private mutating func decodeV6(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard bytes.count >= 40, bytes[0] >> 4 == 6 else { return .malformed("IPv6 header cut short or wrong version") }
         let payloadLength = Int(bytes[4]) << 8 | Int(bytes[5])
         let source = IPAddress(v6: bytes, at: 8)
@@ -123,11 +123,17 @@ public struct IPLayer {
                 offset += length
             case 44:
                 guard offset + 8 <= end else { return .malformed("IPv6 fragment header cut short") }
-                let fragmentOffset = Int(bytes[offset + 2]) << 5 | Int(bytes[offset + 3] >> 3)
+                let fragmentOffset = (Int(bytes[offset + 2]) << 5 | Int(bytes[offset + 3] >> 3)) * 8
                 let more = bytes[offset + 3] & 1 == 1
-                guard fragmentOffset == 0, !more else { return .other }
                 next = bytes[offset]
                 offset += 8
+                if fragmentOffset != 0 || more {
+                    let id = UInt32(bytes[offset - 4]) << 24 | UInt32(bytes[offset - 3]) << 16
+                        | UInt32(bytes[offset - 2]) << 8 | UInt32(bytes[offset - 1])
+                    let key = FragmentKey(source: source, destination: destination, id: id, transport: next)
+                    return addFragment(key, offset: fragmentOffset,
+                                       bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), last: !more)
+                }
             default:
                 guard offset <= end else { return .malformed("IPv6 extension headers run past the packet") }
                 return .datagram(IPDatagram(source: source, destination: destination, transport: next,
