@@ -51,11 +51,11 @@ let package = Package(
         // Wires a capture into the RPC and replay stages and hands results to a sink.
         .target(name: "Pipeline", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay"], swiftSettings: optimised),
         // Text, JSON and JSON Lines renderings of what the pipeline found.
-        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
+        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Pipeline"], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report"]),
         // Live peers: the recording TCP proxy, live capture, and replay against a running target.
-        .target(name: "Live", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC"]),
+        .target(name: "Live", dependencies: ["Capture", "MessagePack"]),
         // Readable scenario descriptions turned into captures (`synth`, tests, the benchmark).
         // A tool beside the pipeline: it writes captures, it never reads them.
         .target(name: "Scenario", dependencies: [
