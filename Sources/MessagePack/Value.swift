@@ -74,9 +74,4 @@ public enum MessagePackValue: Sendable, Hashable {
             return nil
         }
     }
-
-    public var arrayValue: [MessagePackValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
-    }
 }

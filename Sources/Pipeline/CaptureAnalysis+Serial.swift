@@ -61,15 +61,6 @@ extension CaptureAnalysis {
         }
     }
 
-    func malformedRecordFinding(_ record: RawRecord, _ reason: String) -> Finding {
-        Finding(.malformedRecord, at: record.timeNs, record: record.number, "record \(record.number): \(reason); skipped")
-    }
-
-    mutating func malformedRecord(_ record: RawRecord, _ reason: String) {
-        summary.malformedRecords += 1
-        rpc.sink.finding(malformedRecordFinding(record, reason))
-    }
-
     private mutating func keyedStream(key: UInt64, conversation: UInt64, names: DirectionNames, ends: (Int, Int))
         -> (rpc: Int, row: Int)
     {

@@ -139,16 +139,20 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             consumeNuttX(record)
             return
         }
-        if let view = InterCoreRecordView(record.bytes) {
-            consume(view, of: record)
-        } else {
-            let error = InterCoreRecordView.diagnose(record.bytes) ?? .tooShort(length: record.bytes.count)
-            summary.malformedRecords += 1
-            rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
-                                     "record \(record.number): \(error); skipped"))
-            if rpc.sink.wantsRecords {
-                rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
-            }
+        guard let view = InterCoreRecordView(record.bytes) else {
+            malformedRecord(record, InterCoreRecordView.diagnose(record.bytes)?.description ?? "not a capture format v1 record")
+            return
+        }
+        consume(view, of: record)
+    }
+
+    /// A record that is not of its link type's format: a finding, and skipped.
+    mutating func malformedRecord(_ record: RawRecord, _ reason: String, cores: [String] = []) {
+        summary.malformedRecords += 1
+        rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
+                                 "record \(record.number): \(reason); skipped", cores: cores))
+        if rpc.sink.wantsRecords {
+            rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
         }
     }
 
@@ -181,8 +185,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 names: summary.directions[interCoreRow[direction]].names, payloadLength: view.payload.count, detail: detail
             ))
         }
-        if header.kind != .trace, rpc.sink.engine != nil {
-            replay(header, view.payload, record)
+        if let kind = Self.boardKind(header.kind), rpc.sink.engine != nil {
+            replay(header, kind, view.payload, record)
         }
         guard observation.role == .stream else { return }
         if header.kind == .trace {
@@ -197,27 +201,29 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     }
 
     @inline(__always)
-    private mutating func replay(_ header: InterCoreHeader, _ payload: UnsafeRawBufferPointer, _ record: RawRecord) {
+    private mutating func replay(_ header: InterCoreHeader, _ kind: Board.ChannelKind, _ payload: UnsafeRawBufferPointer,
+                                 _ record: RawRecord) {
         let event = ChannelEvent(
-            kind: Self.boardKind(header.kind), channel: Int(header.channel), from: Int(header.source),
+            kind: kind, channel: Int(header.channel), from: Int(header.source),
             to: Int(header.destination), isReceiverSide: header.isReceiverSide, byteCount: payload.count,
             stamp: record.stamp
         )
         rpc.sink.channelRecord(event, payload: payload)
     }
 
-    private static func boardKind(_ kind: ChannelKind) -> Board.ChannelKind {
+    /// The board's kind of a byte channel; trace records are events, not a channel.
+    private static func boardKind(_ kind: ChannelKind) -> Board.ChannelKind? {
         switch kind {
         case .mailbox: .mailbox
         case .message: .message
-        case .uart, .trace: .uart
+        case .uart: .uart
+        case .trace: nil
         }
     }
 
     private func names(for key: DirectionKey) -> DirectionNames {
         let board = options.board
-        let channel = key.kind == .trace
-            ? "trace\(key.channel)" : board.channelName(Self.boardKind(key.kind), Int(key.channel))
+        let channel = Self.boardKind(key.kind).map { board.channelName($0, Int(key.channel)) } ?? "trace\(key.channel)"
         return DirectionNames(channel: channel, from: board.coreName(Int(key.source)),
                               to: board.coreName(Int(key.destination)))
     }
@@ -226,7 +232,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         let names = names(for: key)
         summary.directions.append(DirectionSummary(names: names, kind: key.kind.name))
         interCoreRow.append(summary.directions.count - 1)
-        guard key.kind != .trace, options.board.carriesRPC(Self.boardKind(key.kind), Int(key.channel)) else {
+        guard let kind = Self.boardKind(key.kind), options.board.carriesRPC(kind, Int(key.channel)) else {
             rpcStream.append(-1)
             return
         }
@@ -265,10 +271,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             summary.traceEvents += 1
             rpc.sink.trace(event)
         case .failure(let error):
-            summary.malformedRecords += 1
-            rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
-                                     "record \(record.number): \(error); skipped",
-                                     cores: [options.board.coreName(Int(header.source))]))
+            malformedRecord(record, error.description, cores: [options.board.coreName(Int(header.source))])
         }
     }
 }

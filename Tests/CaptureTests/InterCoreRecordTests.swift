@@ -2,13 +2,13 @@ import Testing
 @testable import Capture
 
 struct InterCoreRecordTests {
-    func parse(_ bytes: [UInt8]) -> Result<InterCoreRecordView, InterCoreFormatError> {
+    /// Why the bytes are not a record, or nil when they are one.
+    func problem(_ bytes: [UInt8]) -> InterCoreFormatError? {
         bytes.withUnsafeBytes { raw in
-            InterCoreRecordView.parse(raw).map { view in
-                // Copy out of the borrowed bytes before they go.
-                _ = Array(view.payload)
-                return view
-            }
+            let problem = InterCoreRecordView.diagnose(raw)
+            // The view and the diagnosis must agree.
+            #expect((InterCoreRecordView(raw) == nil) == (problem != nil))
+            return problem
         }
     }
 
@@ -18,7 +18,7 @@ struct InterCoreRecordTests {
         let bytes = header.encoded + [0x41, 0x42]
         #expect(Array(bytes.prefix(12)) == [0x49, 0x43, 0x01, 0x02, 0x02, 0xFE, 0x01, 0x03, 0xDE, 0xAD, 0xBE, 0xEF])
         try bytes.withUnsafeBytes { raw in
-            let view = try InterCoreRecordView.parse(raw).get()
+            let view = try #require(InterCoreRecordView(raw))
             #expect(view.header == header)
             #expect(Array(view.payload) == [0x41, 0x42])
         }
@@ -26,28 +26,22 @@ struct InterCoreRecordTests {
 
     @Test func malformedRecordsSayWhy() {
         var good = InterCoreHeader(kind: .message, channel: 0, source: 0, destination: 1, sequence: 0).encoded
-        #expect(parse(Array(good.prefix(11))).failure == .tooShort(length: 11))
+        #expect(problem(Array(good.prefix(11))) == .tooShort(length: 11))
         good[0] = 0x50
-        #expect(parse(good).failure == .badMagic(0x50, 0x43))
+        #expect(problem(good) == .badMagic(0x50, 0x43))
         good[0] = 0x49
         good[2] = 2
-        #expect(parse(good).failure == .unknownVersion(2))
+        #expect(problem(good) == .unknownVersion(2))
         good[2] = 1
         good[3] = 4
-        #expect(parse(good).failure == .unknownKind(4))
+        #expect(problem(good) == .unknownKind(4))
         #expect(InterCoreFormatError.unknownKind(4).description.contains("kind 4"))
     }
 
     @Test func reservedFlagBitsDoNotMakeARecordMalformed() throws {
         var bytes = InterCoreHeader(kind: .message, channel: 0, source: 0, destination: 1, sequence: 0).encoded
         bytes[7] = 0xFC
-        #expect(parse(bytes).failure == nil)
+        #expect(problem(bytes) == nil)
     }
 }
 
-extension Result {
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
-}

@@ -20,10 +20,6 @@ public struct InterCoreHeader: Sendable, Hashable {
     public static let size = 12
     public static let magic: (UInt8, UInt8) = (0x49, 0x43)
     public static let version: UInt8 = 1
-    /// `src`/`dst` value for bytes arriving from or leaving on a wire.
-    public static let offChip: UInt8 = 0xFE
-    /// `src`/`dst` value for an unknown core.
-    public static let unknownCore: UInt8 = 0xFF
 
     public var kind: ChannelKind
     public var channel: UInt8
@@ -103,10 +99,5 @@ public struct InterCoreRecordView {
         // Bits 2-7 of the flags are reserved as zero; the format does not make a record with
         // them set malformed.
         return nil
-    }
-
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, InterCoreFormatError> {
-        if let view = InterCoreRecordView(bytes) { return .success(view) }
-        return .failure(diagnose(bytes) ?? .tooShort(length: bytes.count))
     }
 }
