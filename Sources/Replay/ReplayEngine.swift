@@ -96,8 +96,8 @@ public struct ReplayEngine {
         guard channelTraits.known else { return }
         switch event.kind {
         case .uart:
-            guard !event.isReceiverSide, Self.isCore(event.from), let channel = board.channel(.uart, event.channel) else { return }
-            uartWrite(event, channel: channel, payload: payload, into: &sink)
+            guard !event.isReceiverSide, Self.isCore(event.from) else { return }
+            uartWrite(event, payload: payload, into: &sink)
         case .message, .mailbox:
             if event.kind == .message, !event.isReceiverSide, event.byteCount > channelTraits.maxMessage {
                 let limit = channelTraits.maxMessage
@@ -131,24 +131,22 @@ public struct ReplayEngine {
     }
 
     private mutating func uartWrite<Sink: FindingSink>(
-        _ event: ChannelEvent, channel: Board.Channel, payload: UnsafeRawBufferPointer, into sink: inout Sink
+        _ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink
     ) {
+        // Taken out while it is worked on: its queues and wire log are not copied per write.
+        guard var line = uarts.removeValue(forKey: event.channel)
+            ?? board.channel(.uart, event.channel).map(UARTLine.init(channel:)) else { return }
+        defer { uarts[event.channel] = line }
         let core = event.from
-        let device = channel.device ?? channel.name
-        let epoch = tick(core)
-        var access = DeviceAccess(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: event.stamp,
-                                  action: "wrote \(Self.describeBytes(payload)) to \(channel.name)")
-        var line = uarts[channel.number] ?? UARTLine(device: device, byteTimeNs: channel.byteTimeNs,
-                                                     fifoCapacity: channel.txFIFO ?? 1)
-        if let drained = line.advance(to: event.stamp.timeNs) { reportUARTOverlap(drained, device: device, into: &sink) }
-        // Cores still on the line now overlap this write: the line reports that when the bytes
+        if let drained = line.advance(to: event.stamp.timeNs) { reportUARTOverlap(drained, device: line.device, into: &sink) }
+        // Cores still pushing now overlap this write: the line reports that when the bytes
         // have left, so the race check leaves those pairs alone.
         let overlapping = line.pushingCores(besides: core)
-        let drained = line.write(payload, access: access)
-        uarts[channel.number] = line
-        if let drained { reportUARTOverlap(drained, device: device, into: &sink) }
+        var access = DeviceAccess(core: core, epoch: tick(core), locks: locks.locksHeld(by: core), stamp: event.stamp,
+                                  action: "wrote \(Self.describeBytes(payload)) to \(line.channelName)")
+        line.write(payload, access: access)
         access.endNs = event.stamp.timeNs
-        devices.access(access, device: device, clock: clocks[core], board: board, checkOverlap: false,
+        devices.access(access, device: line.device, clock: clocks[core], board: board, checkOverlap: false,
                        overlapping: overlapping, into: &sink)
     }
 
@@ -248,10 +246,8 @@ public struct ReplayEngine {
     /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
     public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
         for number in uarts.keys.sorted() {
-            guard var line = uarts[number], let channel = board.channel(.uart, number) else { continue }
-            let drained = line.advance(to: .max)
-            uarts[number] = line
-            if let drained { reportUARTOverlap(drained, device: channel.device ?? channel.name, into: &sink) }
+            guard var line = uarts.removeValue(forKey: number) else { continue }
+            if let drained = line.advance(to: .max) { reportUARTOverlap(drained, device: line.device, into: &sink) }
         }
         locks.finish(at: lastTimeNs, board: board, into: &sink)
     }

@@ -91,8 +91,8 @@ public struct NetworkStreams {
         if let known = udp[key] {
             stream = known
         } else {
-            let reverse = ConnectionKey(a: destination, b: source)
-            let conversation = udp[reverse].map { streams[$0].conversation } ?? { conversations += 1; return conversations - 1 }()
+            let reverse = udp[ConnectionKey(a: destination, b: source)]
+            let conversation = reverse.map { streams[$0].conversation } ?? nextConversation()
             stream = newStream(.udp, source, destination, conversation: conversation)
             udp[key] = stream
         }
@@ -110,24 +110,31 @@ public struct NetworkStreams {
         let destination = SocketAddress(address: datagram.destination, port: header.destinationPort)
         let forward = source < destination
         let key = forward ? ConnectionKey(a: source, b: destination) : ConnectionKey(a: destination, b: source)
-        // A SYN on a connection whose both sides closed starts a new connection on the same ports.
-        if header.isSYN, !header.isACK, let existing = tcp[key], existing.forward.closed || existing.backward.closed {
-            tcp.removeValue(forKey: key)
+        // Taken out while it is worked on: a copy left in the table would make every append to
+        // a waiting queue copy the whole queue.
+        var connection = tcp.removeValue(forKey: key) ?? newConnection(key)
+        // A SYN on a connection with a closed side starts a new connection on the same ports.
+        if header.isSYN, !header.isACK, connection.forward.closed || connection.backward.closed {
+            connection = newConnection(key)
         }
-        if tcp[key] == nil {
-            let conversation = conversations
-            conversations += 1
-            let a = newStream(.tcp, key.a, key.b, conversation: conversation)
-            let b = newStream(.tcp, key.b, key.a, conversation: conversation)
-            tcp[key] = (conversation, Direction(stream: a), Direction(stream: b))
-        }
-        var connection = tcp[key]!
         if forward {
             segment(header, into: &connection.forward, stamp: stamp, truncated: datagram.truncated)
         } else {
             segment(header, into: &connection.backward, stamp: stamp, truncated: datagram.truncated)
         }
         tcp[key] = connection
+    }
+
+    private mutating func newConnection(_ key: ConnectionKey) -> (conversation: Int, forward: Direction, backward: Direction) {
+        let conversation = nextConversation()
+        let a = newStream(.tcp, key.a, key.b, conversation: conversation)
+        let b = newStream(.tcp, key.b, key.a, conversation: conversation)
+        return (conversation, Direction(stream: a), Direction(stream: b))
+    }
+
+    private mutating func nextConversation() -> Int {
+        conversations += 1
+        return conversations - 1
     }
 
     private mutating func segment(_ header: TCPHeader, into direction: inout Direction, stamp: RecordStamp, truncated: Bool) {
@@ -170,8 +177,14 @@ public struct NetworkStreams {
             return
         }
         if direction.pending.contains(where: { $0.sequence == sequence && $0.bytes.count >= payload.count }) { return }
-        direction.pending.append((sequence, Array(payload), stamp))
-        direction.pending.sort { Int32(bitPattern: $0.sequence &- next) < Int32(bitPattern: $1.sequence &- next) }
+        // Kept in sequence order (relative to the next expected byte, so wrapping is no matter).
+        let distance = Int32(bitPattern: sequence &- next)
+        var low = 0, high = direction.pending.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Int32(bitPattern: direction.pending[middle].sequence &- next) < distance { low = middle + 1 } else { high = middle }
+        }
+        direction.pending.insert((sequence, Array(payload), stamp), at: low)
         direction.pendingBytes += payload.count
         while direction.pendingBytes > maxPendingBytes {
             flushGap(&direction, stamp: stamp, reason: "the bytes before them never arrived")
@@ -179,16 +192,20 @@ public struct NetworkStreams {
     }
 
     private mutating func drainPending(_ direction: inout Direction) {
-        while let first = direction.pending.first, let next = direction.nextSequence,
-              Int32(bitPattern: first.sequence &- next) <= 0 {
-            direction.pending.removeFirst()
-            direction.pendingBytes -= first.bytes.count
-            let skip = Int(Int32(bitPattern: next &- first.sequence))
-            if skip < first.bytes.count {
-                deliver(direction.stream, first.bytes[skip...], first.stamp)
-                direction.nextSequence = next &+ UInt32(first.bytes.count - skip)
+        var drained = 0
+        while drained < direction.pending.count, let next = direction.nextSequence {
+            let waiting = direction.pending[drained]
+            guard Int32(bitPattern: waiting.sequence &- next) <= 0 else { break }
+            drained += 1
+            direction.pendingBytes -= waiting.bytes.count
+            let skip = Int(Int32(bitPattern: next &- waiting.sequence))
+            if skip < waiting.bytes.count {
+                deliver(direction.stream, waiting.bytes[skip...], waiting.stamp)
+                direction.nextSequence = next &+ UInt32(waiting.bytes.count - skip)
             }
         }
+        // The delivered prefix goes in one move rather than one shift per segment.
+        direction.pending.removeFirst(drained)
     }
 
     /// Gives up on the bytes before the first waiting segment: reports them lost and goes on.

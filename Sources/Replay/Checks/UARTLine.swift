@@ -30,6 +30,7 @@ struct UARTLine {
     }
 
     let device: String
+    let channelName: String
     let byteTimeNs: Int64
     let fifoCapacity: Int
     private var fifo = Deque<WireByte>()
@@ -46,8 +47,14 @@ struct UARTLine {
     private static let wireKept = 2048
     private var overlap: Overlap?
 
-    init(device: String, byteTimeNs: Int64, fifoCapacity: Int) {
+    init(channel: Board.Channel) {
+        self.init(device: channel.device ?? channel.name, channelName: channel.name, byteTimeNs: channel.byteTimeNs,
+                  fifoCapacity: channel.txFIFO ?? 1)
+    }
+
+    init(device: String, channelName: String, byteTimeNs: Int64, fifoCapacity: Int) {
         self.device = device
+        self.channelName = channelName
         self.byteTimeNs = max(1, byteTimeNs)
         self.fifoCapacity = max(1, fifoCapacity)
     }
@@ -57,10 +64,11 @@ struct UARTLine {
         Set(waiting.filter { $0.key != core && !$0.value.isEmpty }.map(\.key))
     }
 
-    /// A core writes `bytes` at `access.stamp`. Returns an overlap that finished draining, if any.
-    mutating func write(_ bytes: UnsafeRawBufferPointer, access: DeviceAccess) -> (Overlap, [WireByte], Int64)? {
+    /// A core writes `bytes` at `access.stamp`, after `advance(to:)` brought the line there.
+    /// An overlap this starts ends no sooner than the new bytes have left, so there is nothing
+    /// to report yet.
+    mutating func write(_ bytes: UnsafeRawBufferPointer, access: DeviceAccess) {
         let now = access.stamp.timeNs
-        var finished = advance(to: now)
         let core = access.core
         let busyOthers = pushingCores(besides: core).sorted()
         if (inFlight[core] ?? 0) == 0 {
@@ -81,8 +89,6 @@ struct UARTLine {
             inFlight[core, default: 0] += 1
         }
         if shifting == nil { startNextByte(at: now) }
-        if finished == nil { finished = closeOverlapIfDrained() }
-        return finished
     }
 
     /// Lets the line run until `time`; returns an overlap whose bytes have all left.
