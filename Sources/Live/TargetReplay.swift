@@ -8,7 +8,8 @@ public enum RecordedMessage: Sendable {
     case call(RecordedCall)
     case notification(method: String, params: MessagePackValue, timeNs: Int64)
 
-    var timeNs: Int64 {
+    /// When the recorded client sent it.
+    public var timeNs: Int64 {
         switch self {
         case .call(let call): call.requestNs
         case .notification(_, _, let time): time

@@ -47,18 +47,18 @@ struct RPCAnalyze: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Foundation_exit(exit.rawValue)
+            exitProcess(exit.rawValue)
         } catch is CouldNotAnalyse {
-            Foundation_exit(2)
+            exitProcess(2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation_exit(0)
+                exitProcess(0)
             }
             let message = fullMessage(for: error)
             if !message.isEmpty { printError(message) }
-            Foundation_exit(2)
+            exitProcess(2)
         }
     }
 }
@@ -81,6 +81,6 @@ func fflushStandardOutput() {
     fflush(nil)
 }
 
-func Foundation_exit(_ code: Int32) -> Never {
+func exitProcess(_ code: Int32) -> Never {
     exit(code)
 }

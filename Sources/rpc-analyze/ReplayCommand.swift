@@ -56,7 +56,7 @@ struct ReplayCommand: ParsableCommand {
         messages += recording.notifications.filter { $0.from == client }.map {
             .notification(method: $0.method, params: $0.params ?? .array([]), timeNs: $0.origin.timeNs)
         }
-        messages.sort { $0.sortTime < $1.sortTime }
+        messages.sort { $0.timeNs < $1.timeNs }
         let outcomes: [ReplayOutcome]
         do {
             outcomes = try TargetReplay(target: address, ignore: ignore, timeoutSeconds: timeout).run(messages, pace: pace)
@@ -75,14 +75,5 @@ struct ReplayCommand: ParsableCommand {
         print("replayed \(outcomes.count) call\(outcomes.count == 1 ? "" : "s") from \(client) to \(address): "
             + "\(answered.count) answered, \(differing) differ from the recording")
         if differing > 0 { throw ExitCode(1) }
-    }
-}
-
-extension RecordedMessage {
-    var sortTime: Int64 {
-        switch self {
-        case .call(let call): call.requestNs
-        case .notification(_, _, let time): time
-        }
     }
 }

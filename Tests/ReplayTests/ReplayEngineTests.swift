@@ -39,17 +39,23 @@ struct ReplayEngineTests {
         #expect(Board.parseFrame("9X1") == nil)
     }
 
-    @Test func bytesQueuedBehindALockedWriterAreNotAnOverlap() {
+    /// Both cores print a 68-byte line under spinlock 3; core 0 releases the lock at `release`
+    /// and core 1 takes it 10 µs later.
+    func printUnderLock(releasingAt release: Int64) -> [String] {
         var r = Replayer()
         r.trace(0, "lock.acquire", [.uint(3)], at: 1000)
         r.uart(0, long0, at: 1001)
+        r.trace(0, "lock.release", [.uint(3)], at: release)
+        r.trace(1, "lock.acquire", [.uint(3)], at: release + 10)
+        r.uart(1, long1, at: release + 11)
+        r.trace(1, "lock.release", [.uint(3)], at: release + 5000)
+        return r.finish().rules
+    }
+
+    @Test func bytesQueuedBehindALockedWriterAreNotAnOverlap() {
         // 68 bytes: 35 wait for space and enter one per byte time (86.8 µs), the last at about
         // 4039 µs, when uart_puts returns; the lock is released after that.
-        r.trace(0, "lock.release", [.uint(3)], at: 4100)
-        r.trace(1, "lock.acquire", [.uint(3)], at: 4110)
-        r.uart(1, long1, at: 4111)
-        r.trace(1, "lock.release", [.uint(3)], at: 8000)
-        #expect(r.finish().rules.isEmpty)
+        #expect(printUnderLock(releasingAt: 4100).isEmpty)
     }
 
     @Test func aRaceWithoutCollisionIsUnsynchronizedAccess() throws {
@@ -190,15 +196,8 @@ struct ReplayEngineTests {
 
 extension ReplayEngineTests {
     @Test func releasingTheLockWhileStillPushingStillOverlaps() {
-        // The same program with the lock released too early (at 3000 µs, 35 bytes still waiting):
-        // core1's bytes interleave with core0's tail.
-        var r = Replayer()
-        r.trace(0, "lock.acquire", [.uint(3)], at: 1000)
-        r.uart(0, long0, at: 1001)
-        r.trace(0, "lock.release", [.uint(3)], at: 3000)
-        r.trace(1, "lock.acquire", [.uint(3)], at: 3010)
-        r.uart(1, long1, at: 3011)
-        r.trace(1, "lock.release", [.uint(3)], at: 9000)
-        #expect(r.finish().rules == ["device-overlap"])
+        // The same program with the lock released too early, 35 bytes still waiting: core 1's
+        // bytes interleave with core 0's tail.
+        #expect(printUnderLock(releasingAt: 3000) == ["device-overlap"])
     }
 }

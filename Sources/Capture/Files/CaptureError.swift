@@ -4,6 +4,7 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
     case badFilter(expression: String, reason: String)
     case unsupportedLinkType(path: String, linkType: Int32, name: String)
     case cannotWrite(path: String, reason: String)
+    case cannotCapture(interface: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +17,8 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
                 + "inter-core captures use USER0 (147), or USER1..USER15 with --dlt"
         case .cannotWrite(let path, let reason):
             "\(displayName(path)): cannot write capture: \(reason)"
+        case .cannotCapture(let interface, let reason):
+            "cannot capture on \(interface): \(reason)"
         }
     }
 }

@@ -21,7 +21,7 @@ public final class LiveCapture {
     public init(interface: String, filter: String?) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_create(interface, &errorBuffer) else {
-            throw .cannotOpen(path: interface, reason: CaptureFile.string(errorBuffer))
+            throw .cannotCapture(interface: interface, reason: CaptureFile.string(errorBuffer))
         }
         pcap_set_snaplen(handle, 262_144)
         pcap_set_promisc(handle, 0)
@@ -32,7 +32,7 @@ public final class LiveCapture {
         guard status >= 0 else {
             let reason = String(cString: pcap_geterr(handle))
             pcap_close(handle)
-            throw .cannotOpen(path: interface, reason: reason.isEmpty ? "cannot capture (status \(status))" : reason)
+            throw .cannotCapture(interface: interface, reason: reason.isEmpty ? "libpcap status \(status)" : reason)
         }
         self.handle = handle
         self.interface = interface
