@@ -156,3 +156,14 @@ struct MixedPcapngTests {
         #expect(reason.contains("at byte"))
     }
 }
+
+extension MixedPcapngTests {
+    @Test func aPcapngCutInsideABlockNamesWhereItEnds() throws {
+        let whole = Self.file()
+        let (records, end) = try read(Array(whole.dropLast(10)), name: "cut.pcapng")
+        #expect(records.count == 2)
+        guard case .truncated(let number, let reason) = end else { Issue.record("expected truncation, got \(end)"); return }
+        #expect(number == 3)
+        #expect(reason.contains("the file ends inside the block at byte"))
+    }
+}

@@ -1,5 +1,8 @@
 import AnalysisCore
 import CPcap
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One record as libpcap hands it over. `bytes` is valid only until the next read.
 public struct RawRecord {
@@ -101,14 +104,21 @@ public final class CaptureFile {
             case -2:
                 return .end
             default:
-                let reason = String(cString: pcap_geterr(handle))
-                if reason.contains("different from the type of the first interface"), switchToOwnReader() {
-                    return nextFromOwnReader()
-                }
-                return .truncated(number: lastNumber + 1, reason: reason)
+                // libpcap stops at what it does not support in pcapng (interfaces of different link
+                // types, above all); the project's reader goes on, or names the byte where the file breaks.
+                if isPcapng, switchToOwnReader() { return nextFromOwnReader() }
+                return .truncated(number: lastNumber + 1, reason: String(cString: pcap_geterr(handle)))
             }
         }
     }
+
+    /// Whether the file starts with a pcapng section header (standard input is not checked).
+    private lazy var isPcapng: Bool = {
+        guard path != "-", let stream = fopen(path, "rb") else { return false }
+        defer { fclose(stream) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return fread(&magic, 1, 4, stream) == 4 && magic == [0x0A, 0x0D, 0x0D, 0x0A]
+    }()
 
     /// Reopens the file with the project's pcapng reader and skips what libpcap delivered.
     private func switchToOwnReader() -> Bool {

@@ -110,16 +110,26 @@ final class PcapngReader {
         return packet(ticks: ticks, interface: interface, originalLength: Int(u32(24)), range: 28..<(28 + captured))
     }
 
-    private var lengthProblem: String { "a block at byte \(offset) has an impossible length" }
+    /// Why the last `readRest` failed.
+    private var lengthProblem = ""
 
     /// Reads the rest of a block of `length` bytes of which `have` are in `block`; checks the
     /// trailing copy of the length. Returns the block's length, or nil when it is broken.
     private func readRest(length: Int, have: Int) -> Int? {
-        guard length >= 12, length % 4 == 0, length <= Self.maxBlock, length >= have + 4 else { return nil }
+        guard length >= 12, length % 4 == 0, length <= Self.maxBlock, length >= have + 4 else {
+            lengthProblem = "the block at byte \(offset) has an impossible length (\(length))"
+            return nil
+        }
         var rest = [UInt8](repeating: 0, count: length - have)
-        guard fread(&rest, 1, rest.count, file) == rest.count else { return nil }
+        guard fread(&rest, 1, rest.count, file) == rest.count else {
+            lengthProblem = "the file ends inside the block at byte \(offset)"
+            return nil
+        }
         block += rest
-        guard Int(u32(length - 4)) == length else { return nil }
+        guard Int(u32(length - 4)) == length else {
+            lengthProblem = "the block at byte \(offset) ends with a length that does not match its start"
+            return nil
+        }
         return length
     }
 
