@@ -4,7 +4,16 @@
 
 struct CountingSink: FrameSink {
     var frames = 0
+    var accounted = 0
+    func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        ResyncAnchor(lengths: 3...4, maxFirstElement: 2).admits(bytes, at: 0) == true
+    }
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        accounted += bytes.count
+        precondition(MessagePackValue.decode(bytes) != nil, "a value that does not decode")
+    }
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        accounted += bytes.count
         frames += 1
         var reader = MessagePackReader(bytes)
         _ = reader.readArrayHeader()
@@ -13,6 +22,7 @@ struct CountingSink: FrameSink {
         precondition(MessagePackValue.decode(bytes) != nil, "a frame that does not decode")
     }
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+        accounted += byteCount
         precondition(byteCount > 0)
     }
 }
@@ -36,6 +46,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         offset = end
     }
     assembler.finish(into: &sink)
+    // Every byte is a message, a value or junk, exactly once.
+    precondition(sink.accounted == size - 2, "bytes lost or counted twice: \(sink.accounted) of \(size - 2)")
     _ = MessagePackValue.decode(UnsafeRawBufferPointer(rebasing: bytes[2...]))
     return 0
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 mkdir -p "$out/src" "$out/corpus"
 # One module for the fuzzer: the sources without their imports of each other.
-for f in Sources/AnalysisCore/*.swift Sources/MessagePack/*.swift Sources/MessagePack/Wire/*.swift Fuzz/*.swift; do
+for f in Sources/AnalysisCore/*.swift Sources/MessagePack/*.swift Sources/MessagePack/Wire/*.swift Sources/MessagePack/Framing/*.swift Fuzz/*.swift; do
   sed '/^import AnalysisCore$/d' "$f" > "$out/src/$(basename "$f")"
 done
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Fuzz "$out"/src/*.swift -o "$out/fuzz-frames"

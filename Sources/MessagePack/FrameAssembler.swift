@@ -7,59 +7,19 @@ public struct FrameLimits: Sendable, Equatable {
     /// Largest value, in bytes, that a stream may buffer while it waits for the rest.
     public var maxFrameBytes: Int
 
-    /// The deepest nesting any stream may be configured for: the scan state is kept inline.
+    /// The deepest nesting any stream may be configured for.
     public static let maxSupportedDepth = 64
 
     public init(maxDepth: Int = 32, maxFrameBytes: Int = 4 << 20) {
         self.maxDepth = min(max(1, maxDepth), Self.maxSupportedDepth)
-        self.maxFrameBytes = max(16, maxFrameBytes)
-    }
-}
-
-/// Where a stream may pick up again after junk: an array of `lengths` elements whose first
-/// element is a positive fixint up to `maxFirstElement`. Random bytes are mostly valid one-byte
-/// values, and the inner arrays of a broken message are valid arrays, so resynchronising on
-/// any value would report fragments; a protocol's message shape is a much rarer pattern.
-public struct ResyncAnchor: Sendable, Equatable {
-    public var lengths: ClosedRange<Int>
-    public var maxFirstElement: UInt8
-
-    public init(lengths: ClosedRange<Int>, maxFirstElement: UInt8) {
-        self.lengths = lengths
-        self.maxFirstElement = maxFirstElement
-    }
-
-    /// Any array with a small integer first: a loose default.
-    public static let anyArray = ResyncAnchor(lengths: 0...15, maxFirstElement: 0x7F)
-
-    /// Whether the bytes at `offset` may start a value worth trying. Unknown (too few bytes) is yes.
-    @inline(__always)
-    func admits(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        let first = bytes[offset]
-        let count: Int
-        var elementOffset = offset + 1
-        switch first {
-        case 0x90...0x9F: count = Int(first & 0x0F)
-        case 0xDC:
-            guard offset + 3 <= bytes.count else { return true }
-            count = Int(bytes.bigEndianUInt16(at: offset + 1))
-            elementOffset = offset + 3
-        case 0xDD:
-            guard offset + 5 <= bytes.count else { return true }
-            count = Int(bytes.bigEndianUInt32(at: offset + 1))
-            elementOffset = offset + 5
-        default: return false
-        }
-        guard lengths.contains(count) else { return false }
-        guard count > 0 else { return true }
-        guard elementOffset < bytes.count else { return true }
-        return bytes[elementOffset] <= maxFirstElement
+        self.maxFrameBytes = min(max(16, maxFrameBytes), Int(UInt32.max) - 1)
     }
 }
 
 /// Why bytes were skipped.
 public enum JunkReason: Sendable, Equatable {
-    /// A byte that cannot start or continue a value (0xC1, nesting too deep).
+    /// A byte that cannot start or continue a value (0xC1, nesting too deep), or bytes that
+    /// form no message.
     case invalidByte
     /// A declared or buffered length past `FrameLimits.maxFrameBytes`.
     case tooLarge
@@ -71,43 +31,57 @@ public enum JunkReason: Sendable, Equatable {
     case lostData
 }
 
-/// What the assembler hands on: whole values, and runs of skipped bytes.
+/// What the assembler hands on: messages, other values between them, and runs of skipped bytes.
 public protocol FrameSink {
-    /// One complete top-level value. `bytes` is valid only during the call.
+    /// Whether `bytes`, one complete value, is a message of the protocol. Does nothing else.
+    func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// One message (a value `isMessage` accepted). `bytes` is valid only during the call.
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
-    /// A run of bytes that were not a value, reported once the run is over.
+    /// `frame` if `bytes` is a message, returning whether it was; one decode instead of two.
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool
+    /// A well-formed value between messages that is not one (a banner, console text).
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
+    /// A run of bytes that belonged to no message and no value, reported once the run is over.
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason)
 }
 
-/// Cuts one direction's byte stream into MessagePack values, whatever the record boundaries.
+extension FrameSink {
+    public mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool {
+        guard isMessage(bytes) else { return false }
+        frame(bytes, origin: origin)
+        return true
+    }
+}
+
+/// Cuts one direction's byte stream into messages, whatever the record boundaries and
+/// whatever junk lies between them.
 ///
-/// Bytes are scanned once: the scan state (nesting stack and resume offset) survives between
-/// records, and only the unfinished value's bytes are kept. When nothing is pending, values
-/// are handed on straight from the record's bytes without a copy.
+/// In step with the stream, values are handed on straight from the record's bytes without a
+/// copy. Bytes that do not yet form a whole message wait in a window, and from there the
+/// stream is searched: every offset is a candidate, accepted only when it frames as one whole
+/// value that the sink takes for a message. A rejected candidate moves the search one byte on,
+/// never past the bytes it read, so a false start cannot swallow the messages after it. Each
+/// nested value is walked once whatever the number of candidates that contain it (`ValueMemo`),
+/// and no candidate reads past `FrameLimits.maxFrameBytes`, so the window stays within that.
+///
+/// The bytes between two messages are handed on as values while they parse as a run of whole
+/// values from the first message's end (console text between calls), and as junk from the
+/// first byte where that run breaks up to the next message.
 public struct FrameAssembler {
     public let limits: FrameLimits
     public let anchor: ResyncAnchor
-    /// Bytes of the unfinished value; its first byte came from `pendingOrigin`.
-    private var pending: [UInt8] = []
-    private var pendingOrigin = RecordStamp(number: 0, timeNs: 0)
-    /// Children still expected at each open nesting level of the unfinished value.
-    private var openCounts = InlineArray<64, UInt64>(repeating: 0)
-    private var depth = 0
-    /// Where, relative to the value's first byte, the next header starts.
-    private var resumeOffset = 0
-    /// After junk, values are looked for only where `anchor` admits them.
-    private var resynchronising = false
-    private var junkCount = 0
-    private var junkOrigin = RecordStamp(number: 0, timeNs: 0)
-    private var junkReason = JunkReason.invalidByte
+    /// Bytes from the earliest undecided position on.
+    private var window: [UInt8] = []
+    private var search: FrameSearch
 
-    public init(limits: FrameLimits = FrameLimits(), anchor: ResyncAnchor = .anyArray) {
+    public init(limits: FrameLimits = FrameLimits(), anchor: ResyncAnchor = .anyValue) {
         self.limits = limits
         self.anchor = anchor
+        self.search = FrameSearch(limits: limits, anchor: anchor)
     }
 
-    /// Bytes held for an unfinished value.
-    public var bufferedByteCount: Int { pending.count }
+    /// Bytes held while undecided.
+    public var bufferedByteCount: Int { window.count }
 
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
@@ -115,178 +89,62 @@ public struct FrameAssembler {
         _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, into sink: inout Sink
     ) {
         guard !chunk.isEmpty else { return }
-        if pending.isEmpty {
-            let consumed = scan(chunk, carried: 0, origin: origin, endsMessage: endsMessage, into: &sink)
-            if consumed < chunk.count {
-                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[consumed...]))
-                pendingOrigin = origin
+        var rest = chunk
+        if window.isEmpty, search.isInStep {
+            var offset = 0
+            while offset < chunk.count, let end = Self.completeValueEnd(chunk, from: offset, limits: limits),
+                  sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin) {
+                offset = end
             }
-            return
+            search.skipInStep(offset)
+            if offset == chunk.count { return }
+            rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
         }
-        let carried = pending.count
-        pending.append(contentsOf: chunk)
-        var window = pending
-        pending = []
-        let consumed = window.withUnsafeBytes { bytes in
-            scan(bytes, carried: carried, origin: origin, endsMessage: endsMessage, into: &sink)
-        }
-        if consumed < window.count {
-            if consumed >= carried { pendingOrigin = origin }
-            window.removeFirst(consumed)
-            pending = window
-        } else {
-            window.removeAll(keepingCapacity: true)
-            pending = window
-        }
+        search.arrive(count: rest.count, origin: origin)
+        window.append(contentsOf: rest)
+        window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil, into: &sink) }
+        compact()
     }
 
-    /// Bytes of the stream were lost here (a recorder's gap or cut): an unfinished value can
-    /// never be completed, so it is reported as junk and the stream picks up at the next
-    /// anchor, since the bytes after a gap may start in the middle of a value.
+    /// Bytes of the stream were lost here (a recorder's gap or cut): what waits can never be
+    /// completed, so the window is searched to its end as it is, and the bytes after the gap,
+    /// which may start inside a value, are searched for the next message.
     public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) {
-        if !pending.isEmpty {
-            addJunk(pending.count, origin: pendingOrigin, reason: .lostData)
-            pending.removeAll(keepingCapacity: true)
-        }
-        resetScan()
-        flushJunk(into: &sink)
-        resynchronising = true
+        drain(reason: .lostData, into: &sink)
+        search.restartAfterLoss()
     }
 
-    /// Ends the stream: an unfinished value and a junk run in progress are reported.
+    /// Ends the stream: what waits is searched to its end, then reported.
     public mutating func finish<Sink: FrameSink>(into sink: inout Sink) {
-        if !pending.isEmpty {
-            addJunk(pending.count, origin: pendingOrigin, reason: .truncatedAtEnd)
-            pending.removeAll()
-            resetScan()
-        }
-        flushJunk(into: &sink)
+        drain(reason: .truncatedAtEnd, into: &sink)
     }
 
-    private enum ScanResult {
-        case complete(end: Int)
-        case invalid(JunkReason)
-        case needMore(headerCut: Bool)
+    private mutating func drain<Sink: FrameSink>(reason: JunkReason, into sink: inout Sink) {
+        window.withUnsafeBytes { search.run($0, endsMessage: false, final: reason, into: &sink) }
+        search.flushJunk(upTo: search.end, into: &sink)
+        compact()
     }
 
-    /// Scans `window`, whose first `carried` bytes came from `pendingOrigin` and the rest from
-    /// `origin`. Returns how many leading bytes are done with.
-    private mutating func scan<Sink: FrameSink>(
-        _ window: UnsafeRawBufferPointer, carried: Int, origin: RecordStamp, endsMessage: Bool,
-        into sink: inout Sink
-    ) -> Int {
-        var start = 0
-        while start < window.count {
-            let valueOrigin = start < carried ? pendingOrigin : origin
-            if resynchronising, depth == 0, resumeOffset == 0, !anchor.admits(window, at: start) {
-                addJunk(1, origin: valueOrigin, reason: junkReason)
-                start += 1
-                continue
-            }
-            switch scanValue(window, from: start) {
-            case .complete(let end):
-                flushJunk(into: &sink)
-                resynchronising = false
-                sink.frame(UnsafeRawBufferPointer(rebasing: window[start..<end]), origin: valueOrigin)
-                start = end
-            case .invalid(let reason):
-                resetScan()
-                addJunk(1, origin: valueOrigin, reason: reason)
-                resynchronising = true
-                start += 1
-            case .needMore(let headerCut):
-                if window.count - start > limits.maxFrameBytes {
-                    resetScan()
-                    addJunk(1, origin: valueOrigin, reason: .tooLarge)
-                    resynchronising = true
-                    start += 1
-                } else if endsMessage && headerCut {
-                    resetScan()
-                    addJunk(window.count - start, origin: valueOrigin, reason: .headerCutByRecordEnd)
-                    resynchronising = true
-                    start = window.count
-                } else {
-                    return start
-                }
-            }
-        }
-        return start
-    }
-
-    /// Continues the scan of the value that starts at `start`.
-    @inline(__always)
-    private mutating func scanValue(_ window: UnsafeRawBufferPointer, from start: Int) -> ScanResult {
-        if depth == 0, resumeOffset == 0, let end = Self.completeValueEnd(window, from: start, limits: limits) {
-            return .complete(end: end)
-        }
-        var cursor = start + resumeOffset
-        let limit = UInt64(limits.maxFrameBytes)
-        while true {
-            // Most bytes of RPC traffic are one-byte values and small arrays and strings:
-            // classify those here without the general header parse.
-            if cursor < window.count {
-                let byte = window[cursor]
-                if byte < 0x80 || byte >= 0xE0 || byte == 0xC0 || byte == 0xC2 || byte == 0xC3 {
-                    cursor += 1
-                    if depth == 0 {
-                        resumeOffset = 0
-                        return .complete(end: cursor)
-                    }
-                    if Self.closeLevels(&openCounts, &depth) {
-                        resumeOffset = 0
-                        return .complete(end: cursor)
-                    }
-                    continue
-                }
-                if byte & 0xE0 == 0xA0, cursor + 1 + Int(byte & 0x1F) <= window.count {
-                    cursor += 1 + Int(byte & 0x1F)
-                    if depth == 0 || Self.closeLevels(&openCounts, &depth) {
-                        resumeOffset = 0
-                        return .complete(end: cursor)
-                    }
-                    continue
-                }
-            }
-            guard let header = Header.parse(window, at: cursor) else {
-                resumeOffset = cursor - start
-                return .needMore(headerCut: cursor < window.count)
-            }
-            let headerEnd = cursor + header.length
-            switch header.shape {
-            case .invalid:
-                return .invalid(.invalidByte)
-            case .container:
-                guard UInt64(headerEnd - start) + header.children <= limit else { return .invalid(.tooLarge) }
-                if header.children > 0 {
-                    guard depth < limits.maxDepth else { return .invalid(.invalidByte) }
-                    openCounts[depth] = header.children
-                    depth += 1
-                    cursor = headerEnd
-                    continue
-                }
-                cursor = headerEnd
-            case .scalar:
-                let size = UInt64(headerEnd - start) + header.bodyLength
-                guard size <= limit else { return .invalid(.tooLarge) }
-                guard Int(size) <= window.count - start else {
-                    resumeOffset = cursor - start
-                    return .needMore(headerCut: false)
-                }
-                cursor = start + Int(size)
-            }
-            if depth == 0 || Self.closeLevels(&openCounts, &depth) {
-                resumeOffset = 0
-                return .complete(end: cursor)
-            }
+    /// Drops the bytes before the earliest undecided position; amortised, so that a long wait
+    /// costs no copy per record.
+    private mutating func compact() {
+        let drop = search.undecidedFrom - search.base
+        guard drop > 0 else { return }
+        if drop == window.count {
+            // A window that grew for one large value gives its memory back.
+            if window.capacity > 1 << 16 { window = [] } else { window.removeAll(keepingCapacity: true) }
+            search.dropWindowPrefix(drop, emptied: true)
+        } else if drop >= window.count / 2 {
+            window.removeFirst(drop)
+            search.dropWindowPrefix(drop, emptied: false)
         }
     }
 
     /// The end of the value at `start` when it lies wholly in `window` and uses only the common
-    /// formats; nil sends the value to the resumable scan. A flat count of the values still
-    /// owed replaces the nesting stack: a value with no more containers than `maxDepth`
-    /// cannot nest deeper than that.
+    /// formats; nil sends the value to the search. A flat count of the values still owed replaces
+    /// the nesting stack: a value with no more containers than `maxDepth` cannot nest deeper.
     @inline(__always)
-    private static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
+    static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
         var cursor = start
         var owed: UInt64 = 1
         var containers = 0
@@ -319,36 +177,5 @@ public struct FrameAssembler {
             }
         }
         return cursor <= end ? cursor : nil
-    }
-
-    /// Counts one finished child at the innermost open level, closing every level it
-    /// completes. True when the outermost value is complete.
-    @inline(__always)
-    private static func closeLevels(_ openCounts: inout InlineArray<64, UInt64>, _ depth: inout Int) -> Bool {
-        while depth > 0 {
-            openCounts[depth - 1] -= 1
-            if openCounts[depth - 1] > 0 { return false }
-            depth -= 1
-        }
-        return true
-    }
-
-    private mutating func resetScan() {
-        depth = 0
-        resumeOffset = 0
-    }
-
-    private mutating func addJunk(_ count: Int, origin: RecordStamp, reason: JunkReason) {
-        if junkCount == 0 {
-            junkOrigin = origin
-            junkReason = reason
-        }
-        junkCount += count
-    }
-
-    private mutating func flushJunk<Sink: FrameSink>(into sink: inout Sink) {
-        guard junkCount > 0 else { return }
-        sink.junk(byteCount: junkCount, origin: junkOrigin, reason: junkReason)
-        junkCount = 0
     }
 }

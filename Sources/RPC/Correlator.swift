@@ -20,11 +20,20 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         self.sink = sink
     }
 
+    func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        Envelope.parse(bytes) != nil
+    }
+
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        guard let envelope = Envelope.parse(bytes) else {
-            noteNonRPC(bytes, origin: origin)
-            return
-        }
+        _ = frameIfMessage(bytes, origin: origin)
+    }
+
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        noteNonRPC(bytes, origin: origin)
+    }
+
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool {
+        guard let envelope = Envelope.parse(bytes) else { return false }
         if case .confirmed = streams[currentStream].detection {} else {
             confirm(conversation: streams[currentStream].requestConversation)
         }
@@ -35,6 +44,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .response: response(envelope, bytes: bytes, origin: origin)
         case .notification: notification(envelope, bytes: bytes, origin: origin)
         }
+        return true
     }
 
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {

@@ -26,7 +26,9 @@ public struct Envelope {
     /// True when a response's error is nil.
     public var errorIsNil: Bool
 
-    /// Nil when the value is well-formed MessagePack but not an RPC message.
+    /// Nil when the value is well-formed MessagePack but not an RPC message: the array's length
+    /// must fit its type, a msgid is an unsigned integer up to 2^32-1 and params are an array,
+    /// each in any width MessagePack allows.
     ///
     /// `frame` must be exactly one complete value, as the frame assembler delivers it: the
     /// last element of the array then runs to the end of the frame and needs no walk.
@@ -38,9 +40,9 @@ public struct Envelope {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         switch kind {
         case .request, .response:
-            guard count == 4, let msgid = reader.readUnsigned() else { return nil }
+            guard count == 4, let msgid = reader.readUnsigned(), msgid <= UInt64(UInt32.max) else { return nil }
             if kind == .request {
-                guard let method = reader.readTextBytes(), !reader.isAtEnd else { return nil }
+                guard let method = reader.readTextBytes(), Self.isArray(reader.nextByte) else { return nil }
                 let params = reader.offset
                 return Envelope(kind: kind, msgid: msgid, method: method, firstValueOffset: params,
                                 secondValueOffset: params, errorIsNil: true)
@@ -52,11 +54,17 @@ public struct Envelope {
             return Envelope(kind: kind, msgid: msgid, method: empty, firstValueOffset: error,
                             secondValueOffset: result, errorIsNil: errorIsNil)
         case .notification:
-            guard count == 3, let method = reader.readTextBytes(), !reader.isAtEnd else { return nil }
+            guard count == 3, let method = reader.readTextBytes(), Self.isArray(reader.nextByte) else { return nil }
             let params = reader.offset
             return Envelope(kind: kind, msgid: 0, method: method, firstValueOffset: params,
                             secondValueOffset: params, errorIsNil: true)
         }
+    }
+
+    @inline(__always)
+    private static func isArray(_ typeByte: UInt8?) -> Bool {
+        guard let typeByte else { return false }
+        return (0x90...0x9F).contains(typeByte) || typeByte == 0xDC || typeByte == 0xDD
     }
 
     public static func value(in frame: UnsafeRawBufferPointer, at offset: Int) -> MessagePackValue {

@@ -18,7 +18,7 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         _modify { yield &correlator.sink }
     }
 
-    /// After junk, a stream picks up again only where an RPC message could start.
+    /// The first bytes of every RPC message: an array of 3 or 4 whose type is 0, 1 or 2.
     static var messageShape: ResyncAnchor { ResyncAnchor(lengths: 3...4, maxFirstElement: 2) }
 
     /// Registers one direction of a byte stream; returns the number to feed it by. A `probing`

@@ -102,7 +102,7 @@ struct FrameAssemblerTests {
     }
 
     @Test func bufferedBytesNeverPassTheLimit() {
-        var assembler = FrameAssembler(limits: FrameLimits(maxFrameBytes: 1024))
+        var assembler = FrameAssembler(limits: FrameLimits(maxFrameBytes: 1024), anchor: rpcAnchor)
         var sink = CollectingSink()
         // An array that keeps growing with one-byte elements and never ends.
         let opening: [UInt8] = [0xDD, 0x00, 0x01, 0x00, 0x00]
@@ -135,20 +135,23 @@ struct FrameAssemblerTests {
         #expect(sink.junk[0].origin.number == 2)
     }
 
-    @Test func textIsWellFormedMessagePackAndIsFramedValueByValue() {
+    @Test func textIsWellFormedMessagePackAndIsHandedOnValueByValue() {
         // A console banner: every ASCII byte is a positive fixint. The RPC stage coalesces them.
         let sink = assemble([Array("boot ok\n".utf8) + messages[0]])
-        #expect(sink.frames.count == 9)
+        #expect(sink.values.count == 8)
+        #expect(sink.frames == [messages[0]])
         #expect(sink.junk.isEmpty)
     }
 }
 
 extension FrameAssemblerTests {
-    @Test func theLooseAnchorResynchronisesOnAnyArray() {
+    @Test func anyValueTakesTheFirstWholeValueAfterJunk() {
         var broken = messages[1]
         broken[3] = 0xC1
-        let sink = assemble([broken], anchor: .anyArray)
-        // The params array inside the broken request is a well-formed array of its own.
-        #expect(sink.frames == [[0x92, 0x00, 0x06]])
+        let sink = assemble([broken], anchor: .anyValue)
+        // The first offset after the broken byte that frames as one value whole: fixint 0x0B
+        // ("servo_attach" is 12 bytes; its header is 0xAC, its body ASCII), and so on.
+        #expect(!sink.frames.isEmpty)
+        #expect(sink.frames.last == [0x92, 0x00, 0x06])
     }
 }

@@ -47,9 +47,9 @@ struct FramingPropertyTests {
                 chunks.append(Array(stream[offset..<min(stream.count, offset + size)]))
                 offset += size
             }
-            let whole = assemble([stream], anchor: .anyArray)
-            let pieces = assemble(chunks, anchor: .anyArray)
-            let bytes = assemble(stream.map { [$0] }, anchor: .anyArray)
+            let whole = assemble([stream], anchor: .anyValue)
+            let pieces = assemble(chunks, anchor: .anyValue)
+            let bytes = assemble(stream.map { [$0] }, anchor: .anyValue)
             #expect(whole.frames == encoded, "round \(round)")
             #expect(pieces.frames == encoded, "round \(round)")
             #expect(bytes.frames == encoded, "round \(round)")
@@ -61,11 +61,11 @@ struct FramingPropertyTests {
         // 33 nested arrays: too deep for a limit of 32 whether it arrives whole or in pieces.
         let deep = [UInt8](repeating: 0x91, count: 33) + [0x01]
         let limits = FrameLimits(maxDepth: 32)
-        #expect(assemble([deep], limits: limits, anchor: .anyArray).frames.allSatisfy { $0.count < deep.count })
-        #expect(assemble(deep.map { [$0] }, limits: limits, anchor: .anyArray).frames.allSatisfy { $0.count < deep.count })
+        #expect(assemble([deep], limits: limits, anchor: .anyValue).frames.allSatisfy { $0.count < deep.count })
+        #expect(assemble(deep.map { [$0] }, limits: limits, anchor: .anyValue).frames.allSatisfy { $0.count < deep.count })
         // Exactly 32 is allowed either way.
         let allowed = Array(deep.dropFirst())
-        #expect(assemble([allowed], limits: limits, anchor: .anyArray).frames == [allowed])
-        #expect(assemble(allowed.map { [$0] }, limits: limits, anchor: .anyArray).frames == [allowed])
+        #expect(assemble([allowed], limits: limits, anchor: .anyValue).frames == [allowed])
+        #expect(assemble(allowed.map { [$0] }, limits: limits, anchor: .anyValue).frames == [allowed])
     }
 }

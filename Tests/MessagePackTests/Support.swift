@@ -2,14 +2,29 @@ import AnalysisCore
 @testable import MessagePack
 
 /// Collects what a frame assembler hands on.
+/// With the RPC anchor it takes RPC-shaped arrays for messages, with `.anyValue` every value.
 struct CollectingSink: FrameSink {
+    var anchor: ResyncAnchor
     var frames: [[UInt8]] = []
     var origins: [RecordStamp] = []
+    var values: [[UInt8]] = []
     var junk: [(count: Int, origin: RecordStamp, reason: JunkReason)] = []
+
+    init(anchor: ResyncAnchor = rpcAnchor) {
+        self.anchor = anchor
+    }
+
+    func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        anchor.admits(bytes, at: 0) == true
+    }
 
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
         frames.append(Array(bytes))
         origins.append(origin)
+    }
+
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        values.append(Array(bytes))
     }
 
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
@@ -23,7 +38,7 @@ struct CollectingSink: FrameSink {
 func assemble(_ chunks: [[UInt8]], endsMessage: Bool = false, limits: FrameLimits = FrameLimits(),
               anchor: ResyncAnchor = rpcAnchor) -> CollectingSink {
     var assembler = FrameAssembler(limits: limits, anchor: anchor)
-    var sink = CollectingSink()
+    var sink = CollectingSink(anchor: anchor)
     for (i, chunk) in chunks.enumerated() {
         chunk.withUnsafeBytes {
             assembler.feed($0, origin: RecordStamp(number: UInt64(i + 1), timeNs: Int64(i) * 1000),

@@ -1,0 +1,211 @@
+import AnalysisCore
+
+/// The state of a frame assembler's search, apart from the window's bytes (which it is handed,
+/// so that the two are never borrowed together). Positions are the stream's, counted from its
+/// first byte; `base` is the position of the window's first byte.
+struct FrameSearch {
+    let limits: FrameLimits
+    let anchor: ResyncAnchor
+    private(set) var base = 0
+    /// The position after the last byte fed.
+    private(set) var end = 0
+    /// The next offset to try as a message.
+    private var candidate = 0
+    private var candidateScan = ValueScan()
+    /// The next value of the run of whole values since the last message; nil once that run broke.
+    private var greedy: Int? = 0
+    private var greedyScan = ValueScan()
+    private var memo = ValueMemo()
+    /// The record each fed stretch of the window came from, in stream order.
+    private var origins: [(position: Int, stamp: RecordStamp)] = []
+    private var junk: JunkRun?
+
+    private struct JunkRun {
+        var from: Int
+        /// Nil until the run's first byte arrives (a run that starts at a loss).
+        var origin: RecordStamp?
+        /// Nil until a byte of the run is rejected for a reason of its own.
+        var reason: JunkReason?
+    }
+
+    init(limits: FrameLimits, anchor: ResyncAnchor) {
+        self.limits = limits
+        self.anchor = anchor
+    }
+
+    /// In step with the stream: the next byte starts the next message or value, with nothing
+    /// pending before it.
+    var isInStep: Bool { junk == nil && greedy == end && candidate == end }
+
+    /// The earliest position still needed.
+    var undecidedFrom: Int { min(candidate, greedy ?? candidate) }
+
+    /// Whole messages were taken from the record's bytes without entering the window.
+    mutating func skipInStep(_ count: Int) {
+        end += count
+        base = end
+        candidate = end
+        greedy = end
+    }
+
+    /// `count` bytes from `origin` are appended to the window.
+    mutating func arrive(count: Int, origin: RecordStamp) {
+        if junk != nil, junk?.origin == nil { junk?.origin = origin }
+        origins.append((end, origin))
+        memo.extend(by: count)
+        end += count
+    }
+
+    mutating func dropWindowPrefix(_ count: Int, emptied: Bool) {
+        base += count
+        if emptied {
+            memo.removeAll(keepingCapacity: memo.count <= 1 << 16)
+            origins.removeAll(keepingCapacity: true)
+        } else {
+            memo.dropFirst(count)
+            let keep = lastOriginIndex(atOrBefore: base)
+            if keep > 0 { origins.removeFirst(keep) }
+        }
+    }
+
+    /// After a loss the next bytes may start inside a value: only a message is trusted again.
+    mutating func restartAfterLoss() {
+        candidateScan.reset()
+        greedyScan.reset()
+        candidate = end
+        greedy = nil
+        junk = JunkRun(from: end, origin: nil, reason: nil)
+    }
+
+    private enum Verdict {
+        case accepted(end: Int)
+        case rejected(JunkReason)
+        case undecided(headerCut: Bool)
+    }
+
+    /// Decides as many positions as the window allows. With `final`, the window is all there
+    /// will be: what needs more bytes is rejected for that reason.
+    mutating func run<Sink: FrameSink>(
+        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?, into sink: inout Sink
+    ) {
+        while true {
+            commitWholeValues(window, endsMessage: endsMessage, final: final, into: &sink)
+            guard candidate < end else { return }
+            let inStep = junk == nil && greedy == candidate
+            switch test(window, inStep: inStep, into: &sink) {
+            case .accepted(let messageEnd):
+                candidate = messageEnd
+                greedy = messageEnd
+                candidateScan.reset()
+                greedyScan.reset()
+            case .rejected(let reason):
+                reject(reason)
+            case .undecided(let headerCut):
+                if let final {
+                    reject(final)
+                } else if headerCut && endsMessage {
+                    reject(.headerCutByRecordEnd)
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
+    /// The candidate is no message: the search moves one byte on, never past the bytes it read.
+    /// If its bytes also break the run of whole values, `commitWholeValues` finds that itself.
+    private mutating func reject(_ reason: JunkReason) {
+        if junk != nil, junk?.reason == nil { junk?.reason = reason }
+        candidateScan.reset()
+        candidate += 1
+    }
+
+    /// Tries the candidate; when it is accepted, hands on what lay before it and the message.
+    private mutating func test<Sink: FrameSink>(_ window: UnsafeRawBufferPointer, inStep: Bool,
+                                                into sink: inout Sink) -> Verdict {
+        let index = candidate - base
+        if candidateScan.start != candidate {
+            guard let admitted = anchor.admits(window, at: index) else { return .undecided(headerCut: true) }
+            guard admitted else { return .rejected(.invalidByte) }
+            candidateScan.begin(at: candidate)
+        }
+        switch candidateScan.advance(window, base: base, memo: &memo, limits: limits) {
+        case .complete(let valueEnd):
+            let bytes = UnsafeRawBufferPointer(rebasing: window[index..<(valueEnd - base)])
+            if inStep {
+                return sink.frameIfMessage(bytes, origin: origin(of: candidate)) ? .accepted(end: valueEnd) : .rejected(.invalidByte)
+            }
+            guard sink.isMessage(bytes) else { return .rejected(.invalidByte) }
+            if let greedy, greedy < candidate {
+                // The run of whole values reached into this message: from there on it was junk.
+                breakRun(at: greedy, reason: .invalidByte)
+            }
+            flushJunk(upTo: candidate, into: &sink)
+            sink.frame(bytes, origin: origin(of: candidate))
+            return .accepted(end: valueEnd)
+        case .invalid(let reason):
+            return .rejected(reason)
+        case .needMore(let headerCut):
+            return .undecided(headerCut: headerCut)
+        }
+    }
+
+    /// Hands on the whole values of the run since the last message that end before the candidate:
+    /// no message can start inside them any more.
+    private mutating func commitWholeValues<Sink: FrameSink>(
+        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?, into sink: inout Sink
+    ) {
+        while let start = greedy, start < candidate {
+            if greedyScan.start != start { greedyScan.begin(at: start) }
+            switch greedyScan.advance(window, base: base, memo: &memo, limits: limits) {
+            case .complete(let valueEnd):
+                guard valueEnd <= candidate else { return }
+                sink.value(UnsafeRawBufferPointer(rebasing: window[(start - base)..<(valueEnd - base)]),
+                           origin: origin(of: start))
+                greedy = valueEnd
+                greedyScan.reset()
+            case .invalid(let reason):
+                breakRun(at: start, reason: reason)
+            case .needMore(let headerCut):
+                if let final {
+                    breakRun(at: start, reason: final)
+                } else if headerCut && endsMessage {
+                    breakRun(at: start, reason: .headerCutByRecordEnd)
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
+    private mutating func breakRun(at position: Int, reason: JunkReason) {
+        greedy = nil
+        greedyScan.reset()
+        if junk == nil { junk = JunkRun(from: position, origin: origin(of: position), reason: reason) }
+    }
+
+    /// Reports the junk run in progress as ending at `position`.
+    mutating func flushJunk<Sink: FrameSink>(upTo position: Int, into sink: inout Sink) {
+        guard let run = junk else { return }
+        junk = nil
+        let count = position - run.from
+        guard count > 0, let origin = run.origin else { return }
+        sink.junk(byteCount: count, origin: origin, reason: run.reason ?? .lostData)
+    }
+
+    private func origin(of position: Int) -> RecordStamp {
+        let index = lastOriginIndex(atOrBefore: position)
+        return index < origins.count ? origins[index].stamp : RecordStamp(number: 0, timeNs: 0)
+    }
+
+    /// The index of the last stretch that starts at or before `position` (0 when none does).
+    private func lastOriginIndex(atOrBefore position: Int) -> Int {
+        var low = 0
+        var high = origins.count
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if origins[middle].position <= position { low = middle } else { high = middle }
+        }
+        return low
+    }
+}
