@@ -1,0 +1,203 @@
+import AnalysisCore
+import Foundation
+import MessagePack
+import Testing
+@testable import RPC
+
+/// Resynchronisation after junk, on messages in every legal encoding, checked against an
+/// independent reference: Tests/Fixtures/resync_reference.py tries every offset with Python's
+/// msgpack and the same RPC rule, on the same bytes.
+struct ResyncTests {
+    /// The frame assembler with the RPC stage's own message rule, recording where each message was.
+    struct MessageSink: FrameSink {
+        var messages: [[UInt8]] = []
+        var valueBytes = 0
+        var junkBytes = 0
+        var junkRuns = 0
+
+        func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool { Envelope.parse(bytes) != nil }
+        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) { messages.append(Array(bytes)) }
+        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) { valueBytes += bytes.count }
+        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+            junkBytes += byteCount
+            junkRuns += 1
+        }
+    }
+
+    static func frame(_ chunks: [[UInt8]], lossBefore: Set<Int> = []) -> MessageSink {
+        var assembler = FrameAssembler(limits: FrameLimits(), anchor: RPCAnalyzer<RecordingSink>.messageShape)
+        var sink = MessageSink()
+        for (i, chunk) in chunks.enumerated() {
+            if lossBefore.contains(i) { assembler.discontinuity(into: &sink) }
+            chunk.withUnsafeBytes {
+                assembler.feed($0, origin: RecordStamp(number: UInt64(i + 1), timeNs: Int64(i)), endsMessage: false, into: &sink)
+            }
+        }
+        assembler.finish(into: &sink)
+        return sink
+    }
+
+    static func randomMessage(_ encoder: inout RandomWidthEncoder) -> [UInt8] {
+        var g = encoder.generator
+        defer { encoder.generator = g }
+        let msgid = MessagePackValue.uint(UInt64.random(in: 0...UInt64(UInt32.max), using: &g) >> UInt64.random(in: 0...31, using: &g))
+        let method: MessagePackValue = Bool.random(using: &g)
+            ? .string(String(repeating: "m", count: Int.random(in: 0...300, using: &g)))
+            : .binary(Array("servo_write".utf8))
+        let params = MessagePackValue.array((0..<Int.random(in: 0...20, using: &g)).map { _ in
+            Bool.random(using: &g) ? .uint(UInt64.random(in: 0...70_000, using: &g)) : .string("p")
+        })
+        let value: MessagePackValue = switch Int.random(in: 0..<3, using: &g) {
+        case 0: .array([.uint(0), msgid, method, params])
+        case 1: .array([.uint(1), msgid, .nil, params])
+        default: .array([.uint(2), method, params])
+        }
+        encoder.generator = g
+        return encoder.encode(value)
+    }
+
+    /// Junk of every kind: invalid bytes, random bytes, bytes that open long containers,
+    /// truncated headers, the start of an RPC message, a message cut short.
+    static func randomJunk(_ g: inout SplitMix, message: [UInt8]) -> [UInt8] {
+        switch Int.random(in: 0..<7, using: &g) {
+        case 0: return [UInt8](repeating: 0xC1, count: Int.random(in: 1...4, using: &g))
+        case 1:
+            // Random bytes, but no ext type -1 (timestamps): Python's msgpack refuses those of odd sizes.
+            return (0..<Int.random(in: 1...30, using: &g)).map { _ in UInt8.random(in: 0...0xFE, using: &g) }
+        case 2: return [[0xDD, 0x00, 0x01, 0x00, 0x00], [0xDC, 0xFF, 0xFF], [0x9F], [0xDF, 0x00, 0x00, 0x10, 0x00], [0x8F]]
+            .randomElement(using: &g)!
+        case 3: return [[0xCE, 0x00, 0x00], [0xDA, 0x00], [0x94, 0x00, 0xCD, 0x00], [0xDB, 0x00, 0x00]].randomElement(using: &g)!
+        case 4: return [[0x94, 0x00, 0x01, 0xA3, 0x66, 0x6F, 0x6F], [0x93, 0x02, 0xA1, 0x78], [0xDD, 0x00, 0x00, 0x00, 0x04, 0xCC, 0x00]]
+            .randomElement(using: &g)!
+        case 5: return Array(message.prefix(Int.random(in: 1...max(1, message.count - 1), using: &g)))
+        default: return [0x94, 0x01, 0x00] + [UInt8](repeating: 0x91, count: Int.random(in: 1...10, using: &g))
+        }
+    }
+
+    /// Where two lists of messages part, shortly: the bytes are too many to print whole.
+    static func firstDifference(_ found: [[UInt8]], _ expected: [[UInt8]]) -> String? {
+        for i in 0..<max(found.count, expected.count) {
+            let a = i < found.count ? found[i] : nil
+            let b = i < expected.count ? expected[i] : nil
+            if a != b {
+                let show = { (m: [UInt8]?) in m.map { "\($0.count) bytes \($0.prefix(12).hexString)" } ?? "none" }
+                return "message \(i) of \(found.count)/\(expected.count): found \(show(a)), expected \(show(b))"
+            }
+        }
+        return nil
+    }
+
+    static func opensBody(_ byte: UInt8) -> Bool {
+        (0xA0...0xBF).contains(byte) || (0xC4...0xC9).contains(byte) || (0xD4...0xDB).contains(byte)
+    }
+
+    static func cut(_ stream: [UInt8], _ g: inout SplitMix, maxRecord: Int) -> [[UInt8]] {
+        var chunks: [[UInt8]] = []
+        var offset = 0
+        while offset < stream.count {
+            let size = Int.random(in: 1...maxRecord, using: &g)
+            chunks.append(Array(stream[offset..<min(stream.count, offset + size)]))
+            offset += size
+        }
+        return chunks
+    }
+
+    static func reference(_ stream: [UInt8]) throws -> [[UInt8]] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("resync-\(UUID().uuidString).bin")
+        try Data(stream).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/resync_reference.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the reference needs python3 with msgpack (scripts/install-deps.sh)")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            let fields = line.split(separator: " ").compactMap { Int($0) }
+            return Array(stream[fields[0]..<(fields[0] + fields[1])])
+        }
+    }
+
+    @Test func agreesWithPythonsMsgpackOnRandomWidthsAndJunkOfEveryKind() throws {
+        var g = SplitMix(state: 0x1A2B_3C4D)
+        for round in 0..<12 {
+            var encoder = RandomWidthEncoder(generator: SplitMix(state: g.next()))
+            var stream: [UInt8] = []
+            for _ in 0..<40 {
+                let message = Self.randomMessage(&encoder)
+                if Int.random(in: 0..<3, using: &g) == 0 { stream += Self.randomJunk(&g, message: message) }
+                stream += message
+            }
+            let expected = try Self.reference(stream)
+            for maxRecord in [1, 7, 64, stream.count] {
+                let found = Self.frame(Self.cut(stream, &g, maxRecord: maxRecord))
+                #expect(Self.firstDifference(found.messages, expected) == nil, "round \(round), records up to \(maxRecord) bytes")
+                // Every byte is in a message, a value between messages, or junk: once.
+                #expect(found.messages.reduce(0) { $0 + $1.count } + found.valueBytes + found.junkBytes == stream.count)
+            }
+        }
+    }
+
+    @Test func everyMessageAfterJunkThatEndsInAnInvalidByteIsFound() {
+        var g = SplitMix(state: 0x77)
+        var encoder = RandomWidthEncoder(generator: SplitMix(state: 0x78))
+        var messages: [[UInt8]] = []
+        var stream: [UInt8] = []
+        var junkTotal = 0
+        for _ in 0..<300 {
+            let message = Self.randomMessage(&encoder)
+            if Int.random(in: 0..<10, using: &g) == 0 {
+                // A str, bin or ext header in the junk could take the invalid byte into its body
+                // and frame a valid message that swallows the next one, as the reference agrees;
+                // without them, nothing can reach past the invalid byte.
+                let junk = Self.randomJunk(&g, message: message).map { Self.opensBody($0) ? 0xC1 : $0 } + [0xC1]
+                junkTotal += junk.count
+                stream += junk
+            }
+            messages.append(message)
+            stream += message
+        }
+        let found = Self.frame(Self.cut(stream, &g, maxRecord: 100))
+        #expect(Self.firstDifference(found.messages, messages) == nil)
+        #expect(found.junkBytes + found.valueBytes == junkTotal)
+    }
+
+    @Test func afterALossTheNextMessageIsFoundWhereverTheGapFell() {
+        var g = SplitMix(state: 0x99)
+        var encoder = RandomWidthEncoder(generator: SplitMix(state: 0x9A))
+        let messages = (0..<200).map { _ in Self.randomMessage(&encoder) }
+        let stream = messages.flatMap { $0 }
+        let chunks = Self.cut(stream, &g, maxRecord: 40)
+        // Drop every tenth record, as a recorder's gap does.
+        var kept: [[UInt8]] = []
+        var lossBefore: Set<Int> = []
+        var lostRanges: [Range<Int>] = []
+        var offset = 0
+        for (i, chunk) in chunks.enumerated() {
+            if i % 10 == 5 {
+                lossBefore.insert(kept.count)
+                lostRanges.append(offset..<(offset + chunk.count))
+            } else {
+                kept.append(chunk)
+            }
+            offset += chunk.count
+        }
+        let found = Self.frame(kept, lossBefore: lossBefore)
+        // Every message that lies wholly outside the lost records and does not straddle a gap is found.
+        var start = 0
+        var intact: [[UInt8]] = []
+        for message in messages {
+            let range = start..<(start + message.count)
+            if !lostRanges.contains(where: { $0.overlaps(range) }) { intact.append(message) }
+            start += message.count
+        }
+        let foundSet = found.messages
+        #expect(intact.allSatisfy { message in foundSet.contains(message) })
+        #expect(found.messages.count >= intact.count)
+    }
+}
