@@ -114,6 +114,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 ))
                 summary.malformedRecords += 1
                 return
+            case .unreadableRecord(let number, let reason):
+                summary.records += 1
+                summary.malformedRecords += 1
+                rpc.sink.finding(Finding(.malformedRecord, at: summary.lastNs ?? 0, record: number,
+                                         "record \(number): \(reason); skipped"))
             }
         }
     }

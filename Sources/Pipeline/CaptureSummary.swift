@@ -19,7 +19,7 @@ public struct CaptureSummary: Sendable {
 
     public var durationNs: Int64 {
         guard let firstNs, let lastNs else { return 0 }
-        return lastNs - firstNs
+        return lastNs.saturatingSpan(since: firstNs)
     }
 }
 

@@ -99,7 +99,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             return
         }
         let isError = !envelope.errorIsNil
-        statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs - request.origin.timeNs, isError: isError)
+        statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError)
         totals.transactions += 1
         if isError { totals.errors += 1 }
         let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil

@@ -22,7 +22,7 @@ public struct Transaction: Sendable {
     public var result: MessagePackValue?
     public var error: MessagePackValue?
 
-    public var latencyNs: Int64? { response.map { $0.timeNs - request.timeNs } }
+    public var latencyNs: Int64? { response.map { $0.timeNs.saturatingSpan(since: request.timeNs) } }
 }
 
 /// How many calls ended how, counted by the RPC stage whatever the sink keeps.

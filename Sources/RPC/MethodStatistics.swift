@@ -51,11 +51,11 @@ public struct MethodStatistics: Sendable {
                 let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
                 return sorted[Swift.max(0, Swift.min(sorted.count - 1, rank - 1))]
             }
-            return Swift.min(Swift.max(Int64(histogram.valueAtPercentile(p)), minLatencyNs), maxLatencyNs)
+            return Swift.min(Swift.max(Int64(clamping: histogram.valueAtPercentile(p)), minLatencyNs), maxLatencyNs)
         }
         return Latency(
             min: minLatencyNs, p50: percentile(50), p90: percentile(90), p99: percentile(99),
-            max: maxLatencyNs, mean: Int64((totalLatencyNs / Double(answered)).rounded())
+            max: maxLatencyNs, mean: (totalLatencyNs / Double(answered)).rounded().clampedToInt64
         )
     }
 }

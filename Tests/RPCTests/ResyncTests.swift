@@ -201,3 +201,26 @@ struct ResyncTests {
         #expect(found.messages.count >= intact.count)
     }
 }
+
+/// Times from a corrupt capture may sit anywhere in the 64-bit range.
+struct TimeRangeTests {
+    @Test func latencyAcrossTheWholeRangeSaturatesInsteadOfTrapping() {
+        for (sent, answered) in [(Int64.min + 192, Int64.max - 807), (Int64.max - 807, Int64.min + 192)] {
+            var conversation = Conversation()
+            conversation.record += 1
+            request(7, "servo_write").withUnsafeBytes {
+                conversation.analyzer.feed(stream: conversation.forward, $0,
+                                           origin: RecordStamp(number: 1, timeNs: sent), endsMessage: false)
+            }
+            response(7, result: .uint(0)).withUnsafeBytes {
+                conversation.analyzer.feed(stream: conversation.backward, $0,
+                                           origin: RecordStamp(number: 2, timeNs: answered), endsMessage: false)
+            }
+            let sink = conversation.finish()
+            let latency = sink.transactions.first?.latencyNs
+            #expect(latency == (sent < answered ? Int64.max : Int64.min))
+            let statistics = conversation.analyzer.statistics.first?.latency
+            #expect(statistics?.max == (sent < answered ? Int64.max : 0))
+        }
+    }
+}

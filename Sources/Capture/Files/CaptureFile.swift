@@ -32,6 +32,9 @@ public enum ReadOutcome {
     case end
     /// The file stops inside a record: `number` is the record that was cut.
     case truncated(number: UInt64, reason: String)
+    /// A record that cannot be analysed (a time outside the range of nanoseconds since 1970
+    /// that 64 bits hold); the records after it can.
+    case unreadableRecord(number: UInt64, reason: String)
 }
 
 /// A pcap or pcapng file (or standard input, as `-`) read through libpcap with nanosecond timestamps.
@@ -96,7 +99,10 @@ public final class CaptureFile {
                 lastNumber += 1
                 if filter != nil, pcap_offline_filter(&filter!, header, data) == 0 { continue }
                 let h = header.pointee
-                let time = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
+                guard let seconds = Int64(h.ts.tv_sec).multipliedExactly(by: 1_000_000_000) else {
+                    return .unreadableRecord(number: lastNumber, reason: Self.timeOutOfRange(seconds: Int64(h.ts.tv_sec)))
+                }
+                let time = seconds.saturatingAdding(Int64(h.ts.tv_usec))
                 return .record(RawRecord(
                     number: lastNumber, timeNs: time, originalLength: Int(h.len),
                     bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), linkType: linkType
@@ -137,6 +143,9 @@ public final class CaptureFile {
                 return .end
             case .broken(let reason):
                 return .truncated(number: lastNumber + 1, reason: reason)
+            case .timeOutOfRange(let seconds):
+                lastNumber += 1
+                return .unreadableRecord(number: lastNumber, reason: Self.timeOutOfRange(seconds: seconds))
             case .packet(let timeNs, let originalLength, let recordLinkType, let data):
                 lastNumber += 1
                 if let filterExpression, !passes(data, originalLength: originalLength, linkType: recordLinkType, filterExpression) {
@@ -161,6 +170,10 @@ public final class CaptureFile {
         header.caplen = UInt32(data.count)
         header.len = UInt32(originalLength)
         return pcap_offline_filter(&filtersByLinkType[linkType]!, &header, data.baseAddress?.assumingMemoryBound(to: UInt8.self)) != 0
+    }
+
+    static func timeOutOfRange(seconds: Int64) -> String {
+        "its time (\(seconds) s since 1970) is past what 64-bit nanoseconds hold"
     }
 
     static func string(_ buffer: [CChar]) -> String {

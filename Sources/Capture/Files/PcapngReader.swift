@@ -18,6 +18,8 @@ final class PcapngReader {
         case packet(timeNs: Int64, originalLength: Int, linkType: Int32, data: UnsafeRawBufferPointer)
         case end
         case broken(String)
+        /// A packet whose time in nanoseconds does not fit in 64 bits.
+        case timeOutOfRange(seconds: Int64)
     }
 
     private let file: UnsafeMutablePointer<FILE>
@@ -155,7 +157,12 @@ final class PcapngReader {
         let units = interfaces[interface].unitsPerSecond
         let seconds = ticks / units
         let fraction = ticks % units
-        let ns = Int64(truncatingIfNeeded: seconds &* 1_000_000_000 &+ fraction &* 1_000_000_000 / units)
+        guard seconds <= UInt64(Int64.max), let whole = Int64(seconds).multipliedExactly(by: 1_000_000_000) else {
+            return .timeOutOfRange(seconds: Int64(clamping: seconds))
+        }
+        // fraction × 10^9 may pass 64 bits; the quotient is under 10^9.
+        let (part, _) = units.dividingFullWidth(fraction.multipliedFullWidth(by: 1_000_000_000))
+        let ns = whole.saturatingAdding(Int64(part))
         if packetBuffer.count < range.count {
             packetBuffer.deallocate()
             packetBuffer = .allocate(byteCount: range.count, alignment: 8)

@@ -124,7 +124,7 @@ struct UARTLine {
     private mutating func startNextByte(at time: Int64) {
         guard shifting == nil, let next = fifo.popFirst() else { return }
         shifting = next
-        shiftEndsAt = time + byteTimeNs
+        shiftEndsAt = time.saturatingAdding(byteTimeNs)
         refillFIFO()
     }
 

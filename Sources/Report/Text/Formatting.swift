@@ -5,8 +5,7 @@ import Foundation
 public enum Formatting {
     /// A duration in the unit that suits it: `870 ns`, `86.8 µs`, `2.004 ms`, `1.250 s`.
     public static func duration(_ ns: Int64) -> String {
-        let magnitude = abs(ns)
-        switch magnitude {
+        switch ns.magnitude {
         case ..<1_000: return "\(ns) ns"
         case ..<1_000_000: return String(format: "%.1f µs", Double(ns) / 1e3)
         case ..<1_000_000_000: return String(format: "%.3f ms", Double(ns) / 1e6)
@@ -16,16 +15,20 @@ public enum Formatting {
 
     /// Seconds since the capture's first record, to the nanosecond: `+0.002000000`.
     public static func relative(_ ns: Nanoseconds, from start: Nanoseconds?) -> String {
-        let delta = ns - (start ?? ns)
+        let delta = ns.saturatingSpan(since: start ?? ns)
         let sign = delta < 0 ? "-" : "+"
-        let magnitude = abs(delta)
-        return sign + String(magnitude / 1_000_000_000) + "." + pad(magnitude % 1_000_000_000, 9)
+        let magnitude = delta.magnitude
+        return sign + String(magnitude / 1_000_000_000) + "." + pad(Int64(magnitude % 1_000_000_000), 9)
     }
 
     /// An absolute time in UTC: `2026-01-01 00:00:00.000000000 UTC`.
     public static func absolute(_ ns: Nanoseconds) -> String {
-        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns - 999_999_999) / 1_000_000_000
-        let fraction = ns - seconds * 1_000_000_000
+        var seconds = ns / 1_000_000_000
+        var fraction = ns % 1_000_000_000
+        if fraction < 0 {
+            seconds -= 1
+            fraction += 1_000_000_000
+        }
         let date = Date(timeIntervalSince1970: TimeInterval(seconds))
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
