@@ -30,10 +30,12 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        // Hands back the first bytes of an input that cannot be rewound (C: fopencookie/funopen).
+        .target(name: "CStreamSupport"),
         // Shared vocabulary of every stage: findings, times, byte buffers.
         .target(name: "AnalysisCore", swiftSettings: optimised),
         // Files, records, link layers, streams. Knows nothing of MessagePack or RPC.
-        .target(name: "Capture", dependencies: ["CPcap", "AnalysisCore"], swiftSettings: optimised),
+        .target(name: "Capture", dependencies: ["CPcap", "CStreamSupport", "AnalysisCore"], swiftSettings: optimised),
         // MessagePack wire scanning, values, encoding. Knows nothing of captures.
         .target(name: "MessagePack", dependencies: ["AnalysisCore"], swiftSettings: optimised),
         // MessagePack-RPC framing, correlation, statistics, trace events. Consumes byte chunks.

@@ -42,10 +42,11 @@ struct CommandRun {
     var standardOutput: String
     var standardError: String
 
-    init(_ arguments: [String], input: Data? = nil) throws {
+    /// Runs `rpc-analyze` with `arguments`; with `direct`, the first argument is the program.
+    init(_ arguments: [String], input: Data? = nil, direct: Bool = false) throws {
         let process = Process()
-        process.executableURL = Paths.executable
-        process.arguments = arguments
+        process.executableURL = direct ? URL(fileURLWithPath: arguments[0]) : Paths.executable
+        process.arguments = direct ? Array(arguments.dropFirst()) : arguments
         process.currentDirectoryURL = Paths.packageRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -52,9 +52,29 @@ public final class CaptureFile {
 
     public init(path: String, filter: String? = nil) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer
-        ) else {
+        var opened: OpaquePointer?
+        if UnseekableInput.isRegularFile(path) {
+            opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        } else {
+            switch UnseekableInput.open(path) {
+            case .pcapng(let reader):
+                switch reader.firstLinkType() {
+                case .success(let linkType):
+                    // libpcap only compiles filters here; the reader reads.
+                    opened = pcap_open_dead_with_tstamp_precision(linkType, 262_144, UInt32(PCAP_TSTAMP_PRECISION_NANO))
+                    pcapng = reader
+                    isPcapngFile = true
+                case .failure(let problem):
+                    throw .cannotOpen(path: path, reason: problem.reason)
+                }
+            case .other(let stream):
+                opened = pcap_fopen_offline_with_tstamp_precision(stream, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+                if opened == nil { fclose(stream) }
+            case nil:
+                throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        guard let handle = opened else {
             var reason = Self.string(errorBuffer)
             if reason.hasPrefix(path + ": ") { reason.removeFirst(path.count + 2) }
             throw .cannotOpen(path: path, reason: reason)
@@ -118,13 +138,24 @@ public final class CaptureFile {
         }
     }
 
-    /// Whether the file starts with a pcapng section header (standard input is not checked).
-    private lazy var isPcapng: Bool = {
-        guard path != "-", let stream = fopen(path, "rb") else { return false }
+    /// Known without reopening the input when it cannot be reopened.
+    private var isPcapngFile: Bool?
+
+    /// Whether the file starts with a pcapng section header. Only regular files are reopened
+    /// to look; an unseekable input was recognised when it was opened.
+    private var isPcapng: Bool {
+        if let isPcapngFile { return isPcapngFile }
+        let answer = Self.startsWithPcapngHeader(path)
+        isPcapngFile = answer
+        return answer
+    }
+
+    private static func startsWithPcapngHeader(_ path: String) -> Bool {
+        guard UnseekableInput.isRegularFile(path), let stream = fopen(path, "rb") else { return false }
         defer { fclose(stream) }
         var magic = [UInt8](repeating: 0, count: 4)
         return fread(&magic, 1, 4, stream) == 4 && magic == [0x0A, 0x0D, 0x0D, 0x0A]
-    }()
+    }
 
     /// Reopens the file with the project's pcapng reader and skips what libpcap delivered.
     private func switchToOwnReader() -> Bool {
@@ -141,6 +172,8 @@ public final class CaptureFile {
             switch pcapng!.next() {
             case .end:
                 return .end
+            case .interface:
+                continue
             case .broken(let reason):
                 return .truncated(number: lastNumber + 1, reason: reason)
             case .timeOutOfRange(let seconds):

@@ -20,6 +20,8 @@ final class PcapngReader {
         case broken(String)
         /// A packet whose time in nanoseconds does not fit in 64 bits.
         case timeOutOfRange(seconds: Int64)
+        /// An interface was described (only when asked to stop there).
+        case interface
     }
 
     private let file: UnsafeMutablePointer<FILE>
@@ -29,9 +31,45 @@ final class PcapngReader {
     private var offset: UInt64 = 0
     static let maxBlock = 64 << 20
 
+    /// Bytes already taken from the stream (to recognise the format) that the reader must see first.
+    private var prefix: [UInt8]
+
     init?(path: String) {
         guard path != "-", let file = fopen(path, "rb") else { return nil }
         self.file = file
+        self.prefix = []
+    }
+
+    /// Reads `file` (which it closes), whose first bytes were already read as `prefix`.
+    init(file: UnsafeMutablePointer<FILE>, prefix: [UInt8]) {
+        self.file = file
+        self.prefix = prefix
+    }
+
+    /// Reads up to `count` bytes into `buffer` from `start`, the prefix first; returns how many.
+    private func read(_ buffer: inout [UInt8], from start: Int = 0, count: Int) -> Int {
+        var got = 0
+        if !prefix.isEmpty {
+            got = min(count, prefix.count)
+            buffer.replaceSubrange(start..<(start + got), with: prefix.prefix(got))
+            prefix.removeFirst(got)
+        }
+        if got < count {
+            got += buffer.withUnsafeMutableBytes { raw in
+                fread(raw.baseAddress! + start + got, 1, count - got, file)
+            }
+        }
+        return got
+    }
+
+    /// Reads the section and interface headers up to the first interface: its link type, or
+    /// why the stream is not a pcapng file that can be read.
+    func firstLinkType() -> Result<Int32, CaptureStreamProblem> {
+        switch next(stoppingAtInterface: true) {
+        case .interface: return .success(interfaces[0].linkType)
+        case .broken(let reason): return .failure(CaptureStreamProblem(reason: reason))
+        default: return .failure(CaptureStreamProblem(reason: "no interface is described before its first packet"))
+        }
     }
 
     /// The current packet's bytes, owned here and valid until the next read.
@@ -53,17 +91,17 @@ final class PcapngReader {
     }
 
     /// Reads blocks until the next packet.
-    func next() -> Next {
+    func next(stoppingAtInterface: Bool = false) -> Next {
         while true {
             var head = [UInt8](repeating: 0, count: 8)
-            let got = fread(&head, 1, 8, file)
+            let got = read(&head, count: 8)
             if got == 0 { return .end }
             guard got == 8 else { return .broken("the file ends inside a block header at byte \(offset)") }
             let type = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
             if type == 0x0A0D_0D0A {
                 // Section header: its byte-order magic follows the length.
                 var magic = [UInt8](repeating: 0, count: 4)
-                guard fread(&magic, 1, 4, file) == 4 else { return .broken("section header cut short at byte \(offset)") }
+                guard read(&magic, count: 4) == 4 else { return .broken("section header cut short at byte \(offset)") }
                 bigEndian = magic == [0x1A, 0x2B, 0x3C, 0x4D]
                 block = head + magic
                 interfaces = []
@@ -81,6 +119,7 @@ final class PcapngReader {
             case 1:
                 guard block.count >= 20 else { return .broken("interface block at byte \(start) is too short") }
                 interfaces.append(Interface(linkType: Int32(u16(8)), unitsPerSecond: resolution(options: 16)))
+                if stoppingAtInterface { return .interface }
             case 6:
                 // Enhanced packet block: a 32-bit interface number.
                 return packetBlock(start: start, interface: Int(u32(8)))
@@ -123,7 +162,7 @@ final class PcapngReader {
             return nil
         }
         var rest = [UInt8](repeating: 0, count: length - have)
-        guard fread(&rest, 1, rest.count, file) == rest.count else {
+        guard read(&rest, count: rest.count) == rest.count else {
             lengthProblem = "the file ends inside the block at byte \(offset)"
             return nil
         }
@@ -173,4 +212,9 @@ final class PcapngReader {
         let data = UnsafeRawBufferPointer(rebasing: packetBuffer[..<range.count])
         return .packet(timeNs: ns, originalLength: originalLength, linkType: interfaces[interface].linkType, data: data)
     }
+}
+
+/// Why a stream could not be read as a capture.
+struct CaptureStreamProblem: Error {
+    var reason: String
 }
