@@ -65,7 +65,9 @@ struct LiveRecording {
         classic?.close()
         let result = analysis.finish()
         status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? ""))
-        print(TextReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,
-                                board: result.summary.board), terminator: "")
+        let report = TextReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,
+                                       board: result.summary.board)
+        // With `-w -` standard output is the capture: the report goes beside the status.
+        if output == "-" { printError(report, newline: false) } else { print(report, terminator: "") }
     }
 }

@@ -84,15 +84,14 @@ struct RecordCommand: ParsableCommand {
 }
 
 /// A status line on standard error, redrawn in place on a terminal and printed now and then
-/// otherwise; announcements go to standard output for scripts.
+/// otherwise. Announcements go to standard error too: standard output may be the capture (`-w -`).
 final class StatusLine {
     private let isTerminal = isatty(2) != 0
     private var lastShown = ""
     private var lastTime: Int64 = 0
 
     func announce(_ text: String) {
-        print(text)
-        fflushStandardOutput()
+        printError(text)
     }
 
     func show(_ text: String) {

@@ -6,25 +6,30 @@ import Testing
 /// recorded through the proxy, analysed, and replayed against a fresh server.
 @Suite(.serialized)
 struct LiveTests {
-    /// A background process whose first output line is read (servers print their port).
+    /// A background process whose first line is read (servers print their port on standard
+    /// output, `record` on standard error, which it keeps for status).
     final class Background {
         let process = Process()
         let output = Pipe()
+        let errors = Pipe()
+        let linesOnStandardError: Bool
 
-        init(_ executable: String, _ arguments: [String]) throws {
+        init(_ executable: String, _ arguments: [String], linesOnStandardError: Bool = false) throws {
+            self.linesOnStandardError = linesOnStandardError
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             process.currentDirectoryURL = Paths.packageRoot
             process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
+            process.standardError = linesOnStandardError ? errors : FileHandle.nullDevice
             try process.run()
         }
 
         /// The first line the process printed.
         func firstLine() -> String {
             var bytes: [UInt8] = []
+            let source = linesOnStandardError ? errors : output
             while true {
-                let data = output.fileHandleForReading.readData(ofLength: 1)
+                let data = source.fileHandleForReading.readData(ofLength: 1)
                 guard let byte = data.first, byte != UInt8(ascii: "\n") else { break }
                 bytes.append(byte)
             }
@@ -58,12 +63,37 @@ struct LiveTests {
         return client.terminationStatus
     }
 
+    @Test func recordingToStandardOutputWritesOnlyTheCaptureThere() throws {
+        let (server, port) = try server()
+        defer { server.stop() }
+        let proxy = try Background(Paths.executable.path,
+                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "-w", "-", "--stop-after", "1"],
+                                   linesOnStandardError: true)
+        defer { proxy.stop() }
+        let announced = proxy.firstLine()
+        let proxyPort = try #require(Int(announced.components(separatedBy: "listening on 127.0.0.1:").last?
+            .split(separator: ",").first ?? ""), "the proxy said \(announced)")
+        #expect(try runClient(port: proxyPort) == 0)
+        let capture = proxy.output.fileHandleForReading.readDataToEndOfFile()
+        proxy.process.waitUntilExit()
+        // Nothing but the pcap: its magic first, and every record analysable.
+        #expect(capture.prefix(4) == Data([0x4D, 0x3C, 0xB2, 0xA1]))
+        let path = Paths.temporary("stdout-recording.pcap")
+        try capture.write(to: URL(fileURLWithPath: path))
+        let analysis = try CommandRun([path, "--format", "json"])
+        let report = try #require(try JSONDifference.parse(analysis.standardOutput) as? [String: Any])
+        #expect((report["transactions"] as? [Any])?.count == 6)
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        #expect(!findings.contains { ($0["rule"] as? String) == "malformed-record" })
+    }
+
     @Test func recordThroughTheProxyAnalyseAndReplayAgainstAFreshServer() throws {
         let (first, port) = try server()
         defer { first.stop() }
         let recording = Paths.temporary("proxied.pcap")
         let proxy = try Background(Paths.executable.path,
-                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "-w", recording, "--stop-after", "1"])
+                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "-w", recording, "--stop-after", "1"],
+                                   linesOnStandardError: true)
         defer { proxy.stop() }
         let announced = proxy.firstLine()
         let proxyPort = try #require(announced.split(separator: ":").dropLast().isEmpty ? nil :
@@ -110,7 +140,8 @@ struct LiveTests {
         let (server, port) = try server()
         defer { server.stop() }
         let output = Paths.temporary("live.pcapng")
-        let recorder = try Background(Paths.executable.path, ["record", "-i", "lo", "tcp port \(port)", "-w", output])
+        let recorder = try Background(Paths.executable.path, ["record", "-i", "lo", "tcp port \(port)", "-w", output],
+                                      linesOnStandardError: true)
         defer { recorder.stop() }
         #expect(recorder.firstLine().hasPrefix("capturing on lo"))
         #expect(try runClient(port: port) == 0)

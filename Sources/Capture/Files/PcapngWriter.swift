@@ -10,7 +10,8 @@ public final class PcapngWriter {
     public let path: String
 
     public init(path: String, linkType: Int32, interfaceName: String? = nil) throws(CaptureError) {
-        guard let file = fopen(path, "wb") else {
+        // `-` is standard output, as for libpcap's writer.
+        guard let file = path == "-" ? fdopen(dup(STDOUT_FILENO), "wb") : fopen(path, "wb") else {
             throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         self.file = file
