@@ -21,13 +21,17 @@ public enum Rule: String, Sendable, CaseIterable {
     case lockMisuse = "lock-misuse"
     case lockOrderInversion = "lock-order-inversion"
     case duplicateMapKey = "duplicate-map-key"
+    // Added later: about the capture and the analysis itself.
+    case truncatedCapture = "truncated-capture"
+    case analysisLimit = "analysis-limit"
+    case boardMismatch = "board-mismatch"
 
     public var severity: Severity {
         switch self {
         case .nonRPCValue, .duplicateMapKey: .note
         case .malformedRecord, .malformedFrame, .captureLoss, .unansweredRequest, .orphanResponse,
-             .duplicateRequestID, .unsynchronizedAccess, .lockOrderInversion: .warning
-        case .oversizedMessage, .deviceOverlap, .ownerViolation, .fifoOverflow, .earlyCoreStart,
+             .duplicateRequestID, .unsynchronizedAccess, .lockOrderInversion, .analysisLimit, .boardMismatch: .warning
+        case .truncatedCapture, .oversizedMessage, .deviceOverlap, .ownerViolation, .fifoOverflow, .earlyCoreStart,
              .heapAfterLock, .allocInInterrupt, .lockMisuse: .error
         }
     }
@@ -53,6 +57,9 @@ public enum Rule: String, Sendable, CaseIterable {
         case .lockMisuse: "A lock released while not held, released by another core, or held at the end."
         case .lockOrderInversion: "Two locks taken in opposite orders by two cores: a possible deadlock."
         case .duplicateMapKey: "A MessagePack map with the same string key twice; the last one wins."
+        case .truncatedCapture: "The capture ends inside a record or is damaged; only the records before that were analysed."
+        case .analysisLimit: "A cap on the analysis's memory was reached; from there on some state was dropped."
+        case .boardMismatch: "Traffic on a channel or core that the board does not declare; its checks do not cover it."
         }
     }
 
@@ -77,6 +84,9 @@ public enum Rule: String, Sendable, CaseIterable {
         case .lockMisuse: "A lock released by a core that does not hold it, or never released."
         case .lockOrderInversion: "Two cores take the same two locks in opposite orders: a possible deadlock. Take them in one global order."
         case .duplicateMapKey: "A map repeats a key; readers disagree on which value wins."
+        case .truncatedCapture: "The file was cut (a recorder stopped mid-write, a copy that did not finish) or corrupted; a CI job must not pass on part of a capture. Record again, or cut the file at a record boundary (editcap) to analyse what is there on purpose."
+        case .analysisLimit: "The capture holds more of something (streams, connections, requests in flight, method names, locks held) than the analysis keeps by default; raise the cap with the option the message names."
+        case .boardMismatch: "The board file names other channels or cores than the capture uses (uart1 on a capture of uart0, say): checks that depend on the board are off for that traffic. Fix the board file or pass the board the capture came from."
         }
     }
 }

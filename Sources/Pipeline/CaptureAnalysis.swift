@@ -109,7 +109,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             case .truncated(let number, let reason):
                 let time = summary.lastNs ?? 0
                 rpc.sink.finding(Finding(
-                    .malformedRecord, at: time, record: number,
+                    .truncatedCapture, at: time, record: number,
                     "the capture ends inside record \(number) (\(reason)); records before it were analysed"
                 ))
                 summary.malformedRecords += 1

@@ -100,12 +100,41 @@ struct CommandLineTests {
         let cut = Paths.temporary("cut.pcap")
         try bytes.dropLast(10).write(to: URL(fileURLWithPath: cut))
         let run = try CommandRun([cut, "--format", "json"])
-        #expect(run.status == 0)
+        // An error, so that a CI job does not pass on part of a capture.
+        #expect(run.status == 1)
         let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
         let findings = try #require(report["findings"] as? [[String: Any]])
-        let truncation = try #require(findings.first { $0["rule"] as? String == "malformed-record" })
+        let truncation = try #require(findings.first { $0["rule"] as? String == "truncated-capture" })
         #expect(truncation["record"] as? Int == 14)
+        #expect(truncation["severity"] as? String == "error")
         #expect((report["transactions"] as? [Any])?.count == 6)
+        #expect(try CommandRun([cut]).standardOutput.contains("truncated-capture"))
+    }
+
+    @Test func aPcapngDamagedMidFileIsAnErrorAfterWhatCameBefore() throws {
+        var bytes = [UInt8](try Data(contentsOf: Paths.captures.appendingPathComponent("merged-intercore-tcp.pcapng")))
+        // The length of a block two thirds in becomes impossible.
+        var at = 0, blocks = 0
+        while at + 8 <= bytes.count {
+            let length = Int(bytes[at + 4]) | Int(bytes[at + 5]) << 8 | Int(bytes[at + 6]) << 16 | Int(bytes[at + 7]) << 24
+            blocks += 1
+            if blocks == 30 { bytes[at + 4] = 0x03; break }
+            at += length
+        }
+        let damaged = Paths.temporary("damaged.pcapng")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let run = try CommandRun([damaged, "--format", "json"])
+        #expect(run.status == 1)
+        let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["rule"] as? String == "truncated-capture" })
+        #expect(((report["capture"] as? [String: Any])?["records"] as? Int ?? 0) > 20)
+        // Not a capture at all: exit 2, one line.
+        let junk = Paths.temporary("not-a-capture.pcap")
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: junk))
+        let refused = try CommandRun([junk])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.split(separator: "\n").count == 1)
     }
 
     @Test func synthNamesTheFileLineAndKeyOfAMistake() throws {
