@@ -95,6 +95,28 @@ struct CommandLineTests {
         #expect(trace.contains("watchdog.kick()  (unknown event)"))
     }
 
+    @Test(arguments: Paths.bundledCaptures())
+    func theDetailedListingPutsEveryFindingUnderItsOwnRecord(name: String) throws {
+        let path = "Captures/\(name).pcap"
+        guard FileManager.default.fileExists(atPath: Paths.packageRoot.appendingPathComponent(path).path) else { return }
+        let listing = try CommandRun([path, "--detail"]).standardOutput
+        let report = try #require(try JSONDifference.parse(try CommandRun([path, "--format", "json"]).standardOutput) as? [String: Any])
+        var recordOf: [String: [Int]] = [:]
+        for finding in report["findings"] as? [[String: Any]] ?? [] {
+            guard let record = finding["record"] as? Int, let message = finding["message"] as? String else { continue }
+            recordOf[message, default: []].append(record)
+        }
+        var current = 0
+        for line in listing.split(separator: "\n").prefix { !$0.hasPrefix("Capture  ") } {
+            if line.hasPrefix("#"), let number = Int(line.dropFirst().prefix { $0.isNumber }) { current = number }
+            guard line.hasPrefix("    ! ") else { continue }
+            let message = line.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? ""
+            if let records = recordOf[message] {
+                #expect(records.contains(current), "\(name): \(message) listed under #\(current), belongs to \(records)")
+            }
+        }
+    }
+
     @Test func aTruncatedCaptureIsAnalysedUpToTheCut() throws {
         let bytes = try Data(contentsOf: Paths.captures.appendingPathComponent("pipelined-errors.pcap"))
         let cut = Paths.temporary("cut.pcap")

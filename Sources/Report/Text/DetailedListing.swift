@@ -3,12 +3,25 @@ import MessagePack
 import Pipeline
 import RPC
 
-/// `--detail`: every record, decoded message, trace event and finding as it comes, the way
-/// `tshark -V` lists packets, followed by the summary report.
+/// `--detail`: every record, decoded message, trace event and finding, the way `tshark -V`
+/// lists packets, followed by the summary report.
+///
+/// A finding is listed under its own record, though it may be made before that record is listed
+/// (a loss found as the record is read) or after later ones (junk is reported when its run ends).
+/// The last `window` records are held back for that; a finding about an older record is listed
+/// where it comes, naming its record.
 public struct DetailedListing: AnalysisSink {
     public private(set) var collector: ReportCollector
     private let output: Output
     private var start: Nanoseconds?
+    private var blocks: [Block] = []
+    static let window = 64
+
+    private struct Block {
+        var number: UInt64
+        var header: String?
+        var lines: [String] = []
+    }
 
     public init(output: Output) {
         self.output = output
@@ -27,14 +40,41 @@ public struct DetailedListing: AnalysisSink {
 
     public mutating func record(_ record: RecordInfo) {
         let when = time(record.stamp.timeNs)
-        guard let kind = record.kind, let names = record.names else {
-            output.line("#\(record.stamp.number)  \(when)  \(record.length) bytes  (malformed)")
-            return
+        let header: String
+        if let kind = record.kind, let names = record.names {
+            let channel = names.channel == kind ? kind : "\(kind) \(names.channel)"
+            var line = "#\(record.stamp.number)  \(when)  \(channel)  \(names.from) → \(names.to)  \(record.payloadLength) bytes"
+            if let detail = record.detail { line += "  (\(detail))" }
+            header = line
+        } else {
+            header = "#\(record.stamp.number)  \(when)  \(record.length) bytes  (malformed)"
         }
-        let channel = names.channel == kind ? kind : "\(kind) \(names.channel)"
-        var line = "#\(record.stamp.number)  \(when)  \(channel)  \(names.from) → \(names.to)  \(record.payloadLength) bytes"
-        if let detail = record.detail { line += "  (\(detail))" }
-        output.line(line)
+        let number = record.stamp.number
+        if let index = blocks.lastIndex(where: { $0.number == number }) {
+            blocks[index].header = header
+        } else {
+            blocks.append(Block(number: number, header: header))
+        }
+        while blocks.count > Self.window { emit(blocks.removeFirst()) }
+    }
+
+    /// A line about the record being read.
+    private mutating func line(_ text: String) {
+        if blocks.isEmpty {
+            output.line(text)
+        } else {
+            blocks[blocks.count - 1].lines.append(text)
+        }
+    }
+
+    private func emit(_ block: Block) {
+        if let header = block.header { output.line(header) }
+        for line in block.lines { output.line(line) }
+    }
+
+    private mutating func flush() {
+        for block in blocks { emit(block) }
+        blocks.removeAll()
     }
 
     public mutating func message(_ message: DecodedMessage) {
@@ -51,12 +91,12 @@ public struct DetailedListing: AnalysisSink {
             }
         case .notification: "notify   \(message.method)\(first)"
         }
-        output.line("    \(text)  [\(message.byteCount) bytes from #\(message.origin.number)]")
+        line("    \(text)  [\(message.byteCount) bytes from #\(message.origin.number)]")
     }
 
     public mutating func transaction(_ transaction: Transaction) {
         if let latency = transaction.latencyNs {
-            output.line("    ↳ \(transaction.method) msgid \(transaction.msgid) \(transaction.status.rawValue) after "
+            line("    ↳ \(transaction.method) msgid \(transaction.msgid) \(transaction.status.rawValue) after "
                 + Formatting.duration(latency) + " (request #\(transaction.request.number))")
         }
     }
@@ -64,16 +104,30 @@ public struct DetailedListing: AnalysisSink {
     public mutating func notification(_ notification: Notification) {}
 
     public mutating func finish(totals: CallTotals) {
+        flush()
         collector.finish(totals: totals)
     }
 
     public mutating func finding(_ finding: Finding) {
-        output.line("    ! \(finding.severity.name) \(finding.rule.rawValue): \(finding.message)")
+        let text = "    ! \(finding.severity.name) \(finding.rule.rawValue): \(finding.message)"
         collector.finding(finding)
+        guard let number = finding.record, let newest = blocks.last?.number else {
+            line(text)
+            return
+        }
+        if number > newest {
+            // Made while its record is read, before the record is listed.
+            blocks.append(Block(number: number))
+            blocks[blocks.count - 1].lines.append(text)
+        } else if let index = blocks.lastIndex(where: { $0.number == number }) {
+            blocks[index].lines.append(text)
+        } else {
+            line(text + " (record #\(number))")
+        }
     }
 
     public mutating func trace(_ event: TraceEvent) {
         let args = event.args.map { $0.preview(limit: Self.valueWidth) }.joined(separator: ", ")
-        output.line("    trace core\(event.core)  \(event.name)(\(args))\(event.isKnown ? "" : "  (unknown event)")")
+        line("    trace core\(event.core)  \(event.name)(\(args))\(event.isKnown ? "" : "  (unknown event)")")
     }
 }
