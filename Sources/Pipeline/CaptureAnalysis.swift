@@ -52,6 +52,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     var keyed = KeyedStreams()
     /// Whether this USER0 capture is in NuttX's RPMsg layout: decided by its first record.
     var isNuttX: Bool?
+    /// Channels and cores already reported as missing from the board.
+    private var boardMismatches: Set<String> = []
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         self.init(name: file.path, linkType: file.linkType, options: options, sink: sink)
@@ -166,7 +168,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         let header = view.header
         let observation = streams.observe(header, payloadLength: view.payload.count)
         let direction = observation.direction
-        if observation.isNewDirection { register(streams.directions[direction]) }
+        if observation.isNewDirection {
+            register(streams.directions[direction])
+            checkAgainstBoard(streams.directions[direction], at: record)
+        }
         let lostBefore = observation.missingRecords != 0 || header.lossBefore
         if lostBefore {
             reportLoss(header, observation, names: summary.directions[interCoreRow[direction]].names, at: record)
@@ -245,6 +250,30 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         rpcStream.append(rpc.addStream(
             Direction(channel: channelID, from: Int(key.source), to: Int(key.destination)), names: names
         ))
+    }
+
+    /// Traffic the board does not describe is still decoded, but the checks that rest on the
+    /// board (devices, timing, owners) cannot cover it: say so once per channel and per core.
+    private mutating func checkAgainstBoard(_ key: DirectionKey, at record: RawRecord) {
+        let board = options.board
+        guard !board.isGeneric else { return }
+        var problems: [(key: String, text: String, cores: [String], channel: String?)] = []
+        if let kind = Self.boardKind(key.kind), board.channel(kind, Int(key.channel)) == nil {
+            let name = board.channelName(kind, Int(key.channel))
+            let declared = board.channels.filter { $0.kind == kind }.map(\.name)
+            problems.append(("channel \(name)", "traffic on \(name), which board \(board.name) does not declare "
+                + "(it declares \(declared.isEmpty ? "no \(kind.rawValue) channel" : declared.joined(separator: ", "))); "
+                + "it is decoded, but the board's checks do not cover it", [], name))
+        }
+        for number in [Int(key.source), Int(key.destination)] where number < 0xFE && board.core(number) == nil {
+            let named = board.cores.map { "\($0.name) (\($0.number))" }.joined(separator: ", ")
+            problems.append(("core \(number)", "core \(number) appears in the capture, but board \(board.name) names "
+                + "only \(named); its traffic is decoded, but the board's checks do not cover it", ["core\(number)"], nil))
+        }
+        for problem in problems where boardMismatches.insert(problem.key).inserted {
+            rpc.sink.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
+                                     cores: problem.cores, channel: problem.channel))
+        }
     }
 
     private mutating func reportLoss(

@@ -103,4 +103,28 @@ struct ReplayCommandTests {
         #expect(failed.standardOutput.contains("$.summary.findings.warning: expected 0, found 1"))
         #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<failure"))
     }
+
+    @Test func aBoardThatDoesNotDescribeTheCaptureSaysSo() throws {
+        // uart1 on a capture of uart0, and one core on a capture of two.
+        let board = Paths.temporary("wrong-uart.yaml")
+        try """
+        name: one-uart-board
+        cores:
+          - {number: 0, name: core0}
+        channels:
+          - {kind: uart, number: 1, name: uart1, rpc: false, baud: 115200, device: UART1}
+        """.write(toFile: board, atomically: true, encoding: .utf8)
+        let run = try CommandRun(["Captures/uart-both-cores-print.pcap", "--board", board, "--format", "json"])
+        let report = try #require(try JSONDifference.parse(run.standardOutput) as? [String: Any])
+        let mismatches = (report["findings"] as? [[String: Any]] ?? []).filter { $0["rule"] as? String == "board-mismatch" }
+        let messages = mismatches.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.contains("uart0") && $0.contains("one-uart-board") && $0.contains("uart1") })
+        #expect(messages.contains { $0.contains("core 1") })
+        #expect(mismatches.allSatisfy { $0["severity"] as? String == "warning" })
+        // Once each, however much traffic there is.
+        #expect(mismatches.count == 2)
+        // The capture's own board raises none.
+        let right = try CommandRun(["Captures/uart-both-cores-print.pcap", "--board", "rp2040", "--format", "json"])
+        #expect(!right.standardOutput.contains("board-mismatch"))
+    }
 }
