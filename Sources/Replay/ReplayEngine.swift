@@ -250,5 +250,6 @@ public struct ReplayEngine {
             if let drained = line.advance(to: .max) { reportUARTOverlap(drained, device: line.device, into: &sink) }
         }
         locks.finish(at: lastTimeNs, board: board, into: &sink)
+        mailboxes.finish(into: &sink)
     }
 }

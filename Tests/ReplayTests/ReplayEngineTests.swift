@@ -125,6 +125,39 @@ struct ReplayEngineTests {
         #expect(blind.finish().rules.isEmpty)
     }
 
+    @Test func aRecordLongerThanTheFIFOIsNoEvidenceOfOverflow() {
+        // 9 words pushed as one record on an empty 8-word FIFO and popped 2 µs later: the ninth
+        // push waited for space.
+        var r = Replayer()
+        r.mailbox(0, 1, bytes: 36, at: 0)
+        r.mailbox(0, 1, bytes: 36, rx: true, at: 2)
+        #expect(r.finish().rules.isEmpty)
+        // Two such records back to back, each popped before the next starts: still none.
+        var twice = Replayer()
+        twice.mailbox(0, 1, bytes: 36, at: 0)
+        twice.mailbox(0, 1, bytes: 36, rx: true, at: 2)
+        twice.mailbox(0, 1, bytes: 36, at: 20)
+        twice.mailbox(0, 1, bytes: 36, rx: true, at: 22)
+        #expect(twice.finish().rules.isEmpty)
+    }
+
+    @Test func morePushedThanPoppedAndHeldIsAnOverflowAtTheEnd() throws {
+        // 12 words in, 3 out: the FIFO holds 8 at most, so at least one word was dropped.
+        var r = Replayer()
+        r.mailbox(0, 1, bytes: 48, at: 0)
+        r.mailbox(0, 1, bytes: 12, rx: true, at: 5)
+        let findings = r.finish()
+        #expect(findings.rules == ["fifo-overflow"])
+        let finding = try #require(findings.all.first)
+        #expect(finding.message.contains("at least 1 word was dropped"))
+        #expect(finding.record == 1)
+        // Still in the FIFO at the end, within its depth: none.
+        var inFlight = Replayer()
+        inFlight.mailbox(0, 1, bytes: 32, at: 0)
+        inFlight.mailbox(0, 1, bytes: 4, rx: true, at: 5)
+        #expect(inFlight.finish().rules.isEmpty)
+    }
+
     @Test func oversizedMessagesAgainstTheChannelLimit() {
         var r = Replayer(board: .gigaR1)
         r.message(0, 1, bytes: 496, at: 1)
