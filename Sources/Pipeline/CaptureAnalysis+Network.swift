@@ -45,11 +45,13 @@ extension CaptureAnalysis {
             guard let header = TCPHeader(datagram.payload) else {
                 return malformedRecord(record, "TCP header cut short or with an impossible data offset")
             }
+            network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
             network.streams.tcp(datagram, header, stamp: record.stamp)
             listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
                               detail: Self.describe(header))
         case 17:
             guard let header = UDPHeader(datagram.payload) else { return malformedRecord(record, "UDP header cut short") }
+            network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
             network.streams.udp(datagram, header, stamp: record.stamp)
             listNetworkRecord(record, "udp", datagram, header.sourcePort, header.destinationPort, header.payload.count, detail: nil)
         default:

@@ -29,9 +29,9 @@ extension CaptureAnalysis {
             guard let payload = header.serialPayload else { return }
             let key = UInt64(header.bus) << 16 | UInt64(header.device) << 1 | (header.isIn ? 1 : 0)
             let conversation = UInt64(header.bus) << 16 | UInt64(header.device)
-            let stream = keyedStream(key: 1 << 60 | key, conversation: 1 << 60 | conversation,
-                                     names: DirectionNames(channel: "usb", from: from, to: to),
-                                     ends: (header.isIn ? 1 : 0, header.isIn ? 0 : 1))
+            guard let stream = keyedStream(key: 1 << 60 | key, conversation: 1 << 60 | conversation,
+                                           names: DirectionNames(channel: "usb", from: from, to: to),
+                                           ends: (header.isIn ? 1 : 0, header.isIn ? 0 : 1), record: record) else { return }
             feedKeyed(stream, payload, record, endsMessage: false)
         }
     }
@@ -53,18 +53,18 @@ extension CaptureAnalysis {
                                            payloadLength: message.payload.count,
                                            detail: "remote device \(message.remoteDevice)"))
             }
-            let stream = keyedStream(key: 2 << 60 | key, conversation: 2 << 60 | conversation,
-                                     names: DirectionNames(channel: "rpmsg", from: name(message.source),
-                                                           to: name(message.destination)),
-                                     ends: (Int(message.source), Int(message.destination)))
+            guard let stream = keyedStream(key: 2 << 60 | key, conversation: 2 << 60 | conversation,
+                                           names: DirectionNames(channel: "rpmsg", from: name(message.source),
+                                                                 to: name(message.destination)),
+                                           ends: (Int(message.source), Int(message.destination)), record: record) else { return }
             feedKeyed(stream, message.payload, record, endsMessage: true)
         }
     }
 
-    private mutating func keyedStream(key: UInt64, conversation: UInt64, names: DirectionNames, ends: (Int, Int))
-        -> (rpc: Int, row: Int)
-    {
+    private mutating func keyedStream(key: UInt64, conversation: UInt64, names: DirectionNames, ends: (Int, Int),
+                                      record: RawRecord) -> (rpc: Int, row: Int)? {
         if let known = keyed.streams[key] { return known }
+        guard hasRoomForStreams(1, at: record) else { return nil }
         let number: Int
         if let known = keyed.conversations[conversation] {
             number = known

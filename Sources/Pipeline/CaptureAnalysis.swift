@@ -18,9 +18,12 @@ public struct AnalysisOptions: Sendable {
     /// TCP/UDP port whose streams are MessagePack-RPC; streams on other ports are ignored.
     /// Without it (and without a filter) streams are found by decoding them.
     public var port: UInt16?
+    /// Caps on the state the analysis keeps.
+    public var caps: AnalysisCaps
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
-                board: Board = .generic, replay: Bool = true, port: UInt16? = nil) {
+                board: Board = .generic, replay: Bool = true, port: UInt16? = nil, caps: AnalysisCaps = AnalysisCaps()) {
+        self.caps = caps
         self.filter = filter
         self.linkType = linkType
         self.limits = limits
@@ -54,13 +57,25 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     var isNuttX: Bool?
     /// Channels and cores already reported as missing from the board.
     private var boardMismatches: Set<String> = []
+    var capsReached = CapsReached()
+
+    /// Whether one more stream fits under the cap; reports the cap the first time it does not.
+    mutating func hasRoomForStreams(_ count: Int, at record: RawRecord) -> Bool {
+        guard summary.directions.count + count > options.caps.streams else { return true }
+        if capsReached.first("streams") {
+            rpc.sink.finding(options.caps.reached(
+                "streams", at: record.timeNs, record: record.number,
+                consequence: "records of further streams are counted but not decoded or checked"))
+        }
+        return false
+    }
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         self.init(name: file.path, linkType: file.linkType, options: options, sink: sink)
     }
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
-        let engine = options.replay ? ReplayEngine(board: options.board) : nil
+        let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
         self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits)
         self.options = options
         self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
@@ -166,7 +181,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     @inline(__always)
     private mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
         let header = view.header
-        let observation = streams.observe(header, payloadLength: view.payload.count)
+        guard let observation = streams.observe(header, payloadLength: view.payload.count,
+                                                mayAdd: summary.directions.count < options.caps.streams) else {
+            _ = hasRoomForStreams(1, at: record)
+            return
+        }
         let direction = observation.direction
         if observation.isNewDirection {
             register(streams.directions[direction])

@@ -13,6 +13,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var pendingParams: [UInt64: MessagePackValue] = [:]
     /// Conversation numbers by direction; the reverse direction answers on the same number.
     var conversations: [Direction: Int] = [:]
+    /// The streams taking part in each conversation, so that confirming one touches only them.
+    var streamsOfConversation: [[Int]] = []
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
 

@@ -26,13 +26,13 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// message, and if `probeBytes` pass without one it is ignored, silently.
     public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false) -> Int {
         assemblers.append(FrameAssembler(limits: limits, anchor: Self.messageShape))
-        correlator.streams.append(StreamState(
+        let requestConversation = correlator.conversation(direction)
+        let responseConversation = correlator.conversation(direction.reversed)
+        return correlator.add(StreamState(
             direction: direction, names: names,
-            requestConversation: correlator.conversation(direction),
-            responseConversation: correlator.conversation(direction.reversed),
+            requestConversation: requestConversation, responseConversation: responseConversation,
             detection: probing ? .probing(bytesLeft: Self.probeBytes) : .confirmed
         ))
-        return assemblers.count - 1
     }
 
     /// Bytes a probing stream may carry without an RPC message before it is ignored.

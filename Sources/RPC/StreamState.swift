@@ -58,8 +58,8 @@ extension Correlator {
 
     /// An RPC message on one direction confirms both directions of its conversation.
     mutating func confirm(conversation: Int) {
-        for i in streams.indices
-        where streams[i].requestConversation == conversation || streams[i].responseConversation == conversation {
+        guard conversation < streamsOfConversation.count else { return }
+        for i in streamsOfConversation[conversation] {
             if case .confirmed = streams[i].detection { continue }
             streams[i].detection = .confirmed
             let held = streams[i].held
@@ -72,7 +72,19 @@ extension Correlator {
         if let known = conversations[direction] { return known }
         let number = conversations.count
         conversations[direction] = number
+        streamsOfConversation.append([])
         return number
+    }
+
+    /// Adds a stream, indexed by both conversations it takes part in.
+    mutating func add(_ state: StreamState) -> Int {
+        let index = streams.count
+        streams.append(state)
+        streamsOfConversation[state.requestConversation].append(index)
+        if state.responseConversation != state.requestConversation {
+            streamsOfConversation[state.responseConversation].append(index)
+        }
+        return index
     }
 
     mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {

@@ -9,8 +9,10 @@ public struct ReplayEngine {
     private var clocks = [VectorClock](repeating: VectorClock(), count: VectorClock.maxCores)
     private var ordering = MessageOrdering()
     private var mailboxes = MailboxCheck()
-    private var devices = DeviceAccessCheck()
-    private var locks = LockCheck()
+    private var devices: DeviceAccessCheck
+    private var locks: LockCheck
+    private let caps: AnalysisCaps
+    private var capsReached = CapsReached()
     private var lifecycle = CoreLifecycleCheck()
     private var uarts: [Int: UARTLine] = [:]
     private var coreByName: [String: Int]
@@ -30,8 +32,11 @@ public struct ReplayEngine {
         var wordSize = 4
     }
 
-    public init(board: Board) {
+    public init(board: Board, caps: AnalysisCaps = AnalysisCaps()) {
         self.board = board
+        self.caps = caps
+        devices = DeviceAccessCheck(maxDevices: caps.replayObjects)
+        locks = LockCheck(maxLocks: caps.replayObjects)
         coreByName = Dictionary(board.cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
         traits = Array(repeating: ChannelTraits(), count: 3 * 256)
     }
@@ -213,6 +218,20 @@ public struct ReplayEngine {
             lifecycle.interrupt(core: core, irq: Self.name(first) ?? "?", entering: event.name == "irq.enter")
         default:
             break
+        }
+        reportCapsReached(at: stamp, into: &sink)
+    }
+
+    /// A check that stopped tracking something for a cap says so once.
+    private mutating func reportCapsReached<Sink: FindingSink>(at stamp: RecordStamp, into sink: inout Sink) {
+        guard locks.reachedLockCap || locks.reachedOrderCap || devices.reachedCap else { return }
+        if (locks.reachedLockCap || devices.reachedCap), capsReached.first("replay-objects") {
+            sink.finding(caps.reached("replay-objects", at: stamp.timeNs, record: stamp.number,
+                                      consequence: "further locks and devices are not checked"))
+        }
+        if locks.reachedOrderCap, capsReached.first("lock-orders") {
+            sink.finding(caps.reached("replay-objects", at: stamp.timeNs, record: stamp.number,
+                                      consequence: "further lock orders are not remembered for lock-order-inversion"))
         }
     }
 

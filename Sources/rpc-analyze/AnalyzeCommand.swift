@@ -76,12 +76,29 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
     var output: String?
 
+    @Option(name: .customLong("limit"), help: ArgumentHelp(
+        "Raise a cap on what the analysis keeps (repeatable), as NAME=N. Reaching a cap is an "
+            + "analysis-limit finding naming it. Caps and defaults: "
+            + AnalysisCaps.all.map { "\($0.name) (\(AnalysisCaps()[keyPath: $0.keyPath]))" }.joined(separator: ", ") + ".",
+        valueName: "name=n"))
+    var limit: [String] = []
+
+    var caps: AnalysisCaps {
+        var caps = AnalysisCaps()
+        for setting in limit { _ = caps.apply(setting) }
+        return caps
+    }
+
     func validate() throws {
         if let dlt, LinkType.userLinkType(dlt) == nil {
             throw ValidationError("--dlt takes 0-15 (USER0..USER15) or a link type number 147-162, not \(dlt)")
         }
         if detail && format != .text {
             throw ValidationError("--detail goes with the text format only")
+        }
+        var caps = AnalysisCaps()
+        for setting in limit {
+            if let problem = caps.apply(setting) { throw ValidationError("--limit \(setting): \(problem)") }
         }
         guard maxMessageBytes >= 16 else { throw ValidationError("--max-message-bytes must be at least 16") }
         guard (1...FrameLimits.maxSupportedDepth).contains(maxDepth) else {
@@ -100,7 +117,7 @@ struct AnalyzeCommand: ParsableCommand {
             filter: filter.isEmpty ? nil : filter.joined(separator: " "),
             linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
             limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes),
-            board: resolved, replay: !noReplay, port: port
+            board: resolved, replay: !noReplay, port: port, caps: caps
         )
         let out: Output
         if let output {

@@ -15,8 +15,22 @@ struct BenchCommand: ParsableCommand {
         each: a bare libpcap read loop over the file, and the whole analysis to the text summary. \
         Prints the median and spread of each, and the ratio. The machine may be shared: compare \
         medians, and ratios more than absolute figures.
+
+        With --hostile, writes instead a capture of each shape made to grow an analyzer's state or \
+        repeat its work (many connections, flows, streams, names, locks; data that waits for ever; \
+        junk) and analyses each in a child process, in summary and JSON Lines modes: seconds, MB/s, \
+        peak resident memory, and time per byte against the ordinary capture of the same size.
+
+          rpc-analyze bench --hostile --megabytes 10
+          rpc-analyze bench --hostile --shape tcp-connections --shape locks-held
         """
     )
+
+    @Flag(help: "Measure the hostile captures instead (see the discussion).")
+    var hostile = false
+
+    @Option(help: ArgumentHelp("With --hostile, only this shape (repeatable).", valueName: "shape"))
+    var shape: [String] = []
 
     @Option(help: "Size of the generated capture in MB.")
     var megabytes = 100
@@ -28,6 +42,7 @@ struct BenchCommand: ParsableCommand {
     var capture: String?
 
     func run() throws {
+        if hostile { return try runHostile() }
         let path = capture ?? NSTemporaryDirectory() + "rpc-analyze-bench-\(getpid()).pcap"
         if !FileManager.default.fileExists(atPath: path) {
             do {

@@ -107,7 +107,7 @@ struct CommandLineTests {
             recordOf[message, default: []].append(record)
         }
         var current = 0
-        for line in listing.split(separator: "\n").prefix { !$0.hasPrefix("Capture  ") } {
+        for line in listing.split(separator: "\n").prefix(while: { !$0.hasPrefix("Capture  ") }) {
             if line.hasPrefix("#"), let number = Int(line.dropFirst().prefix { $0.isNumber }) { current = number }
             guard line.hasPrefix("    ! ") else { continue }
             let message = line.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? ""

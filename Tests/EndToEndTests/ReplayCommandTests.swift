@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import AnalysisCore
 import Regression
 import Testing
 
@@ -57,7 +58,7 @@ struct ReplayCommandTests {
         let sarifRun = try #require((sarif["runs"] as? [[String: Any]])?.first)
         let driver = try #require((sarifRun["tool"] as? [String: Any])?["driver"] as? [String: Any])
         let rules = try #require(driver["rules"] as? [[String: Any]])
-        #expect(rules.count == 18)
+        #expect(rules.count == Rule.allCases.count)
         #expect(rules.contains { $0["id"] as? String == "device-overlap" })
         let result = try #require((sarifRun["results"] as? [[String: Any]])?.first)
         #expect(result["ruleId"] as? String == "device-overlap")

@@ -56,6 +56,10 @@ public struct NetworkStreams {
     private var udp: [ConnectionKey: Int] = [:]
     private var conversations = 0
     public let maxPendingBytes: Int
+    /// Whether a record may start a new stream; the pipeline clears it at its cap on streams.
+    public var acceptsNewStreams = true
+    /// Records not analysed because they would have started a stream past the cap.
+    public private(set) var refusedRecords = 0
 
     public init(maxPendingBytes: Int = 1 << 20) {
         self.maxPendingBytes = maxPendingBytes
@@ -91,6 +95,10 @@ public struct NetworkStreams {
         if let known = udp[key] {
             stream = known
         } else {
+            guard acceptsNewStreams else {
+                refusedRecords += 1
+                return
+            }
             let reverse = udp[ConnectionKey(a: destination, b: source)]
             let conversation = reverse.map { streams[$0].conversation } ?? nextConversation()
             stream = newStream(.udp, source, destination, conversation: conversation)
@@ -112,7 +120,11 @@ public struct NetworkStreams {
         let key = forward ? ConnectionKey(a: source, b: destination) : ConnectionKey(a: destination, b: source)
         // Taken out while it is worked on: a copy left in the table would make every append to
         // a waiting queue copy the whole queue.
-        var connection = tcp.removeValue(forKey: key) ?? newConnection(key)
+        guard let existing = tcp.removeValue(forKey: key) ?? (acceptsNewStreams ? newConnection(key) : nil) else {
+            refusedRecords += 1
+            return
+        }
+        var connection = existing
         // A SYN on a connection with a closed side starts a new connection on the same ports.
         if header.isSYN, !header.isACK, connection.forward.closed || connection.backward.closed {
             connection = newConnection(key)

@@ -67,8 +67,14 @@ public struct StreamTable {
     /// Records and bytes a direction has carried so far.
     public func traffic(of direction: Int) -> DirectionTraffic { counters[direction].traffic }
 
-    @inline(__always)
+    /// Observes a record, adding its direction when new.
     public mutating func observe(_ header: InterCoreHeader, payloadLength: Int) -> StreamObservation {
+        observe(header, payloadLength: payloadLength, mayAdd: true)!
+    }
+
+    /// Nil when the record starts a new direction and `mayAdd` is false (a cap was reached).
+    @inline(__always)
+    public mutating func observe(_ header: InterCoreHeader, payloadLength: Int, mayAdd: Bool) -> StreamObservation? {
         let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
             | UInt32(header.source) << 8 | UInt32(header.destination)
         var direction = -1
@@ -85,6 +91,7 @@ public struct StreamTable {
             if let found = indexByKey[packed] {
                 direction = found
             } else {
+                guard mayAdd else { return nil }
                 direction = directions.count
                 directions.append(DirectionKey(header))
                 counters.append(Counters())

@@ -26,10 +26,24 @@ struct DeviceAccessCheck {
     }
 
     private var devices: [DeviceState] = []
+    private var indexByName: [String: Int] = [:]
+    /// Devices tracked at most; uses of a device past it are not checked.
+    let maxDevices: Int
+    /// Set when a device was not tracked for the cap; the engine reports it.
+    private(set) var reachedCap = false
 
-    private mutating func index(of name: String) -> Int {
-        for i in devices.indices where devices[i].name == name { return i }
+    init(maxDevices: Int = 4_096) {
+        self.maxDevices = maxDevices
+    }
+
+    private mutating func index(of name: String) -> Int? {
+        if let known = indexByName[name] { return known }
+        guard devices.count < maxDevices else {
+            reachedCap = true
+            return nil
+        }
         devices.append(DeviceState(name: name))
+        indexByName[name] = devices.count - 1
         return devices.count - 1
     }
 
@@ -39,7 +53,7 @@ struct DeviceAccessCheck {
         _ access: DeviceAccess, device: String, clock: VectorClock, board: Board, checkOverlap: Bool,
         overlapping: Set<Int> = [], into sink: inout Sink
     ) {
-        let i = index(of: device)
+        guard let i = index(of: device) else { return }
         if let owner = board.device(named: device)?.owner, owner != access.core,
            !devices[i].reportedOwnerViolations.contains(access.core) {
             devices[i].reportedOwnerViolations.insert(access.core)
@@ -77,7 +91,7 @@ struct DeviceAccessCheck {
 
     /// A core stops using `device` (`dev.end`); an overlap episode it was part of lasts until then.
     mutating func end(core: Int, device: String, at timeNs: Int64) {
-        let i = index(of: device)
+        guard let i = indexByName[device] else { return }
         if devices[i].last[core]?.endNs == nil { devices[i].last[core]?.endNs = timeNs }
         for e in devices[i].overlaps.indices where devices[i].overlaps[e].cores.contains(core) {
             devices[i].overlaps[e].end = max(devices[i].overlaps[e].end, timeNs)
@@ -99,7 +113,7 @@ struct DeviceAccessCheck {
         device: String, first: DeviceAccess, second: DeviceAccess, endNs: Int64?, board: Board,
         wire: Finding.WireExcerpt? = nil, detail: String? = nil, into sink: inout Sink
     ) {
-        let i = index(of: device)
+        guard let i = index(of: device) else { return }
         let (earlier, later) = first.stamp.timeNs <= second.stamp.timeNs ? (first, second) : (second, first)
         let pair: Set<Int> = [earlier.core, later.core]
         let start = later.stamp.timeNs
@@ -107,6 +121,8 @@ struct DeviceAccessCheck {
             return
         }
         devices[i].overlaps.append((pair, earlier.stamp.timeNs, endNs ?? start))
+        // Episodes come in time order: only the latest can still be seen again from another view.
+        if devices[i].overlaps.count > 16 { devices[i].overlaps.removeFirst(devices[i].overlaps.count - 16) }
         if devices[i].overlaps.count > 32 { devices[i].overlaps.removeFirst() }
         var message = "\(board.coreName(earlier.core)) and \(board.coreName(later.core)) used \(device) at once: "
             + "\(board.coreName(later.core)) started while \(board.coreName(earlier.core)) still held it"

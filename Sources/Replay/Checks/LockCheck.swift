@@ -12,11 +12,27 @@ struct LockCheck {
     }
 
     private var locks: [String: LockState] = [:]
-    /// Locks each core holds, in the order it took them.
+    /// Locks each core holds, in the order it took them (each once).
     private(set) var held: [Int: [String]] = [:]
     /// "A then B" orders seen, with the core and record that showed them first.
     private var orders: [String: [String: (core: Int, stamp: RecordStamp)]] = [:]
+    private var orderCount = 0
     private var reportedInversions: Set<Set<String>> = []
+    /// Locks tracked at most; a lock past it is not tracked.
+    let maxLocks: Int
+    /// "A then B" pairs remembered at most.
+    var maxOrders: Int { maxLocks * 16 }
+    /// An acquire is ordered after this many of the locks its core holds, the latest: deeper
+    /// nesting than that is rare, and ordering against every held lock makes a core that never
+    /// releases cost time and memory in the square of its locks.
+    static let orderedAgainst = 16
+    /// Set when a lock or an order was not tracked for a cap; the engine reports it.
+    private(set) var reachedLockCap = false
+    private(set) var reachedOrderCap = false
+
+    init(maxLocks: Int = 4_096) {
+        self.maxLocks = maxLocks
+    }
 
     func locksHeld(by core: Int) -> [String] { held[core] ?? [] }
 
@@ -24,9 +40,20 @@ struct LockCheck {
     mutating func acquire<Sink: FindingSink>(
         _ lock: String, core: Int, at stamp: RecordStamp, board: Board, into sink: inout Sink
     ) -> VectorClock? {
+        if locks[lock] == nil, locks.count >= maxLocks {
+            reachedLockCap = true
+            return nil
+        }
         let before = held[core] ?? []
-        for earlier in before where earlier != lock {
-            orders[earlier, default: [:]][lock] = orders[earlier]?[lock] ?? (core, stamp)
+        for earlier in before.suffix(Self.orderedAgainst) where earlier != lock {
+            if orders[earlier]?[lock] == nil {
+                guard orderCount < maxOrders else {
+                    reachedOrderCap = true
+                    continue
+                }
+                orderCount += 1
+                orders[earlier, default: [:]][lock] = (core, stamp)
+            }
             if let opposite = orders[lock]?[earlier], opposite.core != core,
                !reportedInversions.contains([lock, earlier]) {
                 reportedInversions.insert([lock, earlier])
@@ -45,7 +72,7 @@ struct LockCheck {
                 ))
             }
         }
-        held[core, default: []].append(lock)
+        if !before.contains(lock) { held[core, default: []].append(lock) }
         locks[lock, default: LockState()].holder = core
         locks[lock]!.acquiredAt = stamp
         return locks[lock]?.releaseClock
@@ -54,6 +81,10 @@ struct LockCheck {
     mutating func release<Sink: FindingSink>(
         _ lock: String, core: Int, clock: VectorClock, at stamp: RecordStamp, board: Board, into sink: inout Sink
     ) {
+        guard locks[lock] != nil || locks.count < maxLocks else {
+            reachedLockCap = true
+            return
+        }
         let holder = locks[lock]?.holder
         if holder != core {
             let why = holder.map { "it is held by \(board.coreName($0)) (since record \(locks[lock]!.acquiredAt.number))" }

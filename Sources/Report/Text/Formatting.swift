@@ -59,10 +59,18 @@ public enum Formatting {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
         }
         return rows.map { row in
-            row.enumerated().map { i, cell in
+            var line = row.enumerated().map { i, cell in
                 let padding = String(repeating: " ", count: widths[i] - cell.count)
                 return rightAligned.contains(i) ? padding + cell : cell + padding
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
         }
+    }
+
+    /// `text` cut to `limit` characters for a column, with an ellipsis when cut.
+    public static func cut(_ text: String, to limit: Int) -> String {
+        guard text.utf8.count > limit, text.count > limit else { return text }
+        return String(text.prefix(limit - 1)) + "…"
     }
 }

@@ -32,17 +32,25 @@ public enum TextReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    static let streamRows = 40
+
     static func streamTable(_ summary: CaptureSummary) -> [String] {
         let shown = summary.directions.filter(\.isRPC)
         let hidden = summary.directions.count - shown.count
         let note = hidden > 0 ? ["  (\(hidden) other stream\(hidden == 1 ? "" : "s") carried no MessagePack-RPC and \(hidden == 1 ? "is" : "are") left out)"] : []
         guard !shown.isEmpty else { return ["Streams  none"] + note + [""] }
         var rows = [["stream", "from", "to", "records", "rx-side", "bytes", "lost"]]
-        for d in shown {
+        // A person reads a screenful: past it, the busiest streams in capture order, and a count.
+        let listed = shown.count <= streamRows ? shown
+            : shown.enumerated().sorted { $0.element.payloadBytes > $1.element.payloadBytes }.prefix(streamRows)
+                .sorted { $0.offset < $1.offset }.map(\.element)
+        for d in listed {
             rows.append([d.names.channel, d.names.from, d.names.to, String(d.records), String(d.receiverSideRecords),
                          String(d.payloadBytes), String(d.lostRecords)])
         }
-        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + note + [""]
+        let more = shown.count - listed.count
+        let moreNote = more > 0 ? ["  (\(more) more RPC streams with less traffic; --format json lists every finding and call)"] : []
+        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + moreNote + note + [""]
     }
 
     static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
@@ -51,7 +59,7 @@ public enum TextReport {
         guard !statistics.isEmpty else { return lines + [""] }
         var rows = [["method", "calls", "errors", "unanswered", "min", "p50", "p90", "p99", "max", "mean"]]
         for method in statistics {
-            var row = [method.method, String(method.calls), String(method.errors), String(method.unanswered)]
+            var row = [Formatting.cut(method.method, to: 60), String(method.calls), String(method.errors), String(method.unanswered)]
             if let latency = method.latency {
                 row += [latency.min, latency.p50, latency.p90, latency.p99, latency.max, latency.mean]
                     .map(Formatting.duration)

@@ -1,0 +1,84 @@
+import AnalysisCore
+import Capture
+import MessagePack
+
+/// Writes the records `HostileTraffic` is made of: inter-core records with their sequence
+/// numbers, trace events, NuttX RPMsg records, and raw IP packets (TCP, UDP, fragments) between
+/// a client per `host` and one server. Checksums are left zero: the analyzer does not check them.
+struct HostileWriter {
+    private let writer: CaptureWriter
+    private(set) var bytes = 24
+    private var time: Nanoseconds = 1_767_225_600_000_000_000
+    private var sequences: [UInt32: UInt32] = [:]
+    private var record: [UInt8] = []
+
+    init(path: String, linkType: Int32) throws(CaptureError) {
+        writer = try CaptureWriter(path: path, linkType: linkType)
+    }
+
+    private mutating func emit(_ data: [UInt8]) {
+        time += 1_000
+        data.withUnsafeBytes { writer.write(timeNs: time, bytes: $0) }
+        bytes += 16 + data.count
+    }
+
+    mutating func interCore(_ kind: ChannelKind, channel: UInt8, from: UInt8, to: UInt8, _ payload: [UInt8],
+                            receiverSide: Bool = false) {
+        let key = UInt32(kind.rawValue) << 25 | UInt32(channel) << 17 | UInt32(from) << 9 | UInt32(to) << 1
+            | (receiverSide ? 1 : 0)
+        let sequence = sequences[key, default: 0]
+        sequences[key] = sequence &+ 1
+        var header = InterCoreHeader(kind: kind, channel: channel, source: from, destination: to, sequence: sequence)
+        header.isReceiverSide = receiverSide
+        emit(header.encoded + payload)
+    }
+
+    mutating func trace(core: UInt8, _ event: String, _ args: [MessagePackValue]) {
+        interCore(.trace, channel: 0, from: core, to: 0xFF, MessagePackEncoder.encode(.array([.string(event), .array(args)])))
+    }
+
+    mutating func nuttx(source: UInt32, destination: UInt32, _ payload: [UInt8]) {
+        emit(Self.le32(1) + Self.le32(source) + Self.le32(destination) + [0, 0, 0, 0]
+            + [UInt8(payload.count & 0xFF), UInt8(payload.count >> 8), 0, 0] + payload)
+    }
+
+    mutating func tcp(host: UInt32, clientPort: UInt16, seq: UInt32, _ payload: [UInt8], toServer: Bool) {
+        let (source, destination) = toServer ? (clientPort, UInt16(7000)) : (UInt16(7000), clientPort)
+        let segment = Self.be16(source) + Self.be16(destination) + Self.be32(seq) + Self.be32(0)
+            + [0x50, 0x18] + Self.be16(65_535) + [0, 0, 0, 0] + payload
+        emit(Self.ipv4(protocol: 6, segment, host: host, toServer: toServer))
+    }
+
+    mutating func udp(host: UInt32, clientPort: UInt16, _ payload: [UInt8]) {
+        emit(Self.ipv4(protocol: 17, Self.be16(clientPort) + Self.be16(7000) + Self.be16(UInt16(8 + payload.count))
+            + [0, 0] + payload, host: host, toServer: true))
+    }
+
+    /// The first fragment (more to come) of datagram `id`.
+    mutating func fragment(version6: Bool, id: UInt32, _ payload: [UInt8]) {
+        let udp = Self.be16(5000) + Self.be16(7000) + Self.be16(UInt16(8 + payload.count * 2)) + [0, 0] + payload
+        if version6 {
+            let fragmentHeader: [UInt8] = [17, 0, 0x00, 0x01] + Self.be32(id)
+            let body = fragmentHeader + udp
+            emit([0x60, 0, 0, 0] + Self.be16(UInt16(body.count)) + [44, 64]
+                + [UInt8](repeating: 0, count: 15) + [1] + [UInt8](repeating: 0, count: 15) + [2] + body)
+        } else {
+            var packet = Self.ipv4(protocol: 17, udp, host: id >> 16, toServer: true, id: UInt16(id & 0xFFFF))
+            packet[6] = 0x20 // more fragments, offset 0
+            emit(packet)
+        }
+    }
+
+    mutating func close() { writer.close() }
+
+    static func ipv4(protocol number: UInt8, _ payload: [UInt8], host: UInt32, toServer: Bool, id: UInt16 = 1) -> [UInt8] {
+        let client: [UInt8] = [10, UInt8(host >> 16 & 0xFF), UInt8(host >> 8 & 0xFF), UInt8(host & 0xFF) | 2]
+        let server: [UInt8] = [10, 255, 255, 1]
+        return [0x45, 0] + be16(UInt16(20 + payload.count)) + be16(id) + [0, 0, 64, number, 0, 0]
+            + (toServer ? client + server : server + client) + payload
+    }
+
+    static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    static func le32(_ v: UInt32) -> [UInt8] { Array(be32(v).reversed()) }
+}

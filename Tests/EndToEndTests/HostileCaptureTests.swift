@@ -1,0 +1,30 @@
+import Foundation
+import Pipeline
+import Report
+import Scenario
+import Testing
+
+/// Every hostile shape (Sources/Scenario/HostileTraffic.swift), small: analysed in every output
+/// mode without a crash, with output a person can read. The benchmark runs them large.
+struct HostileCaptureTests {
+    @Test(arguments: HostileTraffic.allCases)
+    func isAnalysedWithReadableOutput(shape: HostileTraffic) throws {
+        let path = Paths.temporary("hostile-\(shape.rawValue).pcap")
+        try shape.write(to: path, targetBytes: shape == .longMethodName || shape == .longMethodNames ? 1_500_000 : 300_000)
+        let text = try CommandRun([path])
+        #expect(text.status == 0 || text.status == 1, "\(shape): \(text.standardError)")
+        // A method name of 200 kB is cut in the table, not padded into every row.
+        #expect(text.standardOutput.split(separator: "\n").allSatisfy { $0.count < 400 })
+        for format in ["json", "jsonl"] {
+            let run = try CommandRun([path, "--format", format])
+            #expect(run.status == 0 || run.status == 1, "\(shape) \(format): \(run.standardError)")
+        }
+    }
+
+    @Test func tablesTrimTrailingSpaceWithoutScanningBack() {
+        let rows = [["method", "calls"], [String(repeating: "m", count: 200_000), "1"]]
+        let lines = Formatting.table(rows, rightAligned: [1])
+        #expect(lines[0].hasPrefix("method ") && lines[0].hasSuffix("calls"))
+        #expect(Formatting.cut(String(repeating: "m", count: 200_000), to: 60).count == 60)
+    }
+}
