@@ -35,7 +35,9 @@ let package = Package(
         // Shared vocabulary of every stage: findings, times, byte buffers.
         .target(name: "AnalysisCore", swiftSettings: optimised),
         // Files, records, link layers, streams. Knows nothing of MessagePack or RPC.
-        .target(name: "Capture", dependencies: ["CPcap", "CStreamSupport", "AnalysisCore"], swiftSettings: optimised),
+        .target(name: "Capture", dependencies: [
+            "CPcap", "CStreamSupport", "AnalysisCore", .product(name: "HeapModule", package: "swift-collections"),
+        ], swiftSettings: optimised),
         // MessagePack wire scanning, values, encoding. Knows nothing of captures.
         .target(name: "MessagePack", dependencies: ["AnalysisCore"], swiftSettings: optimised),
         // MessagePack-RPC framing, correlation, statistics, trace events. Consumes byte chunks.

@@ -83,6 +83,9 @@ public struct FrameAssembler {
     /// Bytes held while undecided.
     public var bufferedByteCount: Int { window.count }
 
+    /// Memory held for the stream: the undecided bytes and what the search knows about them.
+    public var heldBytes: Int { window.count + search.memoBytes }
+
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
     public mutating func feed<Sink: FrameSink>(

@@ -47,6 +47,11 @@ extension CaptureAnalysis {
             }
             network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
             network.streams.tcp(datagram, header, stamp: record.stamp)
+            if network.streams.reachedWaitingCap, capsReached.first("tcp-waiting-bytes") {
+                rpc.sink.finding(options.caps.reached(
+                    "tcp-waiting-bytes", at: record.timeNs, record: record.number,
+                    consequence: "a connection's out-of-order data is given up as lost when more would wait"))
+            }
             listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
                               detail: Self.describe(header))
         case 17:

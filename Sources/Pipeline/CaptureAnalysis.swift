@@ -76,8 +76,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits)
+        self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits, caps: options.caps)
         self.options = options
+        network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
         self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
                                       board: options.board.isGeneric ? nil : options.board.name)
     }

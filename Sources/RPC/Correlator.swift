@@ -6,7 +6,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var sink: Sink
     var streams: [StreamState] = []
     var currentStream = 0
-    var methods = MethodTable()
+    var methods: MethodTable
     var statistics: [MethodStatistics] = []
     var pending = PendingTable()
     /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
@@ -18,9 +18,18 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
 
-    init(sink: Sink) {
+    init(sink: Sink, caps: AnalysisCaps) {
         self.sink = sink
+        self.caps = caps
+        methods = MethodTable(capacity: caps.methodNames, byteCapacity: caps.methodNameBytes)
     }
+
+    let caps: AnalysisCaps
+    var capsReached = CapsReached()
+    /// Requests in the order they were made, to find the oldest still in flight when the cap on
+    /// requests in flight is reached. Answered ones are skipped when met, and compacted away.
+    private var requestOrder: [(conversation: Int, msgid: UInt64, sequence: UInt64)] = []
+    private var requestOrderStart = 0
 
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
         Envelope.parse(bytes) != nil
@@ -67,7 +76,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
         let conversation = streams[currentStream].requestConversation
-        let methodIndex = methodIndex(of: envelope.method)
+        let methodIndex = methodIndex(of: envelope.method, origin: origin)
         statistics[methodIndex].calls += 1
         if sink.wantsValues {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
@@ -87,6 +96,39 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             ))
             close(superseded, msgid: envelope.msgid)
         }
+        requestOrder.append((conversation, envelope.msgid, request.sequence))
+        if pending.totalCount > caps.requestsInFlight { closeOldestInFlight(at: origin) }
+        if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024 { compactRequestOrder() }
+    }
+
+    /// The cap on requests in flight is reached: the oldest waiting is given up as unanswered.
+    private mutating func closeOldestInFlight(at origin: RecordStamp) {
+        if capsReached.first("requests") {
+            sink.finding(caps.reached("requests", at: origin.timeNs, record: origin.number,
+                                      consequence: "the oldest requests still waiting are reported unanswered from here on"))
+        }
+        while requestOrderStart < requestOrder.count {
+            let oldest = requestOrder[requestOrderStart]
+            requestOrderStart += 1
+            guard pending.lookup(conversation: oldest.conversation, msgid: oldest.msgid)?.sequence == oldest.sequence,
+                  let request = pending.remove(conversation: oldest.conversation, msgid: oldest.msgid) else { continue }
+            let names = streams[request.stream].names
+            sink.finding(Finding(
+                .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
+                "\(methods.names[request.methodIndex]) (msgid \(oldest.msgid)) from \(names.from) to \(names.to) "
+                    + "was still unanswered when the cap on requests in flight was reached",
+                cores: [names.from, names.to], channel: names.channel, msgid: oldest.msgid
+            ))
+            close(request, msgid: oldest.msgid)
+            return
+        }
+    }
+
+    private mutating func compactRequestOrder() {
+        requestOrder = requestOrder[requestOrderStart...].filter {
+            pending.lookup(conversation: $0.conversation, msgid: $0.msgid)?.sequence == $0.sequence
+        }
+        requestOrderStart = 0
     }
 
     private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
@@ -132,8 +174,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    private mutating func methodIndex(of name: UnsafeRawBufferPointer) -> Int {
+    private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp) -> Int {
         let index = methods.index(of: name)
+        if methods.reachedCap, capsReached.first("methods") {
+            sink.finding(caps.reached("methods", at: origin.timeNs, record: origin.number,
+                                      consequence: "calls of further methods are counted under \"\(MethodTable.overflowName)\""
+                                        + " (cap of \(caps.methodNameBytes) bytes of names: --limit method-bytes=N)"))
+        }
         while statistics.count <= index {
             statistics.append(MethodStatistics(method: methods.names[statistics.count]))
         }

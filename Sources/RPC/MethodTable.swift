@@ -14,17 +14,23 @@ struct MethodTable {
     /// Names past the first few, by FNV-1a hash; on a collision the later name is scanned for.
     private var indexByHash: [UInt64: Int] = [:]
     private var collided: [Int] = []
-    /// Past this many distinct names, further ones share one entry: a hostile stream must not
-    /// grow the table without bound.
+    /// Past this many distinct names, or this many bytes of them, further ones share one entry:
+    /// a hostile stream must not grow the table without bound.
     let capacity: Int
+    let byteCapacity: Int
+    /// The entry shared by names past the cap, once there is one.
+    private var overflowIndex: Int?
+    /// Whether a name went to the shared entry (the analysis reports the cap).
+    var reachedCap: Bool { overflowIndex != nil }
 
     /// The first names are found by comparing bytes in order: firmware speaks a handful of
     /// methods, and a length check and memcmp each cost less than hashing the name.
     static let scannedNames = 16
     static let overflowName = "(other methods)"
 
-    init(capacity: Int = 4096) {
+    init(capacity: Int = 4096, byteCapacity: Int = 4 << 20) {
         self.capacity = capacity
+        self.byteCapacity = byteCapacity
     }
 
     mutating func index(of method: UnsafeRawBufferPointer) -> Int {
@@ -46,8 +52,9 @@ struct MethodTable {
     }
 
     private mutating func add(_ method: UnsafeRawBufferPointer) -> Int {
-        if names.count >= capacity {
-            if let overflow = names.firstIndex(of: Self.overflowName), lengths[overflow] < 0 { return overflow }
+        if names.count >= capacity || bytes.count + method.count > byteCapacity {
+            if let overflowIndex { return overflowIndex }
+            overflowIndex = names.count
             names.append(Self.overflowName)
             starts.append(bytes.count)
             lengths.append(-1)

@@ -60,6 +60,19 @@ struct PendingTable {
         return nil
     }
 
+    /// The request in flight under this key, left in place.
+    func lookup(conversation: Int, msgid: UInt64) -> PendingRequest? {
+        guard let key = Self.key(conversation: conversation, msgid: msgid) else {
+            return wide[WideKey(conversation: conversation, msgid: msgid)]
+        }
+        var index = home(of: key)
+        while slots[index].isOccupied {
+            if slots[index].key == key { return slots[index].request }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
     mutating func remove(conversation: Int, msgid: UInt64) -> PendingRequest? {
         guard let key = Self.key(conversation: conversation, msgid: msgid) else {
             return wide.removeValue(forKey: WideKey(conversation: conversation, msgid: msgid))

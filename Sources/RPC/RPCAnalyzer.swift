@@ -7,9 +7,11 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     private var assemblers: [FrameAssembler] = []
     private var correlator: Correlator<Sink>
     public let limits: FrameLimits
+    /// Memory all streams hold for unfinished values, against `AnalysisCaps.bufferedBytes`.
+    private var heldBytes = 0
 
-    public init(sink: Sink, limits: FrameLimits = FrameLimits()) {
-        self.correlator = Correlator(sink: sink)
+    public init(sink: Sink, limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps()) {
+        self.correlator = Correlator(sink: sink, caps: caps)
         self.limits = limits
     }
 
@@ -65,13 +67,29 @@ public struct RPCAnalyzer<Sink: RPCSink> {
             guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
         }
         correlator.currentStream = stream
+        let before = assemblers[stream].heldBytes
         assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator)
+        let after = assemblers[stream].heldBytes
+        heldBytes += after - before
+        if after > 0, heldBytes > correlator.caps.bufferedBytes { dropHeldBytes(of: stream, at: origin) }
+    }
+
+    /// Too much is held across streams: this stream's unfinished value is given up as lost.
+    private mutating func dropHeldBytes(of stream: Int, at origin: RecordStamp) {
+        if correlator.capsReached.first("buffered-bytes") {
+            correlator.sink.finding(correlator.caps.reached(
+                "buffered-bytes", at: origin.timeNs, record: origin.number,
+                consequence: "a stream's unfinished value is dropped as lost when more would be held"))
+        }
+        discontinuity(stream: stream)
     }
 
     /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
     public mutating func discontinuity(stream: Int) {
         correlator.currentStream = stream
+        let before = assemblers[stream].heldBytes
         assemblers[stream].discontinuity(into: &correlator)
+        heldBytes += assemblers[stream].heldBytes - before
     }
 
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.

@@ -112,6 +112,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
                 seq &+= UInt32(message.count)
                 size += message.count + 40 + 16
             }
+            // The SYN sets where the stream starts, so every later segment waits for the ones before it.
+            out.tcp(host: 0, clientPort: 4000, seq: 0, [], toServer: true, flags: 0x02)
             for (seq, message) in segments.reversed() { out.tcp(host: 0, clientPort: 4000, seq: seq, message, toServer: true) }
         case .tcpHoles:
             var n = 0

@@ -42,10 +42,10 @@ struct HostileWriter {
             + [UInt8(payload.count & 0xFF), UInt8(payload.count >> 8), 0, 0] + payload)
     }
 
-    mutating func tcp(host: UInt32, clientPort: UInt16, seq: UInt32, _ payload: [UInt8], toServer: Bool) {
+    mutating func tcp(host: UInt32, clientPort: UInt16, seq: UInt32, _ payload: [UInt8], toServer: Bool, flags: UInt8 = 0x18) {
         let (source, destination) = toServer ? (clientPort, UInt16(7000)) : (UInt16(7000), clientPort)
         let segment = Self.be16(source) + Self.be16(destination) + Self.be32(seq) + Self.be32(0)
-            + [0x50, 0x18] + Self.be16(65_535) + [0, 0, 0, 0] + payload
+            + [0x50, flags] + Self.be16(65_535) + [0, 0, 0, 0] + payload
         emit(Self.ipv4(protocol: 6, segment, host: host, toServer: toServer))
     }
 

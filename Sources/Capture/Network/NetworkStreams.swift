@@ -1,4 +1,5 @@
 import AnalysisCore
+import HeapModule
 
 /// TCP and UDP traffic turned into byte streams, one per connection and direction.
 ///
@@ -39,9 +40,28 @@ public struct NetworkStreams {
     private struct Direction {
         var stream: Int
         var nextSequence: UInt32?
-        var pending: [(sequence: UInt32, bytes: [UInt8], stamp: RecordStamp)] = []
+        /// `nextSequence` unwrapped: its distance from the direction's first byte.
+        var nextPosition: Int64 = 0
+        /// Segments ahead of `nextSequence`, earliest first: a heap, so that any arrival order
+        /// costs a logarithm per segment.
+        var pending = Heap<WaitingSegment>()
         var pendingBytes = 0
         var closed = false
+
+        mutating func advance(to sequence: UInt32) {
+            if let next = nextSequence { nextPosition += Int64(Int32(bitPattern: sequence &- next)) }
+            nextSequence = sequence
+        }
+    }
+
+    private struct WaitingSegment: Comparable {
+        var position: Int64
+        var sequence: UInt32
+        var bytes: [UInt8]
+        var stamp: RecordStamp
+
+        static func < (a: Self, b: Self) -> Bool { a.position < b.position }
+        static func == (a: Self, b: Self) -> Bool { a.position == b.position && a.bytes.count == b.bytes.count }
     }
 
     private struct ConnectionKey: Hashable {
@@ -56,6 +76,11 @@ public struct NetworkStreams {
     private var udp: [ConnectionKey: Int] = [:]
     private var conversations = 0
     public let maxPendingBytes: Int
+    /// Out-of-order bytes waiting across all connections at most.
+    public var maxTotalPendingBytes = 64 << 20
+    private var totalPendingBytes = 0
+    /// Set when a direction's waiting bytes were given up for `maxTotalPendingBytes`.
+    public private(set) var reachedWaitingCap = false
     /// Whether a record may start a new stream; the pipeline clears it at its cap on streams.
     public var acceptsNewStreams = true
     /// Records not analysed because they would have started a stream past the cap.
@@ -153,6 +178,7 @@ public struct NetworkStreams {
         var sequence = header.sequence
         if header.isSYN {
             direction.nextSequence = sequence &+ 1
+            direction.nextPosition = 0
             sequence &+= 1
         }
         let payload = header.payload
@@ -168,7 +194,7 @@ public struct NetworkStreams {
         }
         if header.isFIN || header.isRST {
             if header.isFIN, let next = direction.nextSequence, sequence &+ UInt32(payload.count) == next {
-                direction.nextSequence = next &+ 1
+                direction.advance(to: next &+ 1)
             }
             flushGap(&direction, stamp: stamp, reason: header.isRST ? "the connection was reset" : "the direction closed")
             direction.closed = true
@@ -184,49 +210,47 @@ public struct NetworkStreams {
             let skip = -ahead
             guard skip < payload.count else { return }
             deliver(direction.stream, payload[skip...], stamp)
-            direction.nextSequence = next &+ UInt32(payload.count - skip)
+            direction.advance(to: next &+ UInt32(payload.count - skip))
             drainPending(&direction)
             return
         }
-        if direction.pending.contains(where: { $0.sequence == sequence && $0.bytes.count >= payload.count }) { return }
-        // Kept in sequence order (relative to the next expected byte, so wrapping is no matter).
-        let distance = Int32(bitPattern: sequence &- next)
-        var low = 0, high = direction.pending.count
-        while low < high {
-            let middle = (low + high) / 2
-            if Int32(bitPattern: direction.pending[middle].sequence &- next) < distance { low = middle + 1 } else { high = middle }
-        }
-        direction.pending.insert((sequence, Array(payload), stamp), at: low)
+        // A copy of a waiting segment is delivered once anyway: the drain skips bytes already given.
+        direction.pending.insert(WaitingSegment(position: direction.nextPosition + Int64(ahead), sequence: sequence,
+                                                bytes: Array(payload), stamp: stamp))
         direction.pendingBytes += payload.count
+        totalPendingBytes += payload.count
         while direction.pendingBytes > maxPendingBytes {
             flushGap(&direction, stamp: stamp, reason: "the bytes before them never arrived")
+        }
+        if totalPendingBytes > maxTotalPendingBytes {
+            reachedWaitingCap = true
+            while !direction.pending.isEmpty {
+                flushGap(&direction, stamp: stamp, reason: "too much out-of-order data waited across connections")
+            }
         }
     }
 
     private mutating func drainPending(_ direction: inout Direction) {
-        var drained = 0
-        while drained < direction.pending.count, let next = direction.nextSequence {
-            let waiting = direction.pending[drained]
-            guard Int32(bitPattern: waiting.sequence &- next) <= 0 else { break }
-            drained += 1
+        while let waiting = direction.pending.min, let next = direction.nextSequence,
+              waiting.position <= direction.nextPosition {
+            _ = direction.pending.removeMin()
             direction.pendingBytes -= waiting.bytes.count
+            totalPendingBytes -= waiting.bytes.count
             let skip = Int(Int32(bitPattern: next &- waiting.sequence))
             if skip < waiting.bytes.count {
                 deliver(direction.stream, waiting.bytes[skip...], waiting.stamp)
-                direction.nextSequence = next &+ UInt32(waiting.bytes.count - skip)
+                direction.advance(to: next &+ UInt32(waiting.bytes.count - skip))
             }
         }
-        // The delivered prefix goes in one move rather than one shift per segment.
-        direction.pending.removeFirst(drained)
     }
 
     /// Gives up on the bytes before the first waiting segment: reports them lost and goes on.
     private mutating func flushGap(_ direction: inout Direction, stamp: RecordStamp, reason: String) {
-        guard let first = direction.pending.first, let next = direction.nextSequence else { return }
-        let missing = Int(Int32(bitPattern: first.sequence &- next))
+        guard let first = direction.pending.min, direction.nextSequence != nil else { return }
+        let missing = Int(first.position - direction.nextPosition)
         deliveries.append(Delivery(stream: direction.stream, kind: .loss(count: max(0, missing), reason: reason),
                                    stamp: first.stamp, range: buffer.count..<buffer.count))
-        direction.nextSequence = first.sequence
+        direction.advance(to: first.sequence)
         drainPending(&direction)
     }
 

@@ -33,6 +33,8 @@ struct FrameSearch {
         self.anchor = anchor
     }
 
+    var memoBytes: Int { memo.count * 5 + origins.count * 24 }
+
     /// In step with the stream: the next byte starts the next message or value, with nothing
     /// pending before it.
     var isInStep: Bool { junk == nil && greedy == end && candidate == end }
