@@ -18,7 +18,7 @@ struct MessageOrdering {
         var hasReceiverSide = false
     }
 
-    struct DirectionID: Equatable {
+    struct DirectionID: Hashable {
         var kind: Board.ChannelKind
         var channel: Int
         var from: Int
@@ -26,10 +26,18 @@ struct MessageOrdering {
     }
 
     private var directions: [DirectionState] = []
+    private var indexByKey: [DirectionID: Int] = [:]
+    /// Messages waiting for their recorded delivery, across directions, at most; past it the
+    /// oldest of a direction counts as delivered at once, which can only add ordering.
+    var maxWaiting = 65_536
+    private var waiting = 0
+    /// Set when a message was delivered early for `maxWaiting`; the engine reports it.
+    private(set) var reachedCap = false
 
     private mutating func index(of key: DirectionID) -> Int {
-        for i in directions.indices where directions[i].key == key { return i }
+        if let known = indexByKey[key] { return known }
         directions.append(DirectionState(key: key))
+        indexByKey[key] = directions.count - 1
         return directions.count - 1
     }
 
@@ -40,7 +48,11 @@ struct MessageOrdering {
         defer { directions[i].bytesSent += byteCount }
         guard directions[i].hasReceiverSide else { return clock }
         directions[i].sent.append(Sent(clock: clock, firstByte: directions[i].bytesSent))
-        return nil
+        waiting += 1
+        guard waiting > maxWaiting, let oldest = directions[i].sent.popFirst() else { return nil }
+        waiting -= 1
+        reachedCap = true
+        return oldest.clock
     }
 
     /// A receiver-side record: the clocks of every message whose first byte it pops, joined.
@@ -51,6 +63,7 @@ struct MessageOrdering {
         var delivered: VectorClock?
         while let first = directions[i].sent.first, first.firstByte < directions[i].bytesReceived {
             directions[i].sent.removeFirst()
+            waiting -= 1
             if delivered == nil { delivered = first.clock } else { delivered!.join(first.clock) }
         }
         return delivered

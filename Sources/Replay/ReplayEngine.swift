@@ -36,6 +36,7 @@ public struct ReplayEngine {
         self.board = board
         self.caps = caps
         devices = DeviceAccessCheck(maxDevices: caps.replayObjects)
+        ordering.maxWaiting = caps.replayMessages
         locks = LockCheck(maxLocks: caps.replayObjects)
         coreByName = Dictionary(board.cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
         traits = Array(repeating: ChannelTraits(), count: 3 * 256)
@@ -130,6 +131,11 @@ public struct ReplayEngine {
                 _ = tick(event.from)
                 if let sent = ordering.send(key, clock: clocks[event.from], byteCount: event.byteCount) {
                     clocks[event.to].join(sent)
+                }
+                if ordering.reachedCap, capsReached.first("replay-messages") {
+                    sink.finding(caps.reached("replay-messages", at: event.stamp.timeNs, record: event.stamp.number,
+                                              consequence: "the oldest messages still waiting count as delivered at once "
+                                                + "(which may hide a race, never invent one)"))
                 }
             }
         }

@@ -31,10 +31,12 @@ struct MailboxCheck {
     }
 
     private var states: [State] = []
+    private var indexByKey: [MessageOrdering.DirectionID: Int] = [:]
 
     private mutating func index(of key: MessageOrdering.DirectionID, depth: Int) -> Int {
-        for i in states.indices where states[i].key == key { return i }
+        if let known = indexByKey[key] { return known }
         states.append(State(key: key, depth: depth))
+        indexByKey[key] = states.count - 1
         return states.count - 1
     }
 

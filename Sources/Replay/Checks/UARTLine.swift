@@ -36,11 +36,12 @@ struct UARTLine {
     private var fifo = Deque<WireByte>()
     private var shifting: WireByte?
     private var shiftEndsAt: Int64 = 0
-    private var waiting: [Int: Deque<UInt8>] = [:]
+    /// Per core (indexed by core number, as every per-byte table here: no hashing per byte).
+    private var waiting = [Deque<UInt8>](repeating: [], count: VectorClock.maxCores)
     /// Cores with bytes waiting, in the order they began to wait.
     private var waitingOrder: [Int] = []
-    private var inFlight: [Int: Int] = [:]
-    private var writes: [Int: Write] = [:]
+    private var inFlight = [Int](repeating: 0, count: VectorClock.maxCores)
+    private var writes = [Write?](repeating: nil, count: VectorClock.maxCores)
     /// The last bytes that left, with their writers; `wireBase` is the index of `wire[0]`.
     private var wire: [WireByte] = []
     private var wireBase = 0
@@ -61,7 +62,7 @@ struct UARTLine {
 
     /// Other cores still pushing (bytes waiting for FIFO space) after `advance(to:)` the present.
     func pushingCores(besides core: Int) -> Set<Int> {
-        Set(waiting.filter { $0.key != core && !$0.value.isEmpty }.map(\.key))
+        Set(waiting.indices.filter { $0 != core && !waiting[$0].isEmpty })
     }
 
     /// A core writes `bytes` at `access.stamp`, after `advance(to:)` brought the line there.
@@ -71,7 +72,7 @@ struct UARTLine {
         let now = access.stamp.timeNs
         let core = access.core
         let busyOthers = pushingCores(besides: core).sorted()
-        if (inFlight[core] ?? 0) == 0 {
+        if inFlight[core] == 0 {
             writes[core] = Write(access: access)
         }
         if overlap == nil, let other = busyOthers.first, let otherWrite = writes[other] {
@@ -80,13 +81,13 @@ struct UARTLine {
             overlap!.cores.insert(core)
         }
         for byte in bytes {
-            if fifo.count < fifoCapacity, waiting[core]?.isEmpty ?? true {
+            if fifo.count < fifoCapacity, waiting[core].isEmpty {
                 fifo.append(WireByte(core: core, byte: byte))
             } else {
-                if waiting[core] == nil || waiting[core]!.isEmpty { waitingOrder.append(core) }
-                waiting[core, default: []].append(byte)
+                if waiting[core].isEmpty { waitingOrder.append(core) }
+                waiting[core].append(byte)
             }
-            inFlight[core, default: 0] += 1
+            inFlight[core] += 1
         }
         if shifting == nil { startNextByte(at: now) }
     }
@@ -104,7 +105,7 @@ struct UARTLine {
                 wire.removeFirst(Self.wireKept)
                 wireBase += Self.wireKept
             }
-            inFlight[byte.core, default: 1] -= 1
+            inFlight[byte.core] -= 1
             refillFIFO()
             startNextByte(at: leftAt)
             if let done = closeOverlapIfDrained() { finished = done }
@@ -115,9 +116,9 @@ struct UARTLine {
     private mutating func refillFIFO() {
         while fifo.count < fifoCapacity, !waitingOrder.isEmpty {
             let core = waitingOrder.removeFirst()
-            guard let byte = waiting[core]?.popFirst() else { continue }
+            guard let byte = waiting[core].popFirst() else { continue }
             fifo.append(WireByte(core: core, byte: byte))
-            if !(waiting[core]?.isEmpty ?? true) { waitingOrder.append(core) }
+            if !waiting[core].isEmpty { waitingOrder.append(core) }
         }
     }
 
@@ -129,7 +130,7 @@ struct UARTLine {
     }
 
     private mutating func closeOverlapIfDrained() -> (Overlap, [WireByte], Int64)? {
-        guard let open = overlap, open.cores.allSatisfy({ (inFlight[$0] ?? 0) == 0 }) else { return nil }
+        guard let open = overlap, open.cores.allSatisfy({ inFlight[$0] == 0 }) else { return nil }
         overlap = nil
         let starts = open.cores.compactMap { writes[$0]?.firstWireIndex }
         let from = max(wireBase, starts.min() ?? wireBase + wire.count)
