@@ -70,6 +70,8 @@ let package = Package(
             "AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report", "Regression", "Scenario", "Live",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
+        // libFuzzer target for every reader (scripts/fuzz.sh); built plainly it replays inputs.
+        .executableTarget(name: "FuzzReaders", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report"]),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "AnalysisCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "AnalysisCore", "Scenario"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "MessagePack", "AnalysisCore"]),
