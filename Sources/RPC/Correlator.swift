@@ -28,7 +28,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var capsReached = CapsReached()
     /// Requests in the order they were made, to find the oldest still in flight when the cap on
     /// requests in flight is reached. Answered ones are skipped when met, and compacted away.
-    private var requestOrder: [(conversation: Int, msgid: UInt64, sequence: UInt64)] = []
+    private var requestOrder: [MadeRequest] = []
     private var requestOrderStart = 0
 
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -96,7 +96,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             ))
             close(superseded, msgid: envelope.msgid)
         }
-        requestOrder.append((conversation, envelope.msgid, request.sequence))
+        requestOrder.append(MadeRequest(conversation: conversation, msgid: envelope.msgid, sequence: request.sequence))
         if pending.totalCount > caps.requestsInFlight { closeOldestInFlight(at: origin) }
         if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024 { compactRequestOrder() }
     }
@@ -235,4 +235,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             response: nil, status: .unanswered, params: params, result: nil, error: nil
         ))
     }
+}
+
+/// A request as made, for finding the oldest still in flight. A named type, not a tuple: an
+/// array of tuples has its type built at run time on the per-message path.
+struct MadeRequest {
+    var conversation: Int
+    var msgid: UInt64
+    var sequence: UInt64
 }

@@ -26,7 +26,7 @@ struct MessageOrdering {
     }
 
     private var directions: [DirectionState] = []
-    private var indexByKey: [DirectionID: Int] = [:]
+    private var keys = SmallKeyIndex<DirectionID>()
     /// Messages waiting for their recorded delivery, across directions, at most; past it the
     /// oldest of a direction counts as delivered at once, which can only add ordering.
     var maxWaiting = 65_536
@@ -35,10 +35,9 @@ struct MessageOrdering {
     private(set) var reachedCap = false
 
     private mutating func index(of key: DirectionID) -> Int {
-        if let known = indexByKey[key] { return known }
-        directions.append(DirectionState(key: key))
-        indexByKey[key] = directions.count - 1
-        return directions.count - 1
+        let index = keys.index(of: key)
+        if index == directions.count { directions.append(DirectionState(key: key)) }
+        return index
     }
 
     /// A sender-side record. Returns the clock to deliver now, when the direction has no

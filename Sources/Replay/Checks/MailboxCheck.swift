@@ -31,13 +31,12 @@ struct MailboxCheck {
     }
 
     private var states: [State] = []
-    private var indexByKey: [MessageOrdering.DirectionID: Int] = [:]
+    private var keys = SmallKeyIndex<MessageOrdering.DirectionID>()
 
     private mutating func index(of key: MessageOrdering.DirectionID, depth: Int) -> Int {
-        if let known = indexByKey[key] { return known }
-        states.append(State(key: key, depth: depth))
-        indexByKey[key] = states.count - 1
-        return states.count - 1
+        let index = keys.index(of: key)
+        if index == states.count { states.append(State(key: key, depth: depth)) }
+        return index
     }
 
     mutating func record<Sink: FindingSink>(
