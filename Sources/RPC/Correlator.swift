@@ -26,10 +26,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     let caps: AnalysisCaps
     var capsReached = CapsReached()
-    /// Requests in the order they were made, to find the oldest still in flight when the cap on
-    /// requests in flight is reached. Answered ones are skipped when met, and compacted away.
+    /// Requests in the order they were made, to find the oldest still in flight at the cap on
+    /// requests in flight. Kept only near the cap (built from the table when it is first passed,
+    /// dropped when few are left in flight), so that ordinary traffic pays nothing for it.
+    /// Answered ones are skipped when met, and compacted away.
     private var requestOrder: [MadeRequest] = []
     private var requestOrderStart = 0
+    private var tracksRequestOrder = false
 
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
         Envelope.parse(bytes) != nil
@@ -96,9 +99,18 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             ))
             close(superseded, msgid: envelope.msgid)
         }
-        requestOrder.append(MadeRequest(conversation: conversation, msgid: envelope.msgid, sequence: request.sequence))
-        if pending.totalCount > caps.requestsInFlight { closeOldestInFlight(at: origin) }
-        if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024 { compactRequestOrder() }
+        if tracksRequestOrder {
+            requestOrder.append(MadeRequest(conversation: conversation, msgid: envelope.msgid, sequence: request.sequence))
+            if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024 { compactRequestOrder() }
+        }
+        if pending.totalCount > caps.requestsInFlight {
+            if !tracksRequestOrder {
+                requestOrder = pending.inFlight().sorted { $0.sequence < $1.sequence }
+                requestOrderStart = 0
+                tracksRequestOrder = true
+            }
+            closeOldestInFlight(at: origin)
+        }
     }
 
     /// The cap on requests in flight is reached: the oldest waiting is given up as unanswered.
@@ -125,8 +137,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func compactRequestOrder() {
-        requestOrder = requestOrder[requestOrderStart...].filter {
-            pending.lookup(conversation: $0.conversation, msgid: $0.msgid)?.sequence == $0.sequence
+        if pending.totalCount < caps.requestsInFlight / 4 {
+            requestOrder = []
+            tracksRequestOrder = false
+        } else {
+            requestOrder = requestOrder[requestOrderStart...].filter {
+                pending.lookup(conversation: $0.conversation, msgid: $0.msgid)?.sequence == $0.sequence
+            }
         }
         requestOrderStart = 0
     }

@@ -118,6 +118,17 @@ struct PendingTable {
         }
     }
 
+    /// Every request in flight with its key, in no order.
+    func inFlight() -> [MadeRequest] {
+        var all = slots.filter(\.isOccupied).map {
+            MadeRequest(conversation: Int($0.key >> 32), msgid: $0.key & 0xFFFF_FFFF, sequence: $0.request.sequence)
+        }
+        for (key, request) in wide {
+            all.append(MadeRequest(conversation: key.conversation, msgid: key.msgid, sequence: request.sequence))
+        }
+        return all
+    }
+
     /// Empties the table, returning every request with its msgid.
     mutating func removeAll() -> [(msgid: UInt64, request: PendingRequest)] {
         var all: [(UInt64, PendingRequest)] = slots.filter(\.isOccupied).map { ($0.key & 0xFFFF_FFFF, $0.request) }

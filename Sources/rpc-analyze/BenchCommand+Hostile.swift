@@ -29,8 +29,9 @@ extension BenchCommand {
             if shape == .ordinary { ordinaryPerByte = perByte }
             let ratio = ordinaryPerByte.map { perByte / $0 } ?? 1
             let failed = [summary, lines].contains { $0.status > 1 } ? "  (exit \(summary.status)/\(lines.status))" : ""
-            print(String(format: "%-20@ %5.1f   %8.2f  %6.0f   %7.0f   %7.2f   %7.0f   %6.1fx",
-                         shape.rawValue as NSString, size / 1e6, summary.seconds, size / 1e6 / max(summary.seconds, 1e-9),
+            let name = shape.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)
+            print(name + String(format: " %5.1f   %8.2f  %6.0f   %7.0f   %7.2f   %7.0f   %6.1fx",
+                         size / 1e6, summary.seconds, size / 1e6 / max(summary.seconds, 1e-9),
                          summary.peakMegabytes, lines.seconds, lines.peakMegabytes, ratio) + failed)
             try? FileManager.default.removeItem(atPath: path)
         }
