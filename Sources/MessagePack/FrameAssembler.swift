@@ -134,14 +134,18 @@ public struct FrameAssembler {
         let drop = search.undecidedFrom - search.base
         guard drop > 0 else { return }
         if drop == window.count {
-            // A window that grew for one large value gives its memory back.
-            if window.capacity > 1 << 16 { window = [] } else { window.removeAll(keepingCapacity: true) }
+            // An empty window keeps only a little memory: a capture may have very many streams,
+            // each of which once waited for a value.
+            if window.capacity > Self.keptCapacity { window = [] } else { window.removeAll(keepingCapacity: true) }
             search.dropWindowPrefix(drop, emptied: true)
         } else if drop >= window.count / 2 {
             window.removeFirst(drop)
             search.dropWindowPrefix(drop, emptied: false)
         }
     }
+
+    /// Bytes an emptied window keeps allocated for the next wait.
+    static var keptCapacity: Int { 256 }
 
     /// The end of the value at `start` when it lies wholly in `window` and uses only the common
     /// formats; nil sends the value to the search. A flat count of the values still owed replaces

@@ -3,6 +3,13 @@ import Scenario
 
 extension BenchCommand {
     func runHostile() throws {
+        if let writeOnly {
+            guard let name = shape.first, let only = HostileTraffic(rawValue: name) else {
+                throw CouldNotAnalyse("--write-only needs one --shape")
+            }
+            do { try only.write(to: writeOnly, targetBytes: megabytes * 1_000_000) } catch { throw CouldNotAnalyse(error.description) }
+            return
+        }
         let shapes = shape.isEmpty ? HostileTraffic.allCases : try shape.map { name in
             guard let known = HostileTraffic(rawValue: name) else {
                 throw CouldNotAnalyse("--shape \(name): one of \(HostileTraffic.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -17,11 +24,9 @@ extension BenchCommand {
         var ordinaryPerByte: Double?
         for shape in ([.ordinary] + shapes.filter { $0 != .ordinary }) {
             let path = "\(directory)/\(shape.rawValue).pcap"
-            do {
-                try shape.write(to: path, targetBytes: megabytes * 1_000_000)
-            } catch {
-                throw CouldNotAnalyse(error.description)
-            }
+            let written = ChildRun.run(["bench", "--hostile", "--shape", shape.rawValue, "--megabytes", String(megabytes),
+                                        "--write-only", path])
+            guard written.status == 0 else { throw CouldNotAnalyse("could not write the \(shape.rawValue) capture") }
             let size = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             let summary = ChildRun.run([path])
             let lines = ChildRun.run([path, "--format", "jsonl"])

@@ -32,6 +32,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --hostile, only this shape (repeatable).", valueName: "shape"))
     var shape: [String] = []
 
+    /// With --hostile: write the one --shape to this file and stop. The benchmark writes each
+    /// capture in a child of its own, so that its memory never counts in an analysis's peak.
+    @Option(help: .hidden)
+    var writeOnly: String?
+
     @Option(help: "Size of the generated capture in MB.")
     var megabytes = 100
 

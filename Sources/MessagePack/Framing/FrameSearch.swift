@@ -61,8 +61,10 @@ struct FrameSearch {
     mutating func dropWindowPrefix(_ count: Int, emptied: Bool) {
         base += count
         if emptied {
-            memo.removeAll(keepingCapacity: memo.count <= 1 << 16)
-            origins.removeAll(keepingCapacity: true)
+            memo.removeAll(keepingCapacity: memo.count <= 256)
+            origins.removeAll(keepingCapacity: origins.count <= 8)
+            candidateScan.reset()
+            greedyScan.reset()
         } else {
             memo.dropFirst(count)
             let keep = lastOriginIndex(atOrBefore: base)

@@ -78,7 +78,7 @@ struct ValueScan {
     mutating func reset() {
         completedEnd = nil
         start = nil
-        levels.removeAll(keepingCapacity: true)
+        levels.removeAll(keepingCapacity: levels.count <= 8)
     }
 
     /// Walks on until the value is complete or invalid, or the window ends inside it. Every
