@@ -193,36 +193,36 @@ public struct ReplayEngine {
         let epoch = tick(core)
         let stamp = event.origin
         let first = event.args.first
-        switch event.name {
-        case "core.start":
+        switch event.kind {
+        case .coreStart:
             guard let started = first?.integerValue.map(Int.init), Self.isCore(started) else { return }
             lifecycle.coreStart(starter: core, started: started, at: stamp, board: board, into: &sink)
             clocks[started].join(clocks[core])
-        case "init.done":
+        case .initDone:
             lifecycle.initDone(core: core, at: stamp, board: board, into: &sink)
-        case "lock.acquire":
+        case .lockAcquire:
             guard let lock = Self.name(first) else { return }
             if let released = locks.acquire(lock, core: core, at: stamp, board: board, into: &sink) {
                 clocks[core].join(released)
             }
-        case "lock.release":
+        case .lockRelease:
             guard let lock = Self.name(first) else { return }
             locks.release(lock, core: core, clock: clocks[core], at: stamp, board: board, into: &sink)
-        case "dev.begin":
+        case .deviceBegin:
             guard let device = Self.name(first) else { return }
             let access = DeviceAccess(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp,
                                       action: "dev.begin \(device)")
             devices.access(access, device: device, clock: clocks[core], board: board, checkOverlap: true, into: &sink)
-        case "dev.end":
+        case .deviceEnd:
             guard let device = Self.name(first) else { return }
             devices.end(core: core, device: device, at: stamp.timeNs)
-        case "heap.alloc":
+        case .heapAlloc:
             lifecycle.allocation(core: core, bytes: first?.integerValue.map(Int.init), at: stamp, board: board, into: &sink)
-        case "heap.lock":
+        case .heapLock:
             lifecycle.heapLock(core: core, at: stamp)
-        case "irq.enter", "irq.exit":
-            lifecycle.interrupt(core: core, irq: Self.name(first) ?? "?", entering: event.name == "irq.enter")
-        default:
+        case .interruptEnter, .interruptExit:
+            lifecycle.interrupt(core: core, irq: Self.name(first) ?? "?", entering: event.kind == .interruptEnter)
+        case .fault, .functionEnter, .functionExit, .memoryRead, .memoryWrite, .unknown:
             break
         }
         reportCapsReached(at: stamp, into: &sink)

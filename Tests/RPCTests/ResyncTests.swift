@@ -224,3 +224,36 @@ struct TimeRangeTests {
         }
     }
 }
+
+/// Trace events are typed once, when read; arguments of the wrong types make the record malformed.
+struct TraceEventKindTests {
+    static func decode(_ name: String, _ args: [MessagePackValue]) -> Result<TraceEvent, TraceEvent.DecodeError> {
+        encode(.array([.string(name), .array(args)])).withUnsafeBytes {
+            TraceEvent.decode(payload: $0, core: 1, origin: RecordStamp(number: 1, timeNs: 0))
+        }
+    }
+
+    @Test func everyEventOfTheFormatHasItsKind() throws {
+        for kind in TraceEvent.Kind.allCases where kind != .unknown {
+            let args: [MessagePackValue] = switch kind {
+            case .coreStart, .heapAlloc: [.uint(1)]
+            case .fault: [.uint(3), .string("hard fault")]
+            case .initDone, .heapLock: []
+            default: [.string("motor_state")]
+            }
+            #expect(try Self.decode(kind.rawValue, args).get().kind == kind)
+        }
+        #expect(try Self.decode("watchdog.kick", [.uint(7)]).get().kind == .unknown)
+        #expect(try Self.decode("fn.enter", [.string("format_line")]).get().isKnown)
+    }
+
+    @Test func argumentsOfTheWrongTypesAreMalformed() {
+        #expect(throws: TraceEvent.DecodeError.self) { try Self.decode("lock.acquire", []).get() }
+        #expect(throws: TraceEvent.DecodeError.self) { try Self.decode("core.start", [.string("one")]).get() }
+        #expect(throws: TraceEvent.DecodeError.self) { try Self.decode("dev.begin", [.nil]).get() }
+        #expect(throws: TraceEvent.DecodeError.self) { try Self.decode("fault", [.uint(1), .uint(2)]).get() }
+        // Locks, devices and interrupts may be numbered or named.
+        #expect((try? Self.decode("lock.acquire", [.string("uart")]).get()) != nil)
+        #expect((try? Self.decode("irq.enter", [.uint(15)]).get()) != nil)
+    }
+}

@@ -6,32 +6,70 @@ import MessagePack
 public struct TraceEvent: Sendable, Equatable {
     public var core: Int
     public var name: String
+    /// The event the name stands for, decided once when the event is read.
+    public var kind: Kind
     public var args: [MessagePackValue]
     public var origin: RecordStamp
+
+    /// The events capture format v1 defines, and every other name as `unknown`.
+    public enum Kind: String, Sendable, CaseIterable {
+        case coreStart = "core.start"
+        case initDone = "init.done"
+        case lockAcquire = "lock.acquire"
+        case lockRelease = "lock.release"
+        case deviceBegin = "dev.begin"
+        case deviceEnd = "dev.end"
+        case heapAlloc = "heap.alloc"
+        case heapLock = "heap.lock"
+        case interruptEnter = "irq.enter"
+        case interruptExit = "irq.exit"
+        case fault = "fault"
+        case functionEnter = "fn.enter"
+        case functionExit = "fn.exit"
+        case memoryRead = "mem.read"
+        case memoryWrite = "mem.write"
+        case unknown = ""
+
+        /// What the format says the arguments are, checked when the event is read.
+        enum Argument {
+            /// A lock, device, interrupt, procedure or region: a string or an integer.
+            case name
+            case count
+            /// A fault's text: a string.
+            case text
+        }
+
+        var arguments: [Argument] {
+            switch self {
+            case .coreStart, .heapAlloc: [.count]
+            case .lockAcquire, .lockRelease, .deviceBegin, .deviceEnd, .interruptEnter, .interruptExit,
+                 .functionEnter, .functionExit, .memoryRead, .memoryWrite: [.name]
+            case .fault: [.name, .text]
+            case .initDone, .heapLock, .unknown: []
+            }
+        }
+    }
 
     public init(core: Int, name: String, args: [MessagePackValue], origin: RecordStamp) {
         self.core = core
         self.name = name
+        self.kind = Kind(rawValue: name) ?? .unknown
         self.args = args
         self.origin = origin
     }
 
-    /// The events the capture format defines; replay understands these.
-    public static let knownNames: Set<String> = [
-        "core.start", "init.done", "lock.acquire", "lock.release", "dev.begin", "dev.end",
-        "heap.alloc", "heap.lock", "irq.enter", "irq.exit", "fault",
-    ]
-
-    public var isKnown: Bool { Self.knownNames.contains(name) }
+    public var isKnown: Bool { kind != .unknown }
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case notMessagePack
         case notEventArray
+        case wrongArguments(event: String, expected: String)
 
         public var description: String {
             switch self {
             case .notMessagePack: "trace payload is not one MessagePack value"
             case .notEventArray: "trace payload is not [event, args] with a string event and an array of args"
+            case .wrongArguments(let event, let expected): "trace event \(event) takes \(expected)"
             }
         }
     }
@@ -42,6 +80,30 @@ public struct TraceEvent: Sendable, Equatable {
         guard let value = MessagePackValue.decode(payload) else { return .failure(.notMessagePack) }
         guard case .array(let pair) = value, pair.count == 2, let name = pair[0].textValue,
               case .array(let args) = pair[1] else { return .failure(.notEventArray) }
-        return .success(TraceEvent(core: core, name: name, args: args, origin: origin))
+        let event = TraceEvent(core: core, name: name, args: args, origin: origin)
+        let expected = event.kind.arguments
+        guard args.count >= expected.count, zip(args, expected).allSatisfy(Self.fits) else {
+            return .failure(.wrongArguments(event: name, expected: Self.describe(expected)))
+        }
+        return .success(event)
+    }
+
+    private static func fits(_ value: MessagePackValue, _ argument: Kind.Argument) -> Bool {
+        switch argument {
+        case .name: value.textValue != nil || value.integerValue != nil
+        case .count: value.integerValue.map { $0 >= 0 } ?? false
+        case .text: value.textValue != nil
+        }
+    }
+
+    private static func describe(_ arguments: [Kind.Argument]) -> String {
+        guard !arguments.isEmpty else { return "no arguments" }
+        return "[" + arguments.map { argument in
+            switch argument {
+            case .name: "a name (string or integer)"
+            case .count: "a non-negative integer"
+            case .text: "a string"
+            }
+        }.joined(separator: ", ") + "]"
     }
 }
