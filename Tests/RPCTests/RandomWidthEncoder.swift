@@ -1,10 +1,11 @@
+import AnalysisCore
 import MessagePack
 
 /// A MessagePack encoder that picks, for every integer, string, binary, array and map, a random
 /// one of the widths the format allows for it: what encoders that do not minimise widths send
 /// (array 32 headers, msgids as uint 32, method names as str 16).
 struct RandomWidthEncoder {
-    var generator: SplitMix
+    var generator: SplitMix64
 
     mutating func encode(_ value: MessagePackValue) -> [UInt8] {
         var out: [UInt8] = []
@@ -78,16 +79,5 @@ struct RandomWidthEncoder {
 
     private func bigEndian(_ value: UInt64, bytes: Int) -> [UInt8] {
         (0..<bytes).reversed().map { UInt8(truncatingIfNeeded: value >> (UInt64($0) * 8)) }
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -58,7 +58,7 @@ struct ResyncTests {
 
     /// Junk of every kind: invalid bytes, random bytes, bytes that open long containers,
     /// truncated headers, the start of an RPC message, a message cut short.
-    static func randomJunk(_ g: inout SplitMix, message: [UInt8]) -> [UInt8] {
+    static func randomJunk(_ g: inout SplitMix64, message: [UInt8]) -> [UInt8] {
         switch Int.random(in: 0..<7, using: &g) {
         case 0: return [UInt8](repeating: 0xC1, count: Int.random(in: 1...4, using: &g))
         case 1:
@@ -91,7 +91,7 @@ struct ResyncTests {
         (0xA0...0xBF).contains(byte) || (0xC4...0xC9).contains(byte) || (0xD4...0xDB).contains(byte)
     }
 
-    static func cut(_ stream: [UInt8], _ g: inout SplitMix, maxRecord: Int) -> [[UInt8]] {
+    static func cut(_ stream: [UInt8], _ g: inout SplitMix64, maxRecord: Int) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
         var offset = 0
         while offset < stream.count {
@@ -124,9 +124,9 @@ struct ResyncTests {
     }
 
     @Test func agreesWithPythonsMsgpackOnRandomWidthsAndJunkOfEveryKind() throws {
-        var g = SplitMix(state: 0x1A2B_3C4D)
+        var g = SplitMix64(seed: 0x1A2B_3C4D)
         for round in 0..<12 {
-            var encoder = RandomWidthEncoder(generator: SplitMix(state: g.next()))
+            var encoder = RandomWidthEncoder(generator: SplitMix64(seed: g.next()))
             var stream: [UInt8] = []
             for _ in 0..<40 {
                 let message = Self.randomMessage(&encoder)
@@ -144,8 +144,8 @@ struct ResyncTests {
     }
 
     @Test func everyMessageAfterJunkThatEndsInAnInvalidByteIsFound() {
-        var g = SplitMix(state: 0x77)
-        var encoder = RandomWidthEncoder(generator: SplitMix(state: 0x78))
+        var g = SplitMix64(seed: 0x77)
+        var encoder = RandomWidthEncoder(generator: SplitMix64(seed: 0x78))
         var messages: [[UInt8]] = []
         var stream: [UInt8] = []
         var junkTotal = 0
@@ -168,8 +168,8 @@ struct ResyncTests {
     }
 
     @Test func afterALossTheNextMessageIsFoundWhereverTheGapFell() {
-        var g = SplitMix(state: 0x99)
-        var encoder = RandomWidthEncoder(generator: SplitMix(state: 0x9A))
+        var g = SplitMix64(seed: 0x99)
+        var encoder = RandomWidthEncoder(generator: SplitMix64(seed: 0x9A))
         let messages = (0..<200).map { _ in Self.randomMessage(&encoder) }
         let stream = messages.flatMap { $0 }
         let chunks = Self.cut(stream, &g, maxRecord: 40)
