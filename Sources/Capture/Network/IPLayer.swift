@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// An IP datagram's addresses, transport protocol and payload.
 public struct IPDatagram {
     public var source: IPAddress
@@ -49,7 +51,7 @@ public struct IPLayer {
     private mutating func decodeV4(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return .malformed("IPv4 header cut short or wrong version") }
         let headerLength = Int(bytes[0] & 0x0F) * 4
-        let totalLength = Int(bytes[2]) << 8 | Int(bytes[3])
+        let totalLength = Int(bytes.bigEndianUInt16(at: 2))
         guard headerLength >= 20, bytes.count >= headerLength, totalLength >= headerLength else {
             return .malformed("IPv4 header length \(headerLength) or total length \(totalLength) is impossible")
         }
@@ -65,7 +67,7 @@ public struct IPLayer {
             return .datagram(IPDatagram(source: source, destination: destination, transport: transport, payload: payload,
                                         truncated: totalLength > bytes.count))
         }
-        let key = FragmentKey(source: source, destination: destination, id: UInt32(bytes[4]) << 8 | UInt32(bytes[5]),
+        let key = FragmentKey(source: source, destination: destination, id: UInt32(bytes.bigEndianUInt16(at: 4)),
                               transport: transport)
         return addFragment(key, offset: fragmentOffset, bytes: payload, last: !moreFragments)
     }
@@ -103,7 +105,7 @@ public struct IPLayer {
 
     private mutating func decodeV6(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard bytes.count >= 40, bytes[0] >> 4 == 6 else { return .malformed("IPv6 header cut short or wrong version") }
-        let payloadLength = Int(bytes[4]) << 8 | Int(bytes[5])
+        let payloadLength = Int(bytes.bigEndianUInt16(at: 4))
         let source = IPAddress(v6: bytes, at: 8)
         let destination = IPAddress(v6: bytes, at: 24)
         var next = bytes[6]
@@ -128,8 +130,7 @@ public struct IPLayer {
                 next = bytes[offset]
                 offset += 8
                 if fragmentOffset != 0 || more {
-                    let id = UInt32(bytes[offset - 4]) << 24 | UInt32(bytes[offset - 3]) << 16
-                        | UInt32(bytes[offset - 2]) << 8 | UInt32(bytes[offset - 1])
+                    let id = bytes.bigEndianUInt32(at: offset - 4)
                     let key = FragmentKey(source: source, destination: destination, id: id, transport: next)
                     return addFragment(key, offset: fragmentOffset,
                                        bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), last: !more)

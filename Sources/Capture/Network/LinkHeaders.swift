@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// Link types with an IP payload that the network decoder reads.
 public enum NetworkLinkType {
     public static let null: Int32 = 0          // BSD loopback: 4-byte address family, host order
@@ -34,22 +36,22 @@ public enum LinkHeader {
         case NetworkLinkType.ethernet:
             guard bytes.count >= 14 else { return .malformed("Ethernet header cut short (\(bytes.count) bytes)") }
             var offset = 12
-            var type = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+            var type = bytes.bigEndianUInt16(at: offset)
             while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
                 offset += 4
                 guard bytes.count >= offset + 2 else { return .malformed("VLAN tag cut short") }
-                type = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+                type = bytes.bigEndianUInt16(at: offset)
             }
             return ethertype(type, payloadOffset: offset + 2)
         case NetworkLinkType.linuxSLL:
             guard bytes.count >= 16 else { return .malformed("Linux cooked header cut short (\(bytes.count) bytes)") }
-            return ethertype(UInt16(bytes[14]) << 8 | UInt16(bytes[15]), payloadOffset: 16)
+            return ethertype(bytes.bigEndianUInt16(at: 14), payloadOffset: 16)
         case NetworkLinkType.linuxSLL2:
             guard bytes.count >= 20 else { return .malformed("Linux cooked v2 header cut short (\(bytes.count) bytes)") }
-            return ethertype(UInt16(bytes[0]) << 8 | UInt16(bytes[1]), payloadOffset: 20)
+            return ethertype(bytes.bigEndianUInt16(at: 0), payloadOffset: 20)
         case NetworkLinkType.null, NetworkLinkType.loop:
             guard bytes.count >= 4 else { return .malformed("loopback header cut short (\(bytes.count) bytes)") }
-            let big = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+            let big = bytes.bigEndianUInt32(at: 0)
             let little = big.byteSwapped
             for family in [big, little] {
                 switch family {

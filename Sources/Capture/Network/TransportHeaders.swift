@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// The wire views of UDP and TCP headers.
 public struct UDPHeader {
     public var sourcePort: UInt16
@@ -6,9 +8,9 @@ public struct UDPHeader {
 
     public init?(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= 8 else { return nil }
-        sourcePort = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        destinationPort = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
-        let length = Int(bytes[4]) << 8 | Int(bytes[5])
+        sourcePort = bytes.bigEndianUInt16(at: 0)
+        destinationPort = bytes.bigEndianUInt16(at: 2)
+        let length = Int(bytes.bigEndianUInt16(at: 4))
         let end = length >= 8 ? min(length, bytes.count) : bytes.count
         payload = UnsafeRawBufferPointer(rebasing: bytes[8..<end])
     }
@@ -30,9 +32,9 @@ public struct TCPHeader {
         guard bytes.count >= 20 else { return nil }
         let dataOffset = Int(bytes[12] >> 4) * 4
         guard dataOffset >= 20, dataOffset <= bytes.count else { return nil }
-        sourcePort = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        destinationPort = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
-        sequence = UInt32(bytes[4]) << 24 | UInt32(bytes[5]) << 16 | UInt32(bytes[6]) << 8 | UInt32(bytes[7])
+        sourcePort = bytes.bigEndianUInt16(at: 0)
+        destinationPort = bytes.bigEndianUInt16(at: 2)
+        sequence = bytes.bigEndianUInt32(at: 4)
         flags = bytes[13]
         payload = UnsafeRawBufferPointer(rebasing: bytes[dataOffset...])
     }

@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// NuttX's RPMsg trace layout in USER0 records (not capture format v1): a 4-byte remote
 /// device id, the 16-byte little-endian RPMsg header (src, dst, reserved, len, flags), then
 /// `len` bytes of message.
@@ -9,20 +11,17 @@ public struct NuttXRPMsgRecord {
     public var destination: UInt32
     public var payload: UnsafeRawBufferPointer
 
-    private static func le32(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
-
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<NuttXRPMsgRecord, RecordProblem> {
         guard bytes.count >= headerSize else {
             return .failure(RecordProblem("NuttX RPMsg record of \(bytes.count) bytes is shorter than its 20-byte header"))
         }
-        let length = Int(UInt16(bytes[16]) | UInt16(bytes[17]) << 8)
+        let length = Int(bytes.littleEndianUInt16(at: 16))
         guard length <= bytes.count - headerSize else {
             return .failure(RecordProblem("NuttX RPMsg header says \(length) bytes of message, the record holds \(bytes.count - headerSize)"))
         }
         return .success(NuttXRPMsgRecord(
-            remoteDevice: le32(bytes, 0), source: le32(bytes, 4), destination: le32(bytes, 8),
+            remoteDevice: bytes.littleEndianUInt32(at: 0), source: bytes.littleEndianUInt32(at: 4),
+            destination: bytes.littleEndianUInt32(at: 8),
             payload: UnsafeRawBufferPointer(rebasing: bytes[headerSize..<(headerSize + length)])
         ))
     }

@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// Link types of Linux usbmon captures.
 public enum USBLinkType {
     /// LINKTYPE_USB_LINUX: the 48-byte usbmon header.
@@ -44,10 +46,10 @@ public struct USBLinuxHeader {
         guard bytes.count >= headerLength else {
             return .failure(RecordProblem("usbmon header cut short: \(bytes.count) of \(headerLength) bytes"))
         }
-        let captured = Int(UInt32(bytes[36]) | UInt32(bytes[37]) << 8 | UInt32(bytes[38]) << 16 | UInt32(bytes[39]) << 24)
+        let captured = Int(bytes.littleEndianUInt32(at: 36))
         var dataStart = headerLength
         if linkType == USBLinkType.linuxMapped {
-            let descriptors = Int(UInt32(bytes[60]) | UInt32(bytes[61]) << 8 | UInt32(bytes[62]) << 16 | UInt32(bytes[63]) << 24)
+            let descriptors = Int(bytes.littleEndianUInt32(at: 60))
             guard descriptors <= 1024 else { return .failure(RecordProblem("usbmon header claims \(descriptors) isochronous descriptors")) }
             dataStart += descriptors * 16
         }
@@ -55,7 +57,7 @@ public struct USBLinuxHeader {
         let end = min(bytes.count, dataStart + captured)
         return .success(USBLinuxHeader(
             event: Event(rawValue: bytes[8]), transferType: bytes[9], endpoint: bytes[10], device: bytes[11],
-            bus: UInt16(bytes[12]) | UInt16(bytes[13]) << 8,
+            bus: bytes.littleEndianUInt16(at: 12),
             data: UnsafeRawBufferPointer(rebasing: bytes[dataStart..<end])
         ))
     }

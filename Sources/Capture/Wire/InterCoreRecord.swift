@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// The kind of an inter-core record (capture format v1, byte 3).
 public enum ChannelKind: UInt8, Sendable, CaseIterable {
     case mailbox = 0
@@ -83,7 +85,7 @@ public struct InterCoreRecordView {
         header = InterCoreHeader(
             kind: kind, channel: bytes[4], source: bytes[5], destination: bytes[6],
             isReceiverSide: flags & 1 != 0, lossBefore: flags & 2 != 0,
-            sequence: UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            sequence: bytes.bigEndianUInt32(at: 8)
         )
         payload = UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
     }

@@ -1,3 +1,4 @@
+import AnalysisCore
 /// The first bytes a protocol's message must have: an array of `lengths` elements whose first
 /// element is an unsigned integer up to `maxFirstElement`, each in any width the format allows.
 /// After junk, the frame assembler tries every offset; this cheap test turns away almost every

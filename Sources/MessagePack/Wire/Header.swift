@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// The first byte of a MessagePack value and the length fields after it, classified without
 /// reading the body. This is the kernel every other part of the module stands on: the frame
 /// assembler uses it to find value boundaries, the reader to walk values in place.
@@ -82,22 +84,5 @@ public struct Header: Equatable, Sendable {
             default: return Header(.container, length: 5, children: UInt64(bytes.bigEndianUInt32(at: offset + 1)) * 2)
             }
         }
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    @inline(__always)
-    public func bigEndianUInt16(at offset: Int) -> UInt16 {
-        UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
-    }
-
-    @inline(__always)
-    public func bigEndianUInt32(at offset: Int) -> UInt32 {
-        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
-    }
-
-    @inline(__always)
-    public func bigEndianUInt64(at offset: Int) -> UInt64 {
-        UInt64(bigEndianUInt32(at: offset)) << 32 | UInt64(bigEndianUInt32(at: offset + 4))
     }
 }

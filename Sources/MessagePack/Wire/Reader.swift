@@ -1,3 +1,4 @@
+import AnalysisCore
 /// A cursor over the bytes of complete MessagePack values. It reads in place: headers, integers
 /// and the byte ranges of strings, without building `MessagePackValue`s unless asked to.
 ///
