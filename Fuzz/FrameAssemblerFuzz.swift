@@ -8,11 +8,18 @@ struct CountingSink: FrameSink {
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
         ResyncAnchor(lengths: 3...4, maxFirstElement: 2).admits(bytes, at: 0) == true
     }
+    var sinceMessage = 0
+    mutating func discardValues() {
+        accounted -= sinceMessage
+        sinceMessage = 0
+    }
     mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        sinceMessage += bytes.count
         accounted += bytes.count
         precondition(MessagePackValue.decode(bytes) != nil, "a value that does not decode")
     }
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        sinceMessage = 0
         accounted += bytes.count
         frames += 1
         var reader = MessagePackReader(bytes)

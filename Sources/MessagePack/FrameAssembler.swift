@@ -41,6 +41,9 @@ public protocol FrameSink {
     mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool
     /// A well-formed value between messages that is not one (a banner, console text).
     mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
+    /// The values handed on since the last message turned out to lie in junk: they are reported
+    /// as part of the junk run that follows, so forget them.
+    mutating func discardValues()
     /// A run of bytes that belonged to no message and no value, reported once the run is over.
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason)
 }
@@ -64,9 +67,10 @@ extension FrameSink {
 /// nested value is walked once whatever the number of candidates that contain it (`ValueMemo`),
 /// and no candidate reads past `FrameLimits.maxFrameBytes`, so the window stays within that.
 ///
-/// The bytes between two messages are handed on as values while they parse as a run of whole
-/// values from the first message's end (console text between calls), and as junk from the
-/// first byte where that run breaks up to the next message.
+/// The bytes between two messages are values (console text between calls) when they parse
+/// as a run of whole values from the first message's end to the next message's start; when
+/// that run breaks, every byte between the two messages is junk: `junk` then counts exactly the
+/// bytes that belong to no message, and the values already handed on are taken back.
 public struct FrameAssembler {
     public let limits: FrameLimits
     public let anchor: ResyncAnchor

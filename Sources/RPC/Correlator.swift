@@ -46,6 +46,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         noteNonRPC(bytes, origin: origin)
     }
 
+    /// The run of values since the last message lay in junk: the junk run reports its bytes.
+    mutating func discardValues() {
+        streams[currentStream].nonRPCCount = 0
+        streams[currentStream].nonRPCBytes = 0
+    }
+
     mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool {
         guard let envelope = Envelope.parse(bytes) else { return false }
         if case .confirmed = streams[currentStream].detection {} else {

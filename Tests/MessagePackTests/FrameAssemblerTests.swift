@@ -52,6 +52,21 @@ struct FrameAssemblerTests {
         #expect(sink.junk.first?.reason == .invalidByte)
     }
 
+    @Test func junkThatStartsWithValidValuesIsJunkWhole() {
+        // 05 and 07 are valid values, but the gap between the two messages breaks at C1: every
+        // byte of it is junk, across record boundaries too.
+        let junk: [UInt8] = [0x05, 0x07, 0xC1]
+        for cut in 0...junk.count {
+            let sink = assemble([messages[0] + Array(junk.prefix(cut)), Array(junk.dropFirst(cut)) + messages[1]])
+            #expect(sink.frames == [messages[0], messages[1]])
+            #expect(sink.values.isEmpty, "cut at \(cut)")
+            #expect(sink.junk.map(\.count) == [3], "cut at \(cut)")
+        }
+        // A clean gap of values stays values.
+        let text = assemble([messages[0] + Array("ok\n".utf8) + messages[1]])
+        #expect(text.values.count == 3 && text.junk.isEmpty)
+    }
+
     @Test func junkSpreadOverRecordsIsStillOneRun() {
         let sink = assemble([[0xC1, 0x10], [0x20, 0xC1], [0x30] + messages[0]])
         #expect(sink.frames == [messages[0]])

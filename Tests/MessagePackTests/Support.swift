@@ -19,12 +19,21 @@ struct CollectingSink: FrameSink {
     }
 
     mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        valuesSinceMessage = 0
         frames.append(Array(bytes))
         origins.append(origin)
     }
 
     mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
         values.append(Array(bytes))
+        valuesSinceMessage += 1
+    }
+
+    private var valuesSinceMessage = 0
+
+    mutating func discardValues() {
+        values.removeLast(valuesSinceMessage)
+        valuesSinceMessage = 0
     }
 
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {

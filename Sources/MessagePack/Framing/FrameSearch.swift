@@ -19,6 +19,8 @@ struct FrameSearch {
     /// The record each fed stretch of the window came from, in stream order.
     private var origins: [(position: Int, stamp: RecordStamp)] = []
     private var junk: JunkRun?
+    /// Where the values handed on since the last message began, to take them back into junk.
+    private var valuesSinceMessage: (from: Int, origin: RecordStamp)?
 
     private struct JunkRun {
         var from: Int
@@ -78,6 +80,7 @@ struct FrameSearch {
         greedyScan.reset()
         candidate = end
         greedy = nil
+        valuesSinceMessage = nil
         junk = JunkRun(from: end, origin: nil, reason: nil)
     }
 
@@ -98,6 +101,7 @@ struct FrameSearch {
             let inStep = junk == nil && greedy == candidate
             switch test(window, inStep: inStep, into: &sink) {
             case .accepted(let messageEnd):
+                valuesSinceMessage = nil
                 candidate = messageEnd
                 greedy = messageEnd
                 candidateScan.reset()
@@ -142,7 +146,7 @@ struct FrameSearch {
             guard sink.isMessage(bytes) else { return .rejected(.invalidByte) }
             if let greedy, greedy < candidate {
                 // The run of whole values reached into this message: from there on it was junk.
-                breakRun(at: greedy, reason: .invalidByte)
+                breakRun(at: greedy, reason: .invalidByte, into: &sink)
             }
             flushJunk(upTo: candidate, into: &sink)
             sink.frame(bytes, origin: origin(of: candidate))
@@ -164,17 +168,18 @@ struct FrameSearch {
             switch greedyScan.advance(window, base: base, memo: &memo, limits: limits) {
             case .complete(let valueEnd):
                 guard valueEnd <= candidate else { return }
-                sink.value(UnsafeRawBufferPointer(rebasing: window[(start - base)..<(valueEnd - base)]),
-                           origin: origin(of: start))
+                let valueOrigin = origin(of: start)
+                if valuesSinceMessage == nil { valuesSinceMessage = (start, valueOrigin) }
+                sink.value(UnsafeRawBufferPointer(rebasing: window[(start - base)..<(valueEnd - base)]), origin: valueOrigin)
                 greedy = valueEnd
                 greedyScan.reset()
             case .invalid(let reason):
-                breakRun(at: start, reason: reason)
+                breakRun(at: start, reason: reason, into: &sink)
             case .needMore(let headerCut):
                 if let final {
-                    breakRun(at: start, reason: final)
+                    breakRun(at: start, reason: final, into: &sink)
                 } else if headerCut && endsMessage {
-                    breakRun(at: start, reason: .headerCutByRecordEnd)
+                    breakRun(at: start, reason: .headerCutByRecordEnd, into: &sink)
                 } else {
                     return
                 }
@@ -182,10 +187,19 @@ struct FrameSearch {
         }
     }
 
-    private mutating func breakRun(at position: Int, reason: JunkReason) {
+    /// The run of whole values since the last message breaks at `position`: from the message's
+    /// end on, every byte up to the next message is junk, the values before `position` included.
+    private mutating func breakRun<Sink: FrameSink>(at position: Int, reason: JunkReason, into sink: inout Sink) {
         greedy = nil
         greedyScan.reset()
-        if junk == nil { junk = JunkRun(from: position, origin: origin(of: position), reason: reason) }
+        guard junk == nil else { return }
+        if let values = valuesSinceMessage {
+            sink.discardValues()
+            valuesSinceMessage = nil
+            junk = JunkRun(from: values.from, origin: values.origin, reason: reason)
+        } else {
+            junk = JunkRun(from: position, origin: origin(of: position), reason: reason)
+        }
     }
 
     /// Reports the junk run in progress as ending at `position`.
