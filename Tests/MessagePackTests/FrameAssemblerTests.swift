@@ -62,6 +62,12 @@ struct FrameAssemblerTests {
             #expect(sink.values.isEmpty, "cut at \(cut)")
             #expect(sink.junk.map(\.count) == [3], "cut at \(cut)")
         }
+        // Values that ended a record, then whole messages straight from the next record: junk
+        // after those messages counts from the last message, not from the values before them.
+        let straddle = assemble([messages[0] + Array("ok".utf8), messages[1], [0xC1], messages[0]])
+        #expect(straddle.frames == [messages[0], messages[1], messages[0]])
+        #expect(straddle.values.count == 2)
+        #expect(straddle.junk.map(\.count) == [1])
         // A clean gap of values stays values.
         let text = assemble([messages[0] + Array("ok\n".utf8) + messages[1]])
         #expect(text.values.count == 3 && text.junk.isEmpty)

@@ -69,3 +69,29 @@ struct FramingPropertyTests {
         #expect(assemble(allowed.map { [$0] }, limits: limits, anchor: .anyValue).frames == [allowed])
     }
 }
+
+extension FramingPropertyTests {
+    /// Messages, console text and junk in any order, cut at random record boundaries, on byte
+    /// streams and message channels: every byte comes out once, as a message, a value or junk.
+    @Test func everyByteIsAccountedForOnce() {
+        var g = Generator(state: 0xACC0)
+        let text = Array("boot ok\n".utf8)
+        for round in 0..<400 {
+            var stream: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...12, using: &g) {
+                switch Int.random(in: 0..<4, using: &g) {
+                case 0: stream += text.prefix(Int.random(in: 1...text.count, using: &g))
+                case 1: stream += (0..<Int.random(in: 1...6, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+                default: stream += request(UInt64.random(in: 0...9, using: &g), "servo_write", [.uint(90)])
+                }
+            }
+            let step = Int.random(in: 1...16, using: &g)
+            let chunks = stride(from: 0, to: stream.count, by: step).map { Array(stream[$0..<min(stream.count, $0 + step)]) }
+            for endsMessage in [false, true] {
+                let sink = assemble(chunks, endsMessage: endsMessage)
+                let accounted = sink.frames.reduce(0) { $0 + $1.count } + sink.values.reduce(0) { $0 + $1.count } + sink.junkBytes
+                #expect(accounted == stream.count, "round \(round), step \(step), message records \(endsMessage)")
+            }
+        }
+    }
+}

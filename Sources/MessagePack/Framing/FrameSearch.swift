@@ -46,6 +46,7 @@ struct FrameSearch {
 
     /// Whole messages were taken from the record's bytes without entering the window.
     mutating func skipInStep(_ count: Int) {
+        if count > 0 { valuesSinceMessage = nil }
         end += count
         base = end
         candidate = end
