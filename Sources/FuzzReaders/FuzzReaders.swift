@@ -75,8 +75,8 @@ enum Readers {
             let packet = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             for _ in 0..<3 {
                 guard case .datagram(let datagram) = ip.decode(packet, version) else { continue }
-                _ = TCPHeader(datagram.payload)
-                _ = UDPHeader(datagram.payload)
+                _ = TCPHeader.parse(datagram.payload)
+                _ = UDPHeader.parse(datagram.payload)
             }
         }
     }

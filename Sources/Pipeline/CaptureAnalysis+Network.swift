@@ -42,23 +42,30 @@ extension CaptureAnalysis {
     private mutating func transport(_ datagram: IPDatagram, _ record: RawRecord) {
         switch datagram.transport {
         case 6:
-            guard let header = TCPHeader(datagram.payload) else {
-                return malformedRecord(record, "TCP header cut short or with an impossible data offset")
+            switch TCPHeader.parse(datagram.payload) {
+            case .failure(let problem):
+                return malformedRecord(record, problem.description)
+            case .success(let header):
+                network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
+                network.streams.tcp(datagram, header, stamp: record.stamp)
+                if network.streams.reachedWaitingCap, capsReached.first("tcp-waiting-bytes") {
+                    rpc.sink.finding(options.caps.reached(
+                        "tcp-waiting-bytes", at: record.timeNs, record: record.number,
+                        consequence: "a connection's out-of-order data is given up as lost when more would wait"))
+                }
+                listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
+                                  detail: Self.describe(header))
             }
-            network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
-            network.streams.tcp(datagram, header, stamp: record.stamp)
-            if network.streams.reachedWaitingCap, capsReached.first("tcp-waiting-bytes") {
-                rpc.sink.finding(options.caps.reached(
-                    "tcp-waiting-bytes", at: record.timeNs, record: record.number,
-                    consequence: "a connection's out-of-order data is given up as lost when more would wait"))
-            }
-            listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
-                              detail: Self.describe(header))
         case 17:
-            guard let header = UDPHeader(datagram.payload) else { return malformedRecord(record, "UDP header cut short") }
-            network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
-            network.streams.udp(datagram, header, stamp: record.stamp)
-            listNetworkRecord(record, "udp", datagram, header.sourcePort, header.destinationPort, header.payload.count, detail: nil)
+            switch UDPHeader.parse(datagram.payload) {
+            case .failure(let problem):
+                return malformedRecord(record, problem.description)
+            case .success(let header):
+                network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
+                network.streams.udp(datagram, header, stamp: record.stamp)
+                listNetworkRecord(record, "udp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
+                                  detail: nil)
+            }
         default:
             return
         }

@@ -162,11 +162,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             consumeNuttX(record)
             return
         }
-        guard let view = InterCoreRecordView(record.bytes) else {
-            malformedRecord(record, InterCoreRecordView.diagnose(record.bytes)?.description ?? "not a capture format v1 record")
-            return
+        switch InterCoreRecordView.parse(record.bytes) {
+        case .success(let view): consume(view, of: record)
+        case .failure(let problem): malformedRecord(record, problem.description)
         }
-        consume(view, of: record)
     }
 
     /// A record that is not of its link type's format: a finding, and skipped.

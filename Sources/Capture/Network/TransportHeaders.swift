@@ -6,8 +6,15 @@ public struct UDPHeader {
     public var destinationPort: UInt16
     public var payload: UnsafeRawBufferPointer
 
-    public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= 8 else { return nil }
+    /// The header at the start of `bytes`, or why there is none.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<UDPHeader, RecordProblem> {
+        guard bytes.count >= 8 else {
+            return .failure(RecordProblem("UDP header cut short: \(bytes.count) of its 8 bytes"))
+        }
+        return .success(UDPHeader(checked: bytes))
+    }
+
+    private init(checked bytes: UnsafeRawBufferPointer) {
         sourcePort = bytes.bigEndianUInt16(at: 0)
         destinationPort = bytes.bigEndianUInt16(at: 2)
         let length = Int(bytes.bigEndianUInt16(at: 4))
@@ -28,10 +35,22 @@ public struct TCPHeader {
     public var isRST: Bool { flags & 0x04 != 0 }
     public var isACK: Bool { flags & 0x10 != 0 }
 
-    public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= 20 else { return nil }
+    /// The header at the start of `bytes`, or why there is none.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<TCPHeader, RecordProblem> {
+        guard bytes.count >= 20 else {
+            return .failure(RecordProblem("TCP header cut short: \(bytes.count) of its 20 bytes"))
+        }
         let dataOffset = Int(bytes[12] >> 4) * 4
-        guard dataOffset >= 20, dataOffset <= bytes.count else { return nil }
+        guard dataOffset >= 20 else {
+            return .failure(RecordProblem("TCP data offset \(dataOffset) is shorter than the 20-byte header"))
+        }
+        guard dataOffset <= bytes.count else {
+            return .failure(RecordProblem("TCP data offset \(dataOffset) is past the segment's \(bytes.count) bytes"))
+        }
+        return .success(TCPHeader(checked: bytes, dataOffset: dataOffset))
+    }
+
+    private init(checked bytes: UnsafeRawBufferPointer, dataOffset: Int) {
         sourcePort = bytes.bigEndianUInt16(at: 0)
         destinationPort = bytes.bigEndianUInt16(at: 2)
         sequence = bytes.bigEndianUInt32(at: 4)

@@ -90,6 +90,13 @@ public struct InterCoreRecordView {
         payload = UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
     }
 
+    /// The record in `bytes`, or why it is not one: the same parse as every other wire view.
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, RecordProblem> {
+        if let view = InterCoreRecordView(bytes) { return .success(view) }
+        return .failure(RecordProblem(diagnose(bytes)?.description ?? "not a capture format v1 record"))
+    }
+
     /// Why `bytes` is not a well-formed record; nil when it is one.
     public static func diagnose(_ bytes: UnsafeRawBufferPointer) -> InterCoreFormatError? {
         guard bytes.count >= InterCoreHeader.size else { return .tooShort(length: bytes.count) }
