@@ -33,6 +33,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     private var requestOrder: [MadeRequest] = []
     private var requestOrderStart = 0
     private var tracksRequestOrder = false
+    /// Entries held in the request order queue (for tests of its bound).
+    var requestOrderHeld: Int { requestOrder.count }
 
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
         Envelope.parse(bytes) != nil
@@ -107,7 +109,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
         if tracksRequestOrder {
             requestOrder.append(MadeRequest(conversation: conversation, msgid: envelope.msgid, sequence: request.sequence))
-            if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024 { compactRequestOrder() }
+            // Answered entries pile up behind the live ones, taken ones before them: either way,
+            // compact once they make up half the queue.
+            if requestOrder.count - requestOrderStart > 2 * pending.totalCount + 1024
+                || requestOrderStart > requestOrder.count / 2 + 1024 {
+                compactRequestOrder()
+            }
         }
         if pending.totalCount > caps.requestsInFlight {
             if !tracksRequestOrder {

@@ -105,6 +105,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Per-method statistics, in order of first call.
     public var statistics: [MethodStatistics] { correlator.statistics.filter { $0.calls > 0 } }
 
+    /// Entries the correlator holds to find the oldest request in flight.
+    var requestOrderHeld: Int { correlator.requestOrderHeld }
+
     /// Requests still waiting for their answer.
     public var requestsInFlight: Int { correlator.pending.totalCount }
 

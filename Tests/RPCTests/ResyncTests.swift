@@ -272,3 +272,26 @@ struct TraceEventKindTests {
         #expect((try? Self.decode("irq.enter", [.uint(15)]).get()) != nil)
     }
 }
+
+
+/// Past the cap on requests in flight, the oldest is given up; what is kept to find it stays bounded.
+struct RequestCapTests {
+    @Test func stateStaysBoundedHoweverManyRequestsWait() {
+        var caps = AnalysisCaps()
+        caps.requestsInFlight = 100
+        var analyzer = RPCAnalyzer(sink: RecordingSink(wantsValues: false), caps: caps)
+        let stream = analyzer.addStream(Direction(channel: 1, from: 0, to: 1), names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
+        var largest = 0
+        for n in 0..<50_000 {
+            request(UInt64(n), "servo_write").withUnsafeBytes {
+                analyzer.feed(stream: stream, $0, origin: RecordStamp(number: UInt64(n + 1), timeNs: Int64(n)), endsMessage: false)
+            }
+            largest = max(largest, analyzer.requestOrderHeld)
+        }
+        #expect(analyzer.requestsInFlight == 100)
+        #expect(largest < 3 * 100 + 2 * 1024 + 10, "the order queue held \(largest) entries")
+        let sink = { var a = analyzer; a.finish(); return a.sink }()
+        #expect(sink.findings.filter { $0.rule == .unansweredRequest }.count == 50_000)
+        #expect(sink.findings.filter { $0.rule == .analysisLimit }.count == 1)
+    }
+}
