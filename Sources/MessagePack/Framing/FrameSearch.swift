@@ -17,10 +17,17 @@ struct FrameSearch {
     private var greedyScan = ValueScan()
     private var memo = ValueMemo()
     /// The record each fed stretch of the window came from, in stream order.
-    private var origins: [(position: Int, stamp: RecordStamp)] = []
+    private var origins: [Stretch] = []
     private var junk: JunkRun?
     /// Where the values handed on since the last message began, to take them back into junk.
     private var valuesSinceMessage: (from: Int, origin: RecordStamp)?
+
+    /// Where a record's bytes start in the stream. A named type, not a tuple: an array of
+    /// tuples has its type built at run time, on the path every straddling record takes.
+    private struct Stretch {
+        var position: Int
+        var stamp: RecordStamp
+    }
 
     private struct JunkRun {
         var from: Int
@@ -35,7 +42,7 @@ struct FrameSearch {
         self.anchor = anchor
     }
 
-    var memoBytes: Int { memo.count * 5 + origins.count * 24 }
+    var memoBytes: Int { memo.bytes + origins.count * MemoryLayout<Stretch>.stride }
 
     /// In step with the stream: the next byte starts the next message or value, with nothing
     /// pending before it.
@@ -56,7 +63,7 @@ struct FrameSearch {
     /// `count` bytes from `origin` are appended to the window.
     mutating func arrive(count: Int, origin: RecordStamp) {
         if junk != nil, junk?.origin == nil { junk?.origin = origin }
-        origins.append((end, origin))
+        origins.append(Stretch(position: end, stamp: origin))
         memo.extend(by: count)
         end += count
     }
@@ -110,15 +117,17 @@ struct FrameSearch {
             case .rejected(let reason):
                 reject(reason)
             case .undecided(let headerCut):
-                if let final {
-                    reject(final)
-                } else if headerCut && endsMessage {
-                    reject(.headerCutByRecordEnd)
-                } else {
-                    return
-                }
+                guard let reason = Self.givingUp(headerCut: headerCut, endsMessage: endsMessage, final: final) else { return }
+                reject(reason)
             }
         }
+    }
+
+    /// Why a value that needs more bytes will never get them, or nil when they may still come:
+    /// the window is all there will be (`final`), or a header is cut by the end of a message record.
+    private static func givingUp(headerCut: Bool, endsMessage: Bool, final: JunkReason?) -> JunkReason? {
+        if let final { return final }
+        return headerCut && endsMessage ? .headerCutByRecordEnd : nil
     }
 
     /// The candidate is no message: the search moves one byte on, never past the bytes it read.
@@ -177,13 +186,8 @@ struct FrameSearch {
             case .invalid(let reason):
                 breakRun(at: start, reason: reason, into: &sink)
             case .needMore(let headerCut):
-                if let final {
-                    breakRun(at: start, reason: final, into: &sink)
-                } else if headerCut && endsMessage {
-                    breakRun(at: start, reason: .headerCutByRecordEnd, into: &sink)
-                } else {
-                    return
-                }
+                guard let reason = Self.givingUp(headerCut: headerCut, endsMessage: endsMessage, final: final) else { return }
+                breakRun(at: start, reason: reason, into: &sink)
             }
         }
     }

@@ -12,6 +12,9 @@ struct ValueMemo {
 
     var count: Int { lengths.count }
 
+    /// Memory the entries take.
+    var bytes: Int { count * (MemoryLayout<UInt32>.stride + MemoryLayout<UInt8>.stride) }
+
     mutating func extend(by count: Int) {
         lengths.append(contentsOf: repeatElement(0, count: count))
         heights.append(contentsOf: repeatElement(0, count: count))
