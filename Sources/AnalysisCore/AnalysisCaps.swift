@@ -24,53 +24,71 @@ public struct AnalysisCaps: Sendable, Equatable {
     public init() {}
 
     public struct Cap: Sendable {
-        public var name: String
+        public var name: CapName
         public var keyPath: WritableKeyPath<AnalysisCaps, Int> & Sendable
         public var what: String
     }
 
     public static let all: [Cap] = [
-        Cap(name: "streams", keyPath: \.streams, what: "streams analysed at once"),
-        Cap(name: "requests", keyPath: \.requestsInFlight, what: "requests in flight"),
-        Cap(name: "methods", keyPath: \.methodNames, what: "distinct method names"),
-        Cap(name: "method-bytes", keyPath: \.methodNameBytes, what: "bytes of method names"),
-        Cap(name: "buffered-bytes", keyPath: \.bufferedBytes, what: "bytes of unfinished values across streams"),
-        Cap(name: "tcp-waiting-bytes", keyPath: \.tcpWaitingBytes, what: "bytes of out-of-order TCP data waiting"),
-        Cap(name: "replay-messages", keyPath: \.replayMessages, what: "messages awaiting their recorded delivery"),
-        Cap(name: "replay-objects", keyPath: \.replayObjects, what: "locks, devices, procedures and regions in the replay"),
+        Cap(name: .streams, keyPath: \.streams, what: "streams analysed at once"),
+        Cap(name: .requests, keyPath: \.requestsInFlight, what: "requests in flight"),
+        Cap(name: .methods, keyPath: \.methodNames, what: "distinct method names"),
+        Cap(name: .methodBytes, keyPath: \.methodNameBytes, what: "bytes of method names"),
+        Cap(name: .bufferedBytes, keyPath: \.bufferedBytes, what: "bytes of unfinished values across streams"),
+        Cap(name: .tcpWaitingBytes, keyPath: \.tcpWaitingBytes, what: "bytes of out-of-order TCP data waiting"),
+        Cap(name: .replayMessages, keyPath: \.replayMessages, what: "messages awaiting their recorded delivery"),
+        Cap(name: .replayObjects, keyPath: \.replayObjects, what: "locks, devices, procedures and regions in the replay"),
     ]
 
-    public static func cap(named name: String) -> Cap? { all.first { $0.name == name } }
+    public static func cap(named name: CapName) -> Cap { all.first { $0.name == name }! }
 
     /// Applies `NAME=N`; the reason it cannot otherwise.
     public mutating func apply(_ setting: String) -> String? {
         let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let cap = Self.cap(named: parts[0]) else {
-            return "expected NAME=N with NAME one of \(Self.all.map(\.name).joined(separator: ", "))"
+        guard parts.count == 2, let name = CapName(rawValue: parts[0]) else {
+            return "expected NAME=N with NAME one of \(CapName.allCases.map(\.rawValue).joined(separator: ", "))"
         }
+        let cap = Self.cap(named: name)
         guard let value = Int(parts[1]), value > 0 else { return "\(parts[0]): expected a positive whole number" }
         self[keyPath: cap.keyPath] = value
         return nil
     }
 
     /// The finding for reaching `name`'s cap, worded the same everywhere.
-    public func reached(_ name: String, at timeNs: Nanoseconds, record: UInt64?, consequence: String) -> Finding {
+    public func reached(_ name: CapName, at timeNs: Nanoseconds, record: UInt64?, consequence: String) -> Finding {
         let cap = Self.cap(named: name)
-        let value = cap.map { self[keyPath: $0.keyPath] } ?? 0
         return Finding(
             .analysisLimit, at: timeNs, record: record,
-            "the analysis reached its cap of \(value) \(cap?.what ?? name): \(consequence); "
-                + "raise it with --limit \(name)=N"
+            "the analysis reached its cap of \(self[keyPath: cap.keyPath]) \(cap.what): \(consequence); "
+                + "raise it with --limit \(name.rawValue)=N"
         )
     }
 }
 
-/// Which caps have been reported, so that each is reported once.
+/// The caps by the name `--limit` takes.
+public enum CapName: String, CaseIterable, Sendable {
+    case streams
+    case requests
+    case methods
+    case methodBytes = "method-bytes"
+    case bufferedBytes = "buffered-bytes"
+    case tcpWaitingBytes = "tcp-waiting-bytes"
+    case replayMessages = "replay-messages"
+    case replayObjects = "replay-objects"
+}
+
+/// Which caps have been reported, so that each is reported once. A bit per cap: it is asked on
+/// every record once a cap is reached.
 public struct CapsReached: Sendable {
-    private var names: Set<String> = []
+    private var reported: UInt32 = 0
 
     public init() {}
 
     /// True the first time `name` is reached.
-    public mutating func first(_ name: String) -> Bool { names.insert(name).inserted }
+    @inline(__always)
+    public mutating func first(_ name: CapName) -> Bool {
+        let bit = UInt32(1) << UInt32(CapName.allCases.firstIndex(of: name)!)
+        defer { reported |= bit }
+        return reported & bit == 0
+    }
 }

@@ -48,9 +48,9 @@ extension CaptureAnalysis {
             case .success(let header):
                 network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
                 network.streams.tcp(datagram, header, stamp: record.stamp)
-                if network.streams.reachedWaitingCap, capsReached.first("tcp-waiting-bytes") {
+                if network.streams.reachedWaitingCap, capsReached.first(.tcpWaitingBytes) {
                     rpc.sink.finding(options.caps.reached(
-                        "tcp-waiting-bytes", at: record.timeNs, record: record.number,
+                        .tcpWaitingBytes, at: record.timeNs, record: record.number,
                         consequence: "a connection's out-of-order data is given up as lost when more would wait"))
                 }
                 listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,

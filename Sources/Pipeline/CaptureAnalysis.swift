@@ -62,9 +62,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     /// Whether one more stream fits under the cap; reports the cap the first time it does not.
     mutating func hasRoomForStreams(_ count: Int, at record: RawRecord) -> Bool {
         guard summary.directions.count + count > options.caps.streams else { return true }
-        if capsReached.first("streams") {
+        if capsReached.first(.streams) {
             rpc.sink.finding(options.caps.reached(
-                "streams", at: record.timeNs, record: record.number,
+                .streams, at: record.timeNs, record: record.number,
                 consequence: "records of further streams are counted but not decoded or checked"))
         }
         return false

@@ -128,8 +128,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// The cap on requests in flight is reached: the oldest waiting is given up as unanswered.
     private mutating func closeOldestInFlight(at origin: RecordStamp) {
-        if capsReached.first("requests") {
-            sink.finding(caps.reached("requests", at: origin.timeNs, record: origin.number,
+        if capsReached.first(.requests) {
+            sink.finding(caps.reached(.requests, at: origin.timeNs, record: origin.number,
                                       consequence: "the oldest requests still waiting are reported unanswered from here on"))
         }
         while requestOrderStart < requestOrder.count {
@@ -206,8 +206,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp) -> Int {
         let index = methods.index(of: name)
-        if methods.reachedCap, capsReached.first("methods") {
-            sink.finding(caps.reached("methods", at: origin.timeNs, record: origin.number,
+        if methods.reachedCap, capsReached.first(.methods) {
+            sink.finding(caps.reached(.methods, at: origin.timeNs, record: origin.number,
                                       consequence: "calls of further methods are counted under \"\(MethodTable.overflowName)\""
                                         + " (cap of \(caps.methodNameBytes) bytes of names: --limit method-bytes=N)"))
         }

@@ -76,9 +76,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Too much is held across streams: this stream's unfinished value is given up as lost.
     private mutating func dropHeldBytes(of stream: Int, at origin: RecordStamp) {
-        if correlator.capsReached.first("buffered-bytes") {
+        if correlator.capsReached.first(.bufferedBytes) {
             correlator.sink.finding(correlator.caps.reached(
-                "buffered-bytes", at: origin.timeNs, record: origin.number,
+                .bufferedBytes, at: origin.timeNs, record: origin.number,
                 consequence: "a stream's unfinished value is dropped as lost when more would be held"))
         }
         discontinuity(stream: stream)

@@ -13,6 +13,8 @@ public struct ReplayEngine {
     private var locks: LockCheck
     private let caps: AnalysisCaps
     private var capsReached = CapsReached()
+    /// Lock orders fall under the replay-objects cap but are told apart in their own finding.
+    private var reportedLockOrders = false
     private var lifecycle = CoreLifecycleCheck()
     private var uarts: [Int: UARTLine] = [:]
     private var coreByName: [String: Int]
@@ -132,8 +134,8 @@ public struct ReplayEngine {
                 if let sent = ordering.send(key, clock: clocks[event.from], byteCount: event.byteCount) {
                     clocks[event.to].join(sent)
                 }
-                if ordering.reachedCap, capsReached.first("replay-messages") {
-                    sink.finding(caps.reached("replay-messages", at: event.stamp.timeNs, record: event.stamp.number,
+                if ordering.reachedCap, capsReached.first(.replayMessages) {
+                    sink.finding(caps.reached(.replayMessages, at: event.stamp.timeNs, record: event.stamp.number,
                                               consequence: "the oldest messages still waiting count as delivered at once "
                                                 + "(which may hide a race, never invent one)"))
                 }
@@ -231,12 +233,13 @@ public struct ReplayEngine {
     /// A check that stopped tracking something for a cap says so once.
     private mutating func reportCapsReached<Sink: FindingSink>(at stamp: RecordStamp, into sink: inout Sink) {
         guard locks.reachedLockCap || locks.reachedOrderCap || devices.reachedCap else { return }
-        if (locks.reachedLockCap || devices.reachedCap), capsReached.first("replay-objects") {
-            sink.finding(caps.reached("replay-objects", at: stamp.timeNs, record: stamp.number,
+        if (locks.reachedLockCap || devices.reachedCap), capsReached.first(.replayObjects) {
+            sink.finding(caps.reached(.replayObjects, at: stamp.timeNs, record: stamp.number,
                                       consequence: "further locks and devices are not checked"))
         }
-        if locks.reachedOrderCap, capsReached.first("lock-orders") {
-            sink.finding(caps.reached("replay-objects", at: stamp.timeNs, record: stamp.number,
+        if locks.reachedOrderCap, !reportedLockOrders {
+            reportedLockOrders = true
+            sink.finding(caps.reached(.replayObjects, at: stamp.timeNs, record: stamp.number,
                                       consequence: "further lock orders are not remembered for lock-order-inversion"))
         }
     }

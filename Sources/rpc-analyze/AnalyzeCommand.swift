@@ -79,7 +79,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("limit"), help: ArgumentHelp(
         "Raise a cap on what the analysis keeps (repeatable), as NAME=N. Reaching a cap is an "
             + "analysis-limit finding naming it. Caps and defaults: "
-            + AnalysisCaps.all.map { "\($0.name) (\(AnalysisCaps()[keyPath: $0.keyPath]))" }.joined(separator: ", ") + ".",
+            + AnalysisCaps.all.map { "\($0.name.rawValue) (\(AnalysisCaps()[keyPath: $0.keyPath]))" }.joined(separator: ", ") + ".",
         valueName: "name=n"))
     var limit: [String] = []
 
