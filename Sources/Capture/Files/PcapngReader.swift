@@ -31,35 +31,18 @@ final class PcapngReader {
     private var offset: UInt64 = 0
     static let maxBlock = 64 << 20
 
-    /// Bytes already taken from the stream (to recognise the format) that the reader must see first.
-    private var prefix: [UInt8]
-
     init?(path: String) {
         guard path != "-", let file = fopen(path, "rb") else { return nil }
         self.file = file
-        self.prefix = []
     }
 
-    /// Reads `file` (which it closes), whose first bytes were already read as `prefix`.
-    init(file: UnsafeMutablePointer<FILE>, prefix: [UInt8]) {
+    /// Reads `file` from its current position, and closes it.
+    init(file: UnsafeMutablePointer<FILE>) {
         self.file = file
-        self.prefix = prefix
     }
 
-    /// Reads up to `count` bytes into `buffer` from `start`, the prefix first; returns how many.
-    private func read(_ buffer: inout [UInt8], from start: Int = 0, count: Int) -> Int {
-        var got = 0
-        if !prefix.isEmpty {
-            got = min(count, prefix.count)
-            buffer.replaceSubrange(start..<(start + got), with: prefix.prefix(got))
-            prefix.removeFirst(got)
-        }
-        if got < count {
-            got += buffer.withUnsafeMutableBytes { raw in
-                fread(raw.baseAddress! + start + got, 1, count - got, file)
-            }
-        }
-        return got
+    private func read(_ buffer: inout [UInt8], count: Int) -> Int {
+        fread(&buffer, 1, count, file)
     }
 
     /// Reads the section and interface headers up to the first interface: its link type, or

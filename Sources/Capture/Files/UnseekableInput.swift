@@ -34,8 +34,8 @@ enum UnseekableInput {
         var magic = [UInt8](repeating: 0, count: 4)
         let got = fread(&magic, 1, 4, file)
         magic.removeLast(4 - got)
-        if magic == [0x0A, 0x0D, 0x0D, 0x0A] { return .pcapng(PcapngReader(file: file, prefix: magic)) }
-        return .other(replaying(magic, before: file))
+        let whole = replaying(magic, before: file)
+        return magic == [0x0A, 0x0D, 0x0D, 0x0A] ? .pcapng(PcapngReader(file: whole)) : .other(whole)
     }
 
     /// A stream that yields `prefix` and then the rest of `file`, which it closes when closed.
