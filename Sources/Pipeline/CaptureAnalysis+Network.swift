@@ -2,6 +2,15 @@ import AnalysisCore
 import Capture
 import RPC
 
+/// The transport header of one IP datagram, as the listing shows it.
+struct TransportSegment {
+    var sourcePort: UInt16
+    var destinationPort: UInt16
+    var payloadLength: Int
+    /// The TCP header, for its flags and sequence number; nil for UDP.
+    var tcp: TCPHeader?
+}
+
 /// What the analysis keeps for IP traffic: the IP and TCP/UDP layers, and the RPC stream and
 /// summary row of each network stream.
 struct NetworkPath {
@@ -40,45 +49,47 @@ extension CaptureAnalysis {
     }
 
     private mutating func transport(_ datagram: IPDatagram, _ record: RawRecord) {
+        // A connection or flow is two streams: the layer below refuses new ones past the cap.
+        network.streams.acceptsNewStreams = summary.directions.count + 2 <= options.caps.streams
+        let parsed: Result<TransportSegment, RecordProblem>
         switch datagram.transport {
         case 6:
-            switch TCPHeader.parse(datagram.payload) {
-            case .failure(let problem):
-                return malformedRecord(record, problem.description)
-            case .success(let header):
-                network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
+            parsed = TCPHeader.parse(datagram.payload).map { header in
                 network.streams.tcp(datagram, header, stamp: record.stamp)
-                if network.streams.reachedWaitingCap, capsReached.first(.tcpWaitingBytes) {
-                    rpc.sink.finding(options.caps.reached(
-                        .tcpWaitingBytes, at: record.timeNs, record: record.number,
-                        consequence: "a connection's out-of-order data is given up as lost when more would wait"))
-                }
-                listNetworkRecord(record, "tcp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
-                                  detail: Self.describe(header))
+                return TransportSegment(sourcePort: header.sourcePort, destinationPort: header.destinationPort,
+                                        payloadLength: header.payload.count, tcp: header)
             }
         case 17:
-            switch UDPHeader.parse(datagram.payload) {
-            case .failure(let problem):
-                return malformedRecord(record, problem.description)
-            case .success(let header):
-                network.streams.acceptsNewStreams = hasRoomForStreams(2, at: record)
+            parsed = UDPHeader.parse(datagram.payload).map { header in
                 network.streams.udp(datagram, header, stamp: record.stamp)
-                listNetworkRecord(record, "udp", datagram, header.sourcePort, header.destinationPort, header.payload.count,
-                                  detail: nil)
+                return TransportSegment(sourcePort: header.sourcePort, destinationPort: header.destinationPort,
+                                        payloadLength: header.payload.count, tcp: nil)
             }
         default:
             return
         }
+        switch parsed {
+        case .failure(let problem):
+            return malformedRecord(record, problem.description)
+        case .success(let segment):
+            listNetworkRecord(record, datagram, segment)
+        }
+        if network.streams.refusedRecords > 0 { reportStreamCap(at: record) }
+        if network.streams.reachedWaitingCap, capsReached.first(.tcpWaitingBytes) {
+            rpc.sink.finding(options.caps.reached(
+                .tcpWaitingBytes, at: record.timeNs, record: record.number,
+                consequence: "a connection's out-of-order data is given up as lost when more would wait"))
+        }
         handOn()
     }
 
-    private mutating func listNetworkRecord(_ record: RawRecord, _ kind: String, _ datagram: IPDatagram, _ sourcePort: UInt16,
-                                            _ destinationPort: UInt16, _ payload: Int, detail: String?) {
+    private mutating func listNetworkRecord(_ record: RawRecord, _ datagram: IPDatagram, _ segment: TransportSegment) {
         guard rpc.sink.wantsRecords else { return }
-        let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: sourcePort).text,
-                                   to: SocketAddress(address: datagram.destination, port: destinationPort).text)
+        let kind = segment.tcp == nil ? "udp" : "tcp"
+        let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: segment.sourcePort).text,
+                                   to: SocketAddress(address: datagram.destination, port: segment.destinationPort).text)
         rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
-                                   payloadLength: payload, detail: detail))
+                                   payloadLength: segment.payloadLength, detail: segment.tcp.map { Self.describe($0) }))
     }
 
     static func describe(_ header: TCPHeader) -> String {

@@ -62,12 +62,17 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     /// Whether one more stream fits under the cap; reports the cap the first time it does not.
     mutating func hasRoomForStreams(_ count: Int, at record: RawRecord) -> Bool {
         guard summary.directions.count + count > options.caps.streams else { return true }
+        reportStreamCap(at: record)
+        return false
+    }
+
+    /// A stream was refused for the cap: said once.
+    mutating func reportStreamCap(at record: RawRecord) {
         if capsReached.first(.streams) {
             rpc.sink.finding(options.caps.reached(
                 .streams, at: record.timeNs, record: record.number,
                 consequence: "records of further streams are counted but not decoded or checked"))
         }
-        return false
     }
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
