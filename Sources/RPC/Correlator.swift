@@ -137,14 +137,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             requestOrderStart += 1
             guard pending.lookup(conversation: oldest.conversation, msgid: oldest.msgid)?.sequence == oldest.sequence,
                   let request = pending.remove(conversation: oldest.conversation, msgid: oldest.msgid) else { continue }
-            let names = streams[request.stream].names
-            sink.finding(Finding(
-                .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
-                "\(methods.names[request.methodIndex]) (msgid \(oldest.msgid)) from \(names.from) to \(names.to) "
-                    + "was still unanswered when the cap on requests in flight was reached",
-                cores: [names.from, names.to], channel: names.channel, msgid: oldest.msgid
-            ))
-            close(request, msgid: oldest.msgid)
+            giveUp(request, msgid: oldest.msgid, because: "was still unanswered when the cap on requests in flight was reached")
             return
         }
     }
@@ -240,16 +233,18 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     mutating func closeUnanswered() {
         let remaining = pending.removeAll().sorted { $0.request.sequence < $1.request.sequence }
-        for (msgid, request) in remaining {
-            let names = streams[request.stream].names
-            sink.finding(Finding(
-                .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
-                "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) "
-                    + "was never answered",
-                cores: [names.from, names.to], channel: names.channel, msgid: msgid
-            ))
-            close(request, msgid: msgid)
-        }
+        for (msgid, request) in remaining { giveUp(request, msgid: msgid, because: "was never answered") }
+    }
+
+    /// Reports a request as unanswered and closes it.
+    private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String) {
+        let names = streams[request.stream].names
+        sink.finding(Finding(
+            .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
+            "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
+            cores: [names.from, names.to], channel: names.channel, msgid: msgid
+        ))
+        close(request, msgid: msgid)
     }
 
     private mutating func close(_ request: PendingRequest, msgid: UInt64) {
