@@ -1,3 +1,4 @@
+import AnalysisCore
 import DequeModule
 
 /// Happens-before through channels: a message from a to b orders a's send before everything b
@@ -35,7 +36,7 @@ struct MessageOrdering {
     private(set) var reachedCap = false
 
     private mutating func index(of key: DirectionID) -> Int {
-        let index = keys.index(of: key)
+        let index = keys.indexAdding(key)
         if index == directions.count { directions.append(DirectionState(key: key)) }
         return index
     }

@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// One direction of a channel: (kind, channel, src, dst). Its sender-side and receiver-side
 /// records are two streams of the same direction.
 public struct DirectionKey: Hashable, Sendable {
@@ -58,9 +60,8 @@ public struct StreamTable {
         var traffic = DirectionTraffic()
     }
     private var counters: [Counters] = []
-    /// The first few directions are found by a scan of packed keys, the rest through a dictionary.
-    private var packedKeys: [UInt32] = []
-    private var indexByKey: [UInt32: Int] = [:]
+    /// Directions by their packed key.
+    private var keys = SmallKeyIndex<UInt32>()
 
     public init() {}
 
@@ -77,27 +78,16 @@ public struct StreamTable {
     public mutating func observe(_ header: InterCoreHeader, payloadLength: Int, mayAdd: Bool) -> StreamObservation? {
         let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
             | UInt32(header.source) << 8 | UInt32(header.destination)
-        var direction = -1
-        var i = 0
-        while i < packedKeys.count {
-            if packedKeys[i] == packed {
-                direction = i
-                break
-            }
-            i += 1
-        }
         var isNew = false
-        if direction < 0 {
-            if let found = indexByKey[packed] {
-                direction = found
-            } else {
-                guard mayAdd else { return nil }
-                direction = directions.count
-                directions.append(DirectionKey(header))
-                counters.append(Counters())
-                if packedKeys.count < 16 { packedKeys.append(packed) } else { indexByKey[packed] = direction }
-                isNew = true
-            }
+        let direction: Int
+        if let known = keys.index(of: packed) {
+            direction = known
+        } else {
+            guard mayAdd else { return nil }
+            direction = keys.add(packed)
+            directions.append(DirectionKey(header))
+            counters.append(Counters())
+            isNew = true
         }
         let expected: UInt32
         let role: RecordRole

@@ -34,7 +34,7 @@ struct MailboxCheck {
     private var keys = SmallKeyIndex<MessageOrdering.DirectionID>()
 
     private mutating func index(of key: MessageOrdering.DirectionID, depth: Int) -> Int {
-        let index = keys.index(of: key)
+        let index = keys.indexAdding(key)
         if index == states.count { states.append(State(key: key, depth: depth)) }
         return index
     }
