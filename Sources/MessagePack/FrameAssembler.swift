@@ -32,26 +32,30 @@ public enum JunkReason: Sendable, Equatable {
 }
 
 /// What the assembler hands on: messages, other values between them, and runs of skipped bytes.
+/// The sink keeps the protocol's state; what it makes of the bytes goes to an `Output` the
+/// caller lends for each call, so that neither the assembler nor the sink owns the report.
 public protocol FrameSink {
+    associatedtype Output
     /// Whether `bytes`, one complete value, is a message of the protocol. Does nothing else.
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// One message (a value `isMessage` accepted). `bytes` is valid only during the call.
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output)
     /// `frame` if `bytes` is a message, returning whether it was; one decode instead of two.
-    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output) -> Bool
     /// A well-formed value between messages that is not one (a banner, console text).
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp)
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output)
     /// The values handed on since the last message turned out to lie in junk: they are reported
     /// as part of the junk run that follows, so forget them.
     mutating func discardValues()
     /// A run of bytes that belonged to no message and no value, reported once the run is over.
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason)
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Output)
 }
 
 extension FrameSink {
-    public mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool {
+    public mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp,
+                                        into output: inout Output) -> Bool {
         guard isMessage(bytes) else { return false }
-        frame(bytes, origin: origin)
+        frame(bytes, origin: origin, into: &output)
         return true
     }
 }
@@ -93,14 +97,14 @@ public struct FrameAssembler {
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
     public mutating func feed<Sink: FrameSink>(
-        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, into sink: inout Sink
+        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, into sink: inout Sink, output: inout Sink.Output
     ) {
         guard !chunk.isEmpty else { return }
         var rest = chunk
         if window.isEmpty, search.isInStep {
             var offset = 0
             while offset < chunk.count, let end = Self.completeValueEnd(chunk, from: offset, limits: limits),
-                  sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin) {
+                  sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin, into: &output) {
                 offset = end
             }
             search.skipInStep(offset)
@@ -109,26 +113,26 @@ public struct FrameAssembler {
         }
         search.arrive(count: rest.count, origin: origin)
         window.append(contentsOf: rest)
-        window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil, into: &sink) }
+        window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil, into: &sink, output: &output) }
         compact()
     }
 
     /// Bytes of the stream were lost here (a recorder's gap or cut): what waits can never be
     /// completed, so the window is searched to its end as it is, and the bytes after the gap,
     /// which may start inside a value, are searched for the next message.
-    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) {
-        drain(reason: .lostData, into: &sink)
+    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink, output: inout Sink.Output) {
+        drain(reason: .lostData, into: &sink, output: &output)
         search.restartAfterLoss()
     }
 
     /// Ends the stream: what waits is searched to its end, then reported.
-    public mutating func finish<Sink: FrameSink>(into sink: inout Sink) {
-        drain(reason: .truncatedAtEnd, into: &sink)
+    public mutating func finish<Sink: FrameSink>(into sink: inout Sink, output: inout Sink.Output) {
+        drain(reason: .truncatedAtEnd, into: &sink, output: &output)
     }
 
-    private mutating func drain<Sink: FrameSink>(reason: JunkReason, into sink: inout Sink) {
-        window.withUnsafeBytes { search.run($0, endsMessage: false, final: reason, into: &sink) }
-        search.flushJunk(upTo: search.end, into: &sink)
+    private mutating func drain<Sink: FrameSink>(reason: JunkReason, into sink: inout Sink, output: inout Sink.Output) {
+        window.withUnsafeBytes { search.run($0, endsMessage: false, final: reason, into: &sink, output: &output) }
+        search.flushJunk(upTo: search.end, into: &sink, output: &output)
         compact()
     }
 
@@ -188,5 +192,24 @@ public struct FrameAssembler {
             }
         }
         return cursor <= end ? cursor : nil
+    }
+}
+
+/// Sinks that keep what they find themselves need lend nothing.
+extension FrameAssembler {
+    public mutating func feed<Sink: FrameSink>(_ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
+                                               into sink: inout Sink) where Sink.Output == Void {
+        var nothing: Void = ()
+        feed(chunk, origin: origin, endsMessage: endsMessage, into: &sink, output: &nothing)
+    }
+
+    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void {
+        var nothing: Void = ()
+        discontinuity(into: &sink, output: &nothing)
+    }
+
+    public mutating func finish<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void {
+        var nothing: Void = ()
+        finish(into: &sink, output: &nothing)
     }
 }

@@ -11,20 +11,12 @@ struct TransportSegment {
     var tcp: TCPHeader?
 }
 
-/// What the analysis keeps for IP traffic: the IP and TCP/UDP layers, and the RPC stream and
-/// summary row of each network stream.
+/// What the analysis keeps for IP traffic: the IP and TCP/UDP layers.
 struct NetworkPath {
     var ip = IPLayer()
     var streams = NetworkStreams()
-    var rpcStream: [Int] = []
-    var summaryRow: [Int] = []
-    var endpoints: [SocketAddress: Int] = [:]
-
-    mutating func endpoint(_ address: SocketAddress) -> Int {
-        if let known = endpoints[address] { return known }
-        endpoints[address] = endpoints.count
-        return endpoints.count - 1
-    }
+    /// Streams of the TCP/UDP layer already handed to the registry.
+    var registered = 0
 }
 
 extension CaptureAnalysis {
@@ -50,7 +42,7 @@ extension CaptureAnalysis {
 
     private mutating func transport(_ datagram: IPDatagram, _ record: RawRecord) {
         // A connection or flow is two streams: the layer below refuses new ones past the cap.
-        network.streams.acceptsNewStreams = summary.directions.count + 2 <= options.caps.streams
+        network.streams.acceptsNewStreams = registry.hasRoom(for: 2)
         let parsed: Result<TransportSegment, RecordProblem>
         switch datagram.transport {
         case 6:
@@ -74,21 +66,21 @@ extension CaptureAnalysis {
         case .success(let segment):
             listNetworkRecord(record, datagram, segment)
         }
-        if network.streams.refusedRecords > 0 { reportStreamCap(at: record) }
+        if network.streams.refusedRecords > 0 { registry.refused(at: record.stamp, into: &output) }
         if network.streams.reachedWaitingCap, capsReached.first(.tcpWaitingBytes) {
-            rpc.sink.finding(options.caps.reached(
+            output.finding(options.caps.reached(
                 .tcpWaitingBytes, at: record.timeNs, record: record.number,
                 consequence: "a connection's out-of-order data is given up as lost when more would wait"))
         }
-        handOn()
+        handOn(at: record.stamp)
     }
 
     private mutating func listNetworkRecord(_ record: RawRecord, _ datagram: IPDatagram, _ segment: TransportSegment) {
-        guard rpc.sink.wantsRecords else { return }
+        guard output.wantsRecords else { return }
         let kind = segment.tcp == nil ? "udp" : "tcp"
         let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: segment.sourcePort).text,
                                    to: SocketAddress(address: datagram.destination, port: segment.destinationPort).text)
-        rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
+        output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
                                    payloadLength: segment.payloadLength, detail: segment.tcp.map { Self.describe($0) }))
     }
 
@@ -98,60 +90,55 @@ extension CaptureAnalysis {
         return (flags + ["seq \(header.sequence)"]).joined(separator: " ")
     }
 
-    /// Passes what the TCP/UDP layer delivered to the RPC stage.
-    private mutating func handOn() {
-        while network.rpcStream.count < network.streams.streams.count { register(network.streams.streams[network.rpcStream.count]) }
+    /// Hands what the TCP/UDP layer delivered to the stream registry, as stream events.
+    private mutating func handOn(at stamp: RecordStamp) {
+        let port = options.port, filtered = options.filter != nil
+        while network.registered < network.streams.streams.count {
+            let info = network.streams.streams[network.registered]
+            _ = registry.stream(Self.key(info, network.registered), at: stamp, into: &output,
+                                describe: { Self.describe(info, port: port, filtered: filtered) })
+            network.registered += 1
+        }
         for delivery in network.streams.deliveries {
-            let stream = network.rpcStream[delivery.stream]
-            guard stream >= 0, !rpc.isIgnored(stream: stream) else { continue }
             let info = network.streams.streams[delivery.stream]
-            let row = network.summaryRow[delivery.stream]
+            let key = Self.key(info, delivery.stream)
+            guard let handle = registry.handle(of: key) else { continue }
             switch delivery.kind {
             case .data:
-                let bytes = network.streams.bytes(of: delivery)
-                summary.directions[row].records += 1
-                summary.directions[row].payloadBytes += bytes.count
-                bytes.withUnsafeBytes {
-                    rpc.feed(stream: stream, $0, origin: delivery.stamp, endsMessage: info.transport == .udp)
+                network.streams.bytes(of: delivery).withUnsafeBytes {
+                    registry.deliver(StreamEvent(key, .bytes($0, endsMessage: info.transport == .udp), at: delivery.stamp),
+                                     to: handle, into: &output)
                 }
             case .loss(let count, let reason):
-                let names = summary.directions[row].names
-                let amount = count > 0 ? "\(count) byte\(count == 1 ? "" : "s") missing" : "bytes missing"
-                rpc.finding(Finding(
-                    .captureLoss, at: delivery.stamp.timeNs, record: delivery.stamp.number,
-                    "\(info.transport.rawValue) stream \(names.from)→\(names.to): \(amount) (\(reason)); its analysis may be incomplete",
-                    cores: [names.from, names.to], channel: names.channel, bytes: count > 0 ? count : nil
-                ), stream: stream)
-                rpc.discontinuity(stream: stream)
+                registry.deliver(StreamEvent(key, .loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
+                                             at: delivery.stamp), to: handle, into: &output)
             }
         }
         network.streams.clearDeliveries()
     }
 
-    private mutating func register(_ info: NetworkStreams.StreamInfo) {
-        let names = DirectionNames(channel: info.transport.rawValue, from: info.source.text, to: info.destination.text)
-        summary.directions.append(DirectionSummary(names: names, kind: info.transport.rawValue))
-        network.summaryRow.append(summary.directions.count - 1)
-        let onPort = options.port.map { info.source.port == $0 || info.destination.port == $0 }
-        if onPort == false {
-            network.rpcStream.append(-1)
-            summary.directions[summary.directions.count - 1].isRPC = false
-            return
-        }
-        let selected = onPort == true || options.filter != nil
-        let direction = Direction(channel: 1 << 20 | info.conversation, from: network.endpoint(info.source),
-                                  to: network.endpoint(info.destination))
-        network.rpcStream.append(rpc.addStream(direction, names: names, probing: !selected))
+    private static func key(_ info: NetworkStreams.StreamInfo, _ index: Int) -> StreamKey {
+        StreamKey(info.transport == .tcp ? .tcp : .udp, UInt64(index))
     }
 
-    /// The capture ended: TCP gaps still open are reported; streams never shown to be RPC are
-    /// left out of the report.
+    /// A TCP or UDP direction: RPC when on the port given (or picked by a filter), else probed.
+    private static func describe(_ info: NetworkStreams.StreamInfo, port: UInt16?, filtered: Bool) -> StreamDescription {
+        let onPort = port.map { info.source.port == $0 || info.destination.port == $0 }
+        let decoding: StreamDecoding = onPort == false ? .ignored : onPort == true || filtered ? .rpc : .probing
+        let forward = info.source < info.destination
+        return StreamDescription(
+            names: DirectionNames(channel: info.transport.rawValue, from: info.source.text, to: info.destination.text),
+            kind: info.transport.rawValue,
+            conversation: StreamKey(info.transport == .tcp ? .tcp : .udp, UInt64(info.conversation)),
+            from: forward ? 0 : 1, to: forward ? 1 : 0, decoding: decoding
+        )
+    }
+
+    /// The capture ended: TCP gaps still open are handed on as losses.
     mutating func finishNetwork() {
         guard !network.streams.streams.isEmpty else { return }
-        network.streams.finish(at: RecordStamp(number: summary.records, timeNs: summary.lastNs ?? 0))
-        handOn()
-        for (index, stream) in network.rpcStream.enumerated() where stream < 0 || !rpc.isConfirmed(stream: stream) {
-            summary.directions[network.summaryRow[index]].isRPC = false
-        }
+        let end = RecordStamp(number: summary.records, timeNs: summary.lastNs ?? 0)
+        network.streams.finish(at: end)
+        handOn(at: end)
     }
 }

@@ -41,39 +41,23 @@ public struct AnalysisResult<Sink: AnalysisSink> {
     public var sink: Sink
 }
 
-/// Reads a capture record by record and feeds the RPC stage: the wiring of the pipeline.
+/// Reads a capture record by record, turns each link family's records into stream events for
+/// the stream registry, and keeps the sink and the replay engine that every stage reports to:
+/// the wiring of the pipeline.
 public struct CaptureAnalysis<Sink: AnalysisSink> {
-    var rpc: RPCAnalyzer<ReplayTap<Sink>>
-    private var streams = StreamTable()
-    /// RPC stream number per direction (trace directions have none).
-    private var rpcStream: [Int] = []
-    /// The summary row of each inter-core direction (network streams have rows too).
-    private var interCoreRow: [Int] = []
+    /// The renderer's sink, behind the replay engine that watches what passes.
+    var output: ReplayTap<Sink>
+    var registry: StreamRegistry<ReplayTap<Sink>>
+    /// Sequence counters of the inter-core directions.
+    private var interCore = StreamTable()
     var summary: CaptureSummary
     let options: AnalysisOptions
     var network = NetworkPath()
-    var keyed = KeyedStreams()
     /// Whether this USER0 capture is in NuttX's RPMsg layout: decided by its first record.
     var isNuttX: Bool?
     /// Channels and cores already reported as missing from the board.
     private var boardMismatches: Set<String> = []
     var capsReached = CapsReached()
-
-    /// Whether one more stream fits under the cap; reports the cap the first time it does not.
-    mutating func hasRoomForStreams(_ count: Int, at record: RawRecord) -> Bool {
-        guard summary.directions.count + count > options.caps.streams else { return true }
-        reportStreamCap(at: record)
-        return false
-    }
-
-    /// A stream was refused for the cap: said once.
-    mutating func reportStreamCap(at record: RawRecord) {
-        if capsReached.first(.streams) {
-            rpc.sink.finding(options.caps.reached(
-                .streams, at: record.timeNs, record: record.number,
-                consequence: "records of further streams are counted but not decoded or checked"))
-        }
-    }
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         self.init(name: file.path, linkType: file.linkType, options: options, sink: sink)
@@ -81,7 +65,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        self.rpc = RPCAnalyzer(sink: ReplayTap(inner: sink, engine: engine), limits: options.limits, caps: options.caps)
+        self.output = ReplayTap(inner: sink, engine: engine)
+        self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
         self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
@@ -109,17 +94,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     /// Ends the analysis: streams are flushed, unanswered calls and replay findings reported.
     mutating func finish() -> AnalysisResult<Sink> {
         finishNetwork()
-        finishKeyed()
-        rpc.finish()
-        rpc.sink.finishReplay()
-        for (direction, row) in interCoreRow.enumerated() {
-            let traffic = streams.traffic(of: direction)
-            summary.directions[row].records = traffic.records
-            summary.directions[row].payloadBytes = traffic.payloadBytes
-            summary.directions[row].receiverSideRecords = traffic.receiverSideRecords
-        }
-        rpc.sink.finish(totals: rpc.totals)
-        return AnalysisResult(summary: summary, statistics: rpc.statistics, sink: rpc.sink.inner)
+        registry.finish(into: &output)
+        output.finishReplay()
+        summary.directions = registry.rows
+        output.finish(totals: registry.rpc.totals)
+        return AnalysisResult(summary: summary, statistics: registry.rpc.statistics, sink: output.inner)
     }
 
     private mutating func readAll(_ file: CaptureFile) {
@@ -131,7 +110,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 return
             case .truncated(let number, let reason):
                 let time = summary.lastNs ?? 0
-                rpc.sink.finding(Finding(
+                output.finding(Finding(
                     .truncatedCapture, at: time, record: number,
                     "the capture ends inside record \(number) (\(reason)); records before it were analysed"
                 ))
@@ -140,7 +119,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             case .unreadableRecord(let number, let reason):
                 summary.records += 1
                 summary.malformedRecords += 1
-                rpc.sink.finding(Finding(.malformedRecord, at: summary.lastNs ?? 0, record: number,
+                output.finding(Finding(.malformedRecord, at: summary.lastNs ?? 0, record: number,
                                          "record \(number): \(reason); skipped"))
             }
         }
@@ -178,61 +157,57 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     /// A record that is not of its link type's format: a finding, and skipped.
     mutating func malformedRecord(_ record: RawRecord, _ reason: String, cores: [String] = []) {
         summary.malformedRecords += 1
-        rpc.sink.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
+        output.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
                                  "record \(record.number): \(reason); skipped", cores: cores))
-        if rpc.sink.wantsRecords {
-            rpc.sink.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
+        if output.wantsRecords {
+            output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
         }
     }
 
     @inline(__always)
     private mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
         let header = view.header
-        guard let observation = streams.observe(header, payloadLength: view.payload.count,
-                                                mayAdd: summary.directions.count < options.caps.streams) else {
-            _ = hasRoomForStreams(1, at: record)
-            return
+        let key = StreamKey(.interCore, UInt64(header.directionID))
+        let board = options.board
+        guard let handle = registry.stream(key, at: record.stamp, into: &output,
+                                           describe: { Self.describe(header, on: board) }) else { return }
+        let observation = interCore.observe(header)
+        if observation.isNewDirection { checkAgainstBoard(header, at: record) }
+        if header.isReceiverSide { registry.rows[handle].receiverSideRecords += 1 }
+        let decodes = observation.role == .stream && header.kind != .trace
+        if observation.missingRecords != 0 || header.lossBefore {
+            let lost = LostData.records(missing: observation.missingRecords, sequence: header.sequence,
+                                        expected: observation.expectedSequence, flagged: header.lossBefore,
+                                        receiverSide: header.isReceiverSide)
+            registry.deliver(StreamEvent(key, .loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: handle, into: &output)
         }
-        let direction = observation.direction
-        if observation.isNewDirection {
-            register(streams.directions[direction])
-            checkAgainstBoard(streams.directions[direction], at: record)
-        }
-        let lostBefore = observation.missingRecords != 0 || header.lossBefore
-        if lostBefore {
-            reportLoss(header, observation, names: summary.directions[interCoreRow[direction]].names, at: record)
-        }
-        let cutShort = record.originalLength > record.bytes.count
-        if cutShort {
-            let names = summary.directions[interCoreRow[direction]].names
-            rpc.sink.finding(Finding(
-                .captureLoss, at: record.timeNs, record: record.number,
-                "record \(record.number) was cut to \(record.bytes.count) of \(record.originalLength) bytes by the "
-                    + "recorder's snap length; \(names.channel) \(names.from)→\(names.to) lost the rest",
-                cores: [names.from, names.to], channel: names.channel,
-                bytes: record.originalLength - record.bytes.count
-            ))
-        }
-        if rpc.sink.wantsRecords {
+        if output.wantsRecords {
             var detail = "seq \(header.sequence)"
             if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
-            rpc.sink.record(RecordInfo(
+            output.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: summary.directions[interCoreRow[direction]].names, payloadLength: view.payload.count, detail: detail
+                names: registry.rows[handle].names, payloadLength: view.payload.count, detail: detail
             ))
         }
-        if let kind = Self.boardKind(header.kind), rpc.sink.engine != nil {
+        if let kind = Self.boardKind(header.kind), output.engine != nil {
             replay(header, kind, view.payload, record)
         }
-        guard observation.role == .stream else { return }
-        if header.kind == .trace {
-            decodeTrace(view, header: header, record: record)
+        // Two calls, not one with a computed case: each event's case is then known where it is
+        // handled, and the per-record path keeps no generic enum copy or destroy.
+        if decodes {
+            registry.deliver(StreamEvent(key, .bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+                             to: handle, into: &output)
         } else {
-            let stream = rpcStream[direction]
-            guard stream >= 0 else { return }
-            if lostBefore { rpc.discontinuity(stream: stream) }
-            rpc.feed(stream: stream, view.payload, origin: record.stamp, endsMessage: header.kind == .message)
-            if cutShort { rpc.discontinuity(stream: stream) }
+            registry.deliver(StreamEvent(key, .seen(byteCount: view.payload.count), at: record.stamp), to: handle, into: &output)
+        }
+        if record.originalLength > record.bytes.count {
+            let lost = LostData.cutRecord(record: record.number, kept: record.bytes.count, original: record.originalLength)
+            registry.deliver(StreamEvent(key, .loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: handle, into: &output)
+        }
+        if observation.role == .stream && header.kind == .trace {
+            decodeTrace(view, header: header, record: record)
         }
     }
 
@@ -244,7 +219,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             to: Int(header.destination), isReceiverSide: header.isReceiverSide, byteCount: payload.count,
             stamp: record.stamp
         )
-        rpc.sink.channelRecord(event, payload: payload)
+        output.channelRecord(event, payload: payload)
     }
 
     /// The board's kind of a byte channel; trace records are events, not a channel.
@@ -257,30 +232,24 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         }
     }
 
-    private func names(for key: DirectionKey) -> DirectionNames {
-        let board = options.board
-        let channel = Self.boardKind(key.kind).map { board.channelName($0, Int(key.channel)) } ?? "trace\(key.channel)"
-        return DirectionNames(channel: channel, from: board.coreName(Int(key.source)),
-                              to: board.coreName(Int(key.destination)))
-    }
-
-    private mutating func register(_ key: DirectionKey) {
-        let names = names(for: key)
-        summary.directions.append(DirectionSummary(names: names, kind: key.kind.name))
-        interCoreRow.append(summary.directions.count - 1)
-        guard let kind = Self.boardKind(key.kind), options.board.carriesRPC(kind, Int(key.channel)) else {
-            rpcStream.append(-1)
-            return
-        }
-        let channelID = Int(key.kind.rawValue) << 8 | Int(key.channel)
-        rpcStream.append(rpc.addStream(
-            Direction(channel: channelID, from: Int(key.source), to: Int(key.destination)), names: names
-        ))
+    /// An inter-core direction as the registry keeps it: named by the board, decoded when the
+    /// board says its channel carries RPC.
+    private static func describe(_ header: InterCoreHeader, on board: Board) -> StreamDescription {
+        let kind = boardKind(header.kind)
+        let channel = kind.map { board.channelName($0, Int(header.channel)) } ?? "trace\(header.channel)"
+        let carriesRPC = kind.map { board.carriesRPC($0, Int(header.channel)) } ?? false
+        return StreamDescription(
+            names: DirectionNames(channel: channel, from: board.coreName(Int(header.source)),
+                                  to: board.coreName(Int(header.destination))),
+            kind: header.kind.name,
+            conversation: StreamKey(.interCore, UInt64(header.kind.rawValue) << 8 | UInt64(header.channel)),
+            from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted
+        )
     }
 
     /// Traffic the board does not describe is still decoded, but the checks that rest on the
     /// board (devices, timing, owners) cannot cover it: say so once per channel and per core.
-    private mutating func checkAgainstBoard(_ key: DirectionKey, at record: RawRecord) {
+    private mutating func checkAgainstBoard(_ key: InterCoreHeader, at record: RawRecord) {
         let board = options.board
         guard !board.isGeneric else { return }
         var problems: [(key: String, text: String, cores: [String], channel: String?)] = []
@@ -297,39 +266,16 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 + "only \(named); its traffic is decoded, but the board's checks do not cover it", ["core\(number)"], nil))
         }
         for problem in problems where boardMismatches.insert(problem.key).inserted {
-            rpc.sink.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
+            output.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
                                      cores: problem.cores, channel: problem.channel))
         }
-    }
-
-    private mutating func reportLoss(
-        _ header: InterCoreHeader, _ observation: StreamObservation, names: DirectionNames, at record: RawRecord
-    ) {
-        let side = header.isReceiverSide ? "receiver-side" : "sender-side"
-        var what: [String] = []
-        if observation.missingRecords != 0 {
-            if observation.missingRecords < 1 << 31 {
-                what.append("\(observation.missingRecords) record\(observation.missingRecords == 1 ? "" : "s") missing "
-                    + "(seq \(header.sequence), expected \(observation.expectedSequence))")
-            } else {
-                what.append("seq went back to \(header.sequence) (expected \(observation.expectedSequence))")
-            }
-            summary.directions[interCoreRow[observation.direction]].lostRecords += Int(min(observation.missingRecords, 1 << 31))
-        }
-        if header.lossBefore { what.append("the recorder flagged lost data") }
-        rpc.sink.finding(Finding(
-            .captureLoss, at: record.timeNs, record: record.number,
-            "\(side) stream \(names.channel) \(names.from)→\(names.to): \(what.joined(separator: "; ")); "
-                + "its analysis may be incomplete",
-            cores: [names.from, names.to], channel: names.channel
-        ))
     }
 
     private mutating func decodeTrace(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord) {
         switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
         case .success(let event):
             summary.traceEvents += 1
-            rpc.sink.trace(event)
+            output.trace(event)
         case .failure(let error):
             malformedRecord(record, error.description, cores: [options.board.coreName(Int(header.source))])
         }

@@ -1,9 +1,10 @@
 import AnalysisCore
 import MessagePack
 
-/// The part of the RPC stage that sees whole values: envelopes, pairing and statistics.
+/// The part of the RPC stage that sees whole values: envelopes, pairing and statistics. What
+/// it finds goes to the sink each call is lent; it keeps none.
 struct Correlator<Sink: RPCSink>: FrameSink {
-    var sink: Sink
+    typealias Output = Sink
     var streams: [StreamState] = []
     var currentStream = 0
     var methods: MethodTable
@@ -18,8 +19,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
 
-    init(sink: Sink, caps: AnalysisCaps) {
-        self.sink = sink
+    init(caps: AnalysisCaps) {
         self.caps = caps
         methods = MethodTable(capacity: caps.methodNames, byteCapacity: caps.methodNameBytes)
     }
@@ -40,11 +40,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         Envelope.parse(bytes) != nil
     }
 
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        _ = frameIfMessage(bytes, origin: origin)
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
+        _ = frameIfMessage(bytes, origin: origin, into: &output)
     }
 
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         noteNonRPC(bytes, origin: origin)
     }
 
@@ -54,22 +54,22 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         streams[currentStream].nonRPCBytes = 0
     }
 
-    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> Bool {
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Bool {
         guard let envelope = Envelope.parse(bytes) else { return false }
         if case .confirmed = streams[currentStream].detection {} else {
-            confirm(conversation: streams[currentStream].requestConversation)
+            confirm(conversation: streams[currentStream].requestConversation, into: &output)
         }
-        if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream) }
-        if sink.wantsMessages { sink.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
+        if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
+        if output.wantsMessages { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
         switch envelope.kind {
-        case .request: request(envelope, bytes: bytes, origin: origin)
-        case .response: response(envelope, bytes: bytes, origin: origin)
-        case .notification: notification(envelope, bytes: bytes, origin: origin)
+        case .request: request(envelope, bytes: bytes, origin: origin, into: &output)
+        case .response: response(envelope, bytes: bytes, origin: origin, into: &output)
+        case .notification: notification(envelope, bytes: bytes, origin: origin, into: &output)
         }
         return true
     }
 
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Sink) {
         let names = streams[currentStream].names
         let why = switch reason {
         case .invalidByte: "bytes that do not form a MessagePack value"
@@ -82,16 +82,16 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             .malformedFrame, at: origin.timeNs, record: origin.number,
             "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
             cores: [names.from, names.to], channel: names.channel, bytes: byteCount
-        ))
+        ), into: &output)
     }
 
-    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         let conversation = streams[currentStream].requestConversation
-        let methodIndex = methodIndex(of: envelope.method, origin: origin)
+        let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
-        if sink.wantsValues {
+        if output.wantsValues {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
-            noteDuplicateKeys(params, origin: origin)
+            noteDuplicateKeys(params, origin: origin, into: &output)
             pendingParams[nextSequence] = params
         }
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
@@ -99,13 +99,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         nextSequence += 1
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
-            sink.finding(Finding(
+            output.finding(Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
                     + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was still in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
             ))
-            close(superseded, msgid: envelope.msgid)
+            close(superseded, msgid: envelope.msgid, into: &output)
         }
         if tracksRequestOrder {
             requestOrder.append(MadeRequest(conversation: conversation, msgid: envelope.msgid, sequence: request.sequence))
@@ -122,14 +122,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
                 requestOrderStart = 0
                 tracksRequestOrder = true
             }
-            closeOldestInFlight(at: origin)
+            closeOldestInFlight(at: origin, into: &output)
         }
     }
 
     /// The cap on requests in flight is reached: the oldest waiting is given up as unanswered.
-    private mutating func closeOldestInFlight(at origin: RecordStamp) {
+    private mutating func closeOldestInFlight(at origin: RecordStamp, into output: inout Sink) {
         if capsReached.first(.requests) {
-            sink.finding(caps.reached(.requests, at: origin.timeNs, record: origin.number,
+            output.finding(caps.reached(.requests, at: origin.timeNs, record: origin.number,
                                       consequence: "the oldest requests still waiting are reported unanswered from here on"))
         }
         while requestOrderStart < requestOrder.count {
@@ -137,7 +137,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             requestOrderStart += 1
             guard pending.lookup(conversation: oldest.conversation, msgid: oldest.msgid)?.sequence == oldest.sequence,
                   let request = pending.remove(conversation: oldest.conversation, msgid: oldest.msgid) else { continue }
-            giveUp(request, msgid: oldest.msgid, because: "was still unanswered when the cap on requests in flight was reached")
+            giveUp(request, msgid: oldest.msgid, because: "was still unanswered when the cap on requests in flight was reached", into: &output)
             return
         }
     }
@@ -154,11 +154,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         requestOrderStart = 0
     }
 
-    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         let conversation = streams[currentStream].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
             let names = streams[currentStream].names
-            sink.finding(Finding(
+            output.finding(Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
                 "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
@@ -169,14 +169,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError)
         totals.transactions += 1
         if isError { totals.errors += 1 }
-        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard sink.wantsTransactions else { return }
+        let params = output.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard output.wantsTransactions else { return }
         let requestNames = streams[request.stream].names
-        let result = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
+        let result = output.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
-        if let result { noteDuplicateKeys(result, origin: origin) }
-        if let error { noteDuplicateKeys(error, origin: origin) }
-        sink.transaction(Transaction(
+        if let result { noteDuplicateKeys(result, origin: origin, into: &output) }
+        if let error { noteDuplicateKeys(error, origin: origin, into: &output) }
+        output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
             caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
             request: request.origin, response: origin, status: isError ? .error : .ok,
@@ -184,23 +184,23 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         totals.notifications += 1
-        guard sink.wantsTransactions else { return }
+        guard output.wantsTransactions else { return }
         let names = streams[currentStream].names
         let methodIndex = methods.index(of: envelope.method)
-        let params = sink.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
-        if let params { noteDuplicateKeys(params, origin: origin) }
-        sink.notification(Notification(
+        let params = output.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        if let params { noteDuplicateKeys(params, origin: origin, into: &output) }
+        output.notification(Notification(
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
             origin: origin, params: params
         ))
     }
 
-    private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp) -> Int {
+    private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Int {
         let index = methods.index(of: name)
         if methods.reachedCap, capsReached.first(.methods) {
-            sink.finding(caps.reached(.methods, at: origin.timeNs, record: origin.number,
+            output.finding(caps.reached(.methods, at: origin.timeNs, record: origin.number,
                                       consequence: "calls of further methods are counted under \"\(MethodTable.overflowName)\""
                                         + " (cap of \(caps.methodNameBytes) bytes of names: --limit method-bytes=N)"))
         }
@@ -219,10 +219,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         )
     }
 
-    mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp) {
+    mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp, into output: inout Sink) {
         guard let key = value.firstDuplicateStringKey else { return }
         let names = streams[currentStream].names
-        sink.finding(Finding(
+        output.finding(Finding(
             .duplicateMapKey, at: origin.timeNs, record: origin.number,
             "a map repeats the key \"\(key)\"; its JSON rendering keeps the last value",
             cores: [names.from, names.to], channel: names.channel
@@ -231,30 +231,30 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// Text when the bytes are printable (console output, banners), else the value or hex.
 
-    mutating func closeUnanswered() {
+    mutating func closeUnanswered(into output: inout Sink) {
         let remaining = pending.removeAll().sorted { $0.request.sequence < $1.request.sequence }
-        for (msgid, request) in remaining { giveUp(request, msgid: msgid, because: "was never answered") }
+        for (msgid, request) in remaining { giveUp(request, msgid: msgid, because: "was never answered", into: &output) }
     }
 
     /// Reports a request as unanswered and closes it.
-    private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String) {
+    private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
         let names = streams[request.stream].names
-        sink.finding(Finding(
+        output.finding(Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
             "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
             cores: [names.from, names.to], channel: names.channel, msgid: msgid
         ))
-        close(request, msgid: msgid)
+        close(request, msgid: msgid, into: &output)
     }
 
-    private mutating func close(_ request: PendingRequest, msgid: UInt64) {
+    private mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1
-        let params = sink.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard sink.wantsTransactions else { return }
+        let params = output.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard output.wantsTransactions else { return }
         let names = streams[request.stream].names
-        sink.transaction(Transaction(
+        output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
             caller: names.from, callee: names.to, channel: names.channel, request: request.origin,
             response: nil, status: .unanswered, params: params, result: nil, error: nil

@@ -2,7 +2,8 @@ import AnalysisCore
 import MessagePack
 
 /// The RPC stage: byte chunks of each direction in, transactions, notifications and findings
-/// out to `sink`. It knows nothing of where the bytes came from.
+/// out to the sink each call is handed. It knows nothing of where the bytes came from, and it
+/// owns no sink: the pipeline keeps the sink (and the replay behind it) and lends it per call.
 public struct RPCAnalyzer<Sink: RPCSink> {
     private var assemblers: [FrameAssembler] = []
     private var correlator: Correlator<Sink>
@@ -10,24 +11,16 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Memory all streams hold for unfinished values, against `AnalysisCaps.bufferedBytes`.
     private var heldBytes = 0
 
-    public init(sink: Sink, limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps()) {
-        self.correlator = Correlator(sink: sink, caps: caps)
+    public init(limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps()) {
+        self.correlator = Correlator(caps: caps)
         self.limits = limits
     }
-
-    public var sink: Sink {
-        get { correlator.sink }
-        _modify { yield &correlator.sink }
-    }
-
-    /// The first bytes of every RPC message: an array of 3 or 4 whose type is 0, 1 or 2.
-    static var messageShape: ResyncAnchor { ResyncAnchor(lengths: 3...4, maxFirstElement: 2) }
 
     /// Registers one direction of a byte stream; returns the number to feed it by. A `probing`
     /// stream is only assumed to be RPC: its findings wait until it (or its reverse) shows an RPC
     /// message, and if `probeBytes` pass without one it is ignored, silently.
     public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false) -> Int {
-        assemblers.append(FrameAssembler(limits: limits, anchor: Self.messageShape))
+        assemblers.append(FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor))
         let requestConversation = correlator.conversation(direction)
         let responseConversation = correlator.conversation(direction.reversed)
         return correlator.add(StreamState(
@@ -42,9 +35,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// A finding about one stream from the stage below (loss, for instance): held while the
     /// stream is probing, dropped if it turns out not to be RPC.
-    public mutating func finding(_ finding: Finding, stream: Int) {
+    public mutating func finding(_ finding: Finding, stream: Int, into sink: inout Sink) {
         correlator.currentStream = stream
-        correlator.emit(finding)
+        correlator.emit(finding, into: &sink)
     }
 
     /// Whether the stream was confirmed as RPC (a board channel, or an RPC message seen).
@@ -62,44 +55,45 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Feeds the payload of one record. `endsMessage`: the record is one whole transport
     /// message (message channels), so a value header cut by its end is junk.
     @inline(__always)
-    public mutating func feed(stream: Int, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool) {
+    public mutating func feed(stream: Int, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
+                              into sink: inout Sink) {
         if case .confirmed = correlator.streams[stream].detection {} else {
             guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
         }
         correlator.currentStream = stream
         let before = assemblers[stream].heldBytes
-        assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator)
+        assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
         let after = assemblers[stream].heldBytes
         heldBytes += after - before
-        if after > 0, heldBytes > correlator.caps.bufferedBytes { dropHeldBytes(of: stream, at: origin) }
+        if after > 0, heldBytes > correlator.caps.bufferedBytes { dropHeldBytes(of: stream, at: origin, into: &sink) }
     }
 
     /// Too much is held across streams: this stream's unfinished value is given up as lost.
-    private mutating func dropHeldBytes(of stream: Int, at origin: RecordStamp) {
+    private mutating func dropHeldBytes(of stream: Int, at origin: RecordStamp, into sink: inout Sink) {
         if correlator.capsReached.first(.bufferedBytes) {
-            correlator.sink.finding(correlator.caps.reached(
+            sink.finding(correlator.caps.reached(
                 .bufferedBytes, at: origin.timeNs, record: origin.number,
                 consequence: "a stream's unfinished value is dropped as lost when more would be held"))
         }
-        discontinuity(stream: stream)
+        discontinuity(stream: stream, into: &sink)
     }
 
     /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
-    public mutating func discontinuity(stream: Int) {
+    public mutating func discontinuity(stream: Int, into sink: inout Sink) {
         correlator.currentStream = stream
         let before = assemblers[stream].heldBytes
-        assemblers[stream].discontinuity(into: &correlator)
+        assemblers[stream].discontinuity(into: &correlator, output: &sink)
         heldBytes += assemblers[stream].heldBytes - before
     }
 
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
-    public mutating func finish() {
+    public mutating func finish(into sink: inout Sink) {
         for stream in assemblers.indices where !isIgnored(stream: stream) {
             correlator.currentStream = stream
-            assemblers[stream].finish(into: &correlator)
-            correlator.flushNonRPCRun(stream: stream)
+            assemblers[stream].finish(into: &correlator, output: &sink)
+            correlator.flushNonRPCRun(stream: stream, into: &sink)
         }
-        correlator.closeUnanswered()
+        correlator.closeUnanswered(into: &sink)
     }
 
     /// Per-method statistics, in order of first call.
@@ -113,6 +107,11 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Calls, errors, unanswered calls and notifications so far.
     public var totals: CallTotals { correlator.totals }
+}
+
+/// The first bytes of every RPC message: an array of 3 or 4 whose type is 0, 1 or 2.
+public enum RPCMessageShape {
+    public static var anchor: ResyncAnchor { ResyncAnchor(lengths: 3...4, maxFirstElement: 2) }
 }
 
 /// A request in flight. Plain data, so the pending table copies it as bytes; its decoded

@@ -32,9 +32,9 @@ struct StreamState {
 /// that is unknown, and runs of values that are not RPC messages.
 extension Correlator {
     /// A probing stream's findings wait until it is confirmed.
-    mutating func emit(_ finding: Finding) {
+    mutating func emit(_ finding: Finding, into output: inout Sink) {
         switch streams[currentStream].detection {
-        case .confirmed: sink.finding(finding)
+        case .confirmed: output.finding(finding)
         case .probing: if streams[currentStream].held.count < 64 { streams[currentStream].held.append(finding) }
         case .ignored: break
         }
@@ -57,14 +57,14 @@ extension Correlator {
     }
 
     /// An RPC message on one direction confirms both directions of its conversation.
-    mutating func confirm(conversation: Int) {
+    mutating func confirm(conversation: Int, into output: inout Sink) {
         guard conversation < streamsOfConversation.count else { return }
         for i in streamsOfConversation[conversation] {
             if case .confirmed = streams[i].detection { continue }
             streams[i].detection = .confirmed
             let held = streams[i].held
             streams[i].held = []
-            for finding in held { sink.finding(finding) }
+            for finding in held { output.finding(finding) }
         }
     }
 
@@ -98,7 +98,7 @@ extension Correlator {
         streams[currentStream].nonRPCBytes += bytes.count
     }
 
-    mutating func flushNonRPCRun(stream: Int) {
+    mutating func flushNonRPCRun(stream: Int, into output: inout Sink) {
         guard streams[stream].nonRPCCount > 0 else { return }
         let state = streams[stream]
         let names = state.names
@@ -110,7 +110,7 @@ extension Correlator {
             .nonRPCValue, at: state.nonRPCOrigin.timeNs, record: state.nonRPCOrigin.number,
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
             cores: [names.from, names.to], channel: names.channel, bytes: state.nonRPCBytes
-        ))
+        ), into: &output)
         streams[stream].nonRPCCount = 0
         streams[stream].nonRPCBytes = 0
     }

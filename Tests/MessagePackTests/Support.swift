@@ -18,13 +18,13 @@ struct CollectingSink: FrameSink {
         anchor.admits(bytes, at: 0) == true
     }
 
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
         valuesSinceMessage = 0
         frames.append(Array(bytes))
         origins.append(origin)
     }
 
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
         values.append(Array(bytes))
         valuesSinceMessage += 1
     }
@@ -36,7 +36,7 @@ struct CollectingSink: FrameSink {
         valuesSinceMessage = 0
     }
 
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
         junk.append((byteCount, origin, reason))
     }
 

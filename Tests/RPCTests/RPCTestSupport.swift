@@ -17,13 +17,14 @@ struct RecordingSink: RPCSink {
 
 /// Two cores talking over one channel: stream 0 is core0→core1, stream 1 core1→core0.
 struct Conversation {
-    var analyzer = RPCAnalyzer(sink: RecordingSink())
+    var analyzer = RPCAnalyzer<RecordingSink>()
+    var sink: RecordingSink
     var record: UInt64 = 0
     let forward: Int
     let backward: Int
 
     init(wantsValues: Bool = true) {
-        analyzer = RPCAnalyzer(sink: RecordingSink(wantsValues: wantsValues))
+        sink = RecordingSink(wantsValues: wantsValues)
         forward = analyzer.addStream(Direction(channel: 1, from: 0, to: 1),
                                      names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
         backward = analyzer.addStream(Direction(channel: 1, from: 1, to: 0),
@@ -34,12 +35,12 @@ struct Conversation {
     mutating func send(_ stream: Int, _ bytes: [UInt8], atMicroseconds timeUs: Int64, endsMessage: Bool = false) {
         record += 1
         let stamp = RecordStamp(number: record, timeNs: timeUs * 1000)
-        bytes.withUnsafeBytes { analyzer.feed(stream: stream, $0, origin: stamp, endsMessage: endsMessage) }
+        bytes.withUnsafeBytes { analyzer.feed(stream: stream, $0, origin: stamp, endsMessage: endsMessage, into: &sink) }
     }
 
     mutating func finish() -> RecordingSink {
-        analyzer.finish()
-        return analyzer.sink
+        analyzer.finish(into: &sink)
+        return sink
     }
 }
 

@@ -17,11 +17,11 @@ struct ResyncTests {
 
         func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool { Envelope.parse(bytes) != nil }
         var valueBytesSinceMessage = 0
-        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
             messages.append(Array(bytes))
             valueBytesSinceMessage = 0
         }
-        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
             valueBytes += bytes.count
             valueBytesSinceMessage += bytes.count
         }
@@ -29,14 +29,14 @@ struct ResyncTests {
             valueBytes -= valueBytesSinceMessage
             valueBytesSinceMessage = 0
         }
-        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
             junkBytes += byteCount
             junkRuns += 1
         }
     }
 
     static func frame(_ chunks: [[UInt8]], lossBefore: Set<Int> = []) -> MessageSink {
-        var assembler = FrameAssembler(limits: FrameLimits(), anchor: RPCAnalyzer<RecordingSink>.messageShape)
+        var assembler = FrameAssembler(limits: FrameLimits(), anchor: RPCMessageShape.anchor)
         var sink = MessageSink()
         for (i, chunk) in chunks.enumerated() {
             if lossBefore.contains(i) { assembler.discontinuity(into: &sink) }
@@ -225,11 +225,12 @@ struct TimeRangeTests {
             conversation.record += 1
             request(7, "servo_write").withUnsafeBytes {
                 conversation.analyzer.feed(stream: conversation.forward, $0,
-                                           origin: RecordStamp(number: 1, timeNs: sent), endsMessage: false)
+                                           origin: RecordStamp(number: 1, timeNs: sent), endsMessage: false, into: &conversation.sink)
             }
             response(7, result: .uint(0)).withUnsafeBytes {
                 conversation.analyzer.feed(stream: conversation.backward, $0,
-                                           origin: RecordStamp(number: 2, timeNs: answered), endsMessage: false)
+                                           origin: RecordStamp(number: 2, timeNs: answered), endsMessage: false,
+                                           into: &conversation.sink)
             }
             let sink = conversation.finish()
             let latency = sink.transactions.first?.latencyNs
@@ -279,18 +280,20 @@ struct RequestCapTests {
     @Test func stateStaysBoundedHoweverManyRequestsWait() {
         var caps = AnalysisCaps()
         caps.requestsInFlight = 100
-        var analyzer = RPCAnalyzer(sink: RecordingSink(wantsValues: false), caps: caps)
+        var analyzer = RPCAnalyzer<RecordingSink>(caps: caps)
+        var sink = RecordingSink(wantsValues: false)
         let stream = analyzer.addStream(Direction(channel: 1, from: 0, to: 1), names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
         var largest = 0
         for n in 0..<50_000 {
             request(UInt64(n), "servo_write").withUnsafeBytes {
-                analyzer.feed(stream: stream, $0, origin: RecordStamp(number: UInt64(n + 1), timeNs: Int64(n)), endsMessage: false)
+                analyzer.feed(stream: stream, $0, origin: RecordStamp(number: UInt64(n + 1), timeNs: Int64(n)), endsMessage: false,
+                              into: &sink)
             }
             largest = max(largest, analyzer.requestOrderHeld)
         }
         #expect(analyzer.requestsInFlight == 100)
         #expect(largest < 3 * 100 + 2 * 1024 + 10, "the order queue held \(largest) entries")
-        let sink = { var a = analyzer; a.finish(); return a.sink }()
+        analyzer.finish(into: &sink)
         #expect(sink.findings.filter { $0.rule == .unansweredRequest }.count == 50_000)
         #expect(sink.findings.filter { $0.rule == .analysisLimit }.count == 1)
     }

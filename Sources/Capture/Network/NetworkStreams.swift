@@ -25,10 +25,10 @@ public struct NetworkStreams {
     }
 
     public struct Delivery {
-        public enum Kind: Equatable {
+        public enum Kind {
             case data
             /// `count` bytes of the stream were never captured.
-            case loss(count: Int, reason: String)
+            case loss(count: Int, reason: StaticString)
         }
 
         public var stream: Int
@@ -245,7 +245,7 @@ public struct NetworkStreams {
     }
 
     /// Gives up on the bytes before the first waiting segment: reports them lost and goes on.
-    private mutating func flushGap(_ direction: inout Direction, stamp: RecordStamp, reason: String) {
+    private mutating func flushGap(_ direction: inout Direction, stamp: RecordStamp, reason: StaticString) {
         guard let first = direction.pending.min, direction.nextSequence != nil else { return }
         let missing = Int(first.position - direction.nextPosition)
         deliveries.append(Delivery(stream: direction.stream, kind: .loss(count: max(0, missing), reason: reason),

@@ -16,13 +16,6 @@ public struct DirectionKey: Hashable, Sendable {
     }
 }
 
-/// What one direction carried.
-public struct DirectionTraffic: Sendable, Equatable {
-    public var records = 0
-    public var payloadBytes = 0
-    public var receiverSideRecords = 0
-}
-
 /// What a record is for, once its stream is known.
 public enum RecordRole: Sendable, Equatable {
     /// Its bytes are the direction's byte stream: decode them.
@@ -57,7 +50,6 @@ public struct StreamTable {
         var hasSenderSide = false
         var senderSequence: UInt32?
         var receiverSequence: UInt32?
-        var traffic = DirectionTraffic()
     }
     private var counters: [Counters] = []
     /// Directions by their packed key.
@@ -65,19 +57,15 @@ public struct StreamTable {
 
     public init() {}
 
-    /// Records and bytes a direction has carried so far.
-    public func traffic(of direction: Int) -> DirectionTraffic { counters[direction].traffic }
-
     /// Observes a record, adding its direction when new.
-    public mutating func observe(_ header: InterCoreHeader, payloadLength: Int) -> StreamObservation {
-        observe(header, payloadLength: payloadLength, mayAdd: true)!
+    public mutating func observe(_ header: InterCoreHeader) -> StreamObservation {
+        observe(header, mayAdd: true)!
     }
 
     /// Nil when the record starts a new direction and `mayAdd` is false (a cap was reached).
     @inline(__always)
-    public mutating func observe(_ header: InterCoreHeader, payloadLength: Int, mayAdd: Bool) -> StreamObservation? {
-        let packed = UInt32(header.kind.rawValue) << 24 | UInt32(header.channel) << 16
-            | UInt32(header.source) << 8 | UInt32(header.destination)
+    public mutating func observe(_ header: InterCoreHeader, mayAdd: Bool) -> StreamObservation? {
+        let packed = header.directionID
         var isNew = false
         let direction: Int
         if let known = keys.index(of: packed) {
@@ -92,10 +80,7 @@ public struct StreamTable {
         let expected: UInt32
         let role: RecordRole
         var state = counters[direction]
-        state.traffic.records += 1
-        state.traffic.payloadBytes += payloadLength
         if header.isReceiverSide {
-            state.traffic.receiverSideRecords += 1
             expected = state.receiverSequence ?? header.sequence
             state.receiverSequence = header.sequence &+ 1
             role = state.hasSenderSide ? .delivery : .stream

@@ -44,6 +44,11 @@ public struct InterCoreHeader: Sendable, Hashable {
         self.sequence = sequence
     }
 
+    /// Kind, channel, source and destination in one number: the record's direction.
+    public var directionID: UInt32 {
+        UInt32(kind.rawValue) << 24 | UInt32(channel) << 16 | UInt32(source) << 8 | UInt32(destination)
+    }
+
     /// The header's 12 bytes, big-endian as the format fixes them.
     public var encoded: [UInt8] {
         let flags: UInt8 = (isReceiverSide ? 1 : 0) | (lossBefore ? 2 : 0)
