@@ -156,7 +156,7 @@ public struct ReplayEngine {
         // have left, so the race check leaves those pairs alone.
         let overlapping = line.pushingCores(besides: core)
         var access = DeviceAccess(core: core, epoch: tick(core), locks: locks.locksHeld(by: core), stamp: event.stamp,
-                                  action: "wrote \(Self.describeBytes(payload)) to \(line.channelName)")
+                                  action: .wrote(ByteSample(payload), channel: line.channelName))
         line.write(payload, access: access)
         access.endNs = event.stamp.timeNs
         devices.access(access, device: line.device, clock: clocks[core], board: board, checkOverlap: false,
@@ -177,14 +177,6 @@ public struct ReplayEngine {
                               wire: excerpt, detail: detail, into: &sink)
     }
 
-    static func describeBytes(_ bytes: UnsafeRawBufferPointer) -> String {
-        let count = "\(bytes.count) byte\(bytes.count == 1 ? "" : "s")"
-        let printable = bytes.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        guard printable, !bytes.isEmpty else { return count }
-        let text = MessagePackValue.string(String(decoding: bytes.prefix(40), as: UTF8.self)).description
-        return count + " " + text + (bytes.count > 40 ? "…" : "")
-    }
-
     // MARK: Trace events
 
     public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
@@ -194,36 +186,34 @@ public struct ReplayEngine {
         noteActivity(core, at: event.origin)
         let epoch = tick(core)
         let stamp = event.origin
-        let first = event.args.first
-        switch event.kind {
-        case .coreStart:
-            guard let started = first?.integerValue.map(Int.init), Self.isCore(started) else { return }
+        switch event.action {
+        case .coreStart(let started):
+            guard Self.isCore(Int(clamping: started)) else { return }
+            let started = Int(started)
             lifecycle.coreStart(starter: core, started: started, at: stamp, board: board, into: &sink)
             clocks[started].join(clocks[core])
         case .initDone:
             lifecycle.initDone(core: core, at: stamp, board: board, into: &sink)
-        case .lockAcquire:
-            guard let lock = Self.name(first) else { return }
+        case .lockAcquire(let lock):
             if let released = locks.acquire(lock, core: core, at: stamp, board: board, into: &sink) {
                 clocks[core].join(released)
             }
-        case .lockRelease:
-            guard let lock = Self.name(first) else { return }
+        case .lockRelease(let lock):
             locks.release(lock, core: core, clock: clocks[core], at: stamp, board: board, into: &sink)
-        case .deviceBegin:
-            guard let device = Self.name(first) else { return }
+        case .deviceBegin(let device):
             let access = DeviceAccess(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp,
-                                      action: "dev.begin \(device)")
+                                      action: .began(device: device))
             devices.access(access, device: device, clock: clocks[core], board: board, checkOverlap: true, into: &sink)
-        case .deviceEnd:
-            guard let device = Self.name(first) else { return }
+        case .deviceEnd(let device):
             devices.end(core: core, device: device, at: stamp.timeNs)
-        case .heapAlloc:
-            lifecycle.allocation(core: core, bytes: first?.integerValue.map(Int.init), at: stamp, board: board, into: &sink)
+        case .heapAlloc(let bytes):
+            lifecycle.allocation(core: core, bytes: Int(clamping: bytes), at: stamp, board: board, into: &sink)
         case .heapLock:
             lifecycle.heapLock(core: core, at: stamp)
-        case .interruptEnter, .interruptExit:
-            lifecycle.interrupt(core: core, irq: Self.name(first) ?? "?", entering: event.kind == .interruptEnter)
+        case .interruptEnter(let irq):
+            lifecycle.interrupt(core: core, irq: irq, entering: true)
+        case .interruptExit(let irq):
+            lifecycle.interrupt(core: core, irq: irq, entering: false)
         case .fault, .functionEnter, .functionExit, .memoryRead, .memoryWrite, .unknown:
             break
         }
@@ -244,13 +234,6 @@ public struct ReplayEngine {
         }
     }
 
-    /// Lock and device names may be numbers (spinlock 3) or text ("UART0").
-    private static func name(_ value: MessagePackValue?) -> String? {
-        guard let value else { return nil }
-        if let number = value.integerValue { return String(number) }
-        return value.textValue
-    }
-
     // MARK: Calls
 
     /// A call whose method uses devices on its callee holds them from request to response.
@@ -263,7 +246,7 @@ public struct ReplayEngine {
             let access = DeviceAccess(
                 core: call.callee, epoch: Epoch(core: call.callee, tick: clocks[call.callee][call.callee]),
                 locks: locks.locksHeld(by: call.callee), stamp: call.request,
-                action: "\(call.method) called by \(board.coreName(call.caller))", endNs: call.response?.timeNs ?? lastTimeNs
+                action: .called(method: call.method, caller: call.caller), endNs: call.response?.timeNs ?? lastTimeNs
             )
             devices.access(access, device: device, clock: clocks[call.callee], board: board, checkOverlap: true, into: &sink)
         }

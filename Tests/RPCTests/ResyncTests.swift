@@ -298,3 +298,16 @@ struct RequestCapTests {
         #expect(sink.findings.filter { $0.rule == .analysisLimit }.count == 1)
     }
 }
+
+extension TraceEventKindTests {
+    @Test func argumentsAreTypedOnceWhenRead() throws {
+        #expect(try Self.decode("lock.acquire", [.uint(5)]).get().action == .lockAcquire("5"))
+        #expect(try Self.decode("dev.begin", [.string("Servo")]).get().action == .deviceBegin("Servo"))
+        #expect(try Self.decode("core.start", [.uint(1)]).get().action == .coreStart(started: 1))
+        #expect(try Self.decode("heap.alloc", [.uint(64)]).get().action == .heapAlloc(bytes: 64))
+        #expect(try Self.decode("fault", [.uint(3), .string("hard fault")]).get().action == .fault("3", text: "hard fault"))
+        #expect(try Self.decode("irq.exit", [.string("TIM2")]).get().action == .interruptExit("TIM2"))
+        let unknown = try Self.decode("watchdog.kick", [.uint(7)]).get()
+        #expect(unknown.action == .unknown && unknown.name == "watchdog.kick" && unknown.args == [.uint(7)])
+    }
+}

@@ -8,8 +8,27 @@ public struct TraceEvent: Sendable, Equatable {
     public var name: String
     /// The event the name stands for, decided once when the event is read.
     public var kind: Kind
+    /// The event with its arguments typed, set when it is decoded; `.unknown` for other names.
+    public var action: Action = .unknown
+    /// The arguments as they came, for listings and unknown events.
     public var args: [MessagePackValue]
     public var origin: RecordStamp
+
+    /// A known event and its arguments. Locks, devices, interrupts, procedures and regions may
+    /// be numbered or named in the capture; they are compared as text ("5", "UART0").
+    public enum Action: Sendable, Equatable {
+        case coreStart(started: Int64)
+        case initDone
+        case lockAcquire(String), lockRelease(String)
+        case deviceBegin(String), deviceEnd(String)
+        case heapAlloc(bytes: Int64)
+        case heapLock
+        case interruptEnter(String), interruptExit(String)
+        case fault(String, text: String)
+        case functionEnter(String), functionExit(String)
+        case memoryRead(String), memoryWrite(String)
+        case unknown
+    }
 
     /// The events capture format v1 defines, and every other name as `unknown`.
     public enum Kind: String, Sendable, CaseIterable {
@@ -56,6 +75,11 @@ public struct TraceEvent: Sendable, Equatable {
         self.kind = Kind(rawValue: name) ?? .unknown
         self.args = args
         self.origin = origin
+        if Self.argumentsFit(kind, args) { action = Self.action(kind, args) }
+    }
+
+    private static func argumentsFit(_ kind: Kind, _ args: [MessagePackValue]) -> Bool {
+        args.count >= kind.arguments.count && zip(args, kind.arguments).allSatisfy(fits)
     }
 
     public var isKnown: Bool { kind != .unknown }
@@ -81,11 +105,34 @@ public struct TraceEvent: Sendable, Equatable {
         guard case .array(let pair) = value, pair.count == 2, let name = pair[0].textValue,
               case .array(let args) = pair[1] else { return .failure(.notEventArray) }
         let event = TraceEvent(core: core, name: name, args: args, origin: origin)
-        let expected = event.kind.arguments
-        guard args.count >= expected.count, zip(args, expected).allSatisfy(Self.fits) else {
-            return .failure(.wrongArguments(event: name, expected: Self.describe(expected)))
+        guard argumentsFit(event.kind, args) else {
+            return .failure(.wrongArguments(event: name, expected: Self.describe(event.kind.arguments)))
         }
         return .success(event)
+    }
+
+    /// The typed event; its arguments were checked against `Kind.arguments`.
+    private static func action(_ kind: Kind, _ args: [MessagePackValue]) -> Action {
+        let name = args.first.flatMap { $0.integerValue.map { String($0) } ?? $0.textValue } ?? ""
+        let count = args.first?.integerValue ?? 0
+        switch kind {
+        case .coreStart: return .coreStart(started: count)
+        case .initDone: return .initDone
+        case .lockAcquire: return .lockAcquire(name)
+        case .lockRelease: return .lockRelease(name)
+        case .deviceBegin: return .deviceBegin(name)
+        case .deviceEnd: return .deviceEnd(name)
+        case .heapAlloc: return .heapAlloc(bytes: count)
+        case .heapLock: return .heapLock
+        case .interruptEnter: return .interruptEnter(name)
+        case .interruptExit: return .interruptExit(name)
+        case .fault: return .fault(name, text: args[1].textValue ?? "")
+        case .functionEnter: return .functionEnter(name)
+        case .functionExit: return .functionExit(name)
+        case .memoryRead: return .memoryRead(name)
+        case .memoryWrite: return .memoryWrite(name)
+        case .unknown: return .unknown
+        }
     }
 
     private static func fits(_ value: MessagePackValue, _ argument: Kind.Argument) -> Bool {

@@ -6,7 +6,7 @@ struct DeviceAccess {
     var epoch: Epoch
     var locks: [String]
     var stamp: RecordStamp
-    var action: String
+    var action: DeviceAction
     /// When the use ended; nil while it lasts (a `dev.begin` not yet ended).
     var endNs: Int64?
 }
@@ -136,6 +136,6 @@ struct DeviceAccessCheck {
 
     static func describe(_ access: DeviceAccess, board: Board) -> Finding.Access {
         Finding.Access(core: board.coreName(access.core), timeNs: access.stamp.timeNs, record: access.stamp.number,
-                       action: access.action, locksHeld: access.locks)
+                       action: access.action.text(board: board), locksHeld: access.locks)
     }
 }
