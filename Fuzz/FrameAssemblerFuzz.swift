@@ -13,12 +13,12 @@ struct CountingSink: FrameSink {
         accounted -= sinceMessage
         sinceMessage = 0
     }
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
         sinceMessage += bytes.count
         accounted += bytes.count
         precondition(MessagePackValue.decode(bytes) != nil, "a value that does not decode")
     }
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
         sinceMessage = 0
         accounted += bytes.count
         frames += 1
@@ -28,7 +28,7 @@ struct CountingSink: FrameSink {
         _ = reader.readTextBytes()
         precondition(MessagePackValue.decode(bytes) != nil, "a frame that does not decode")
     }
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason) {
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
         accounted += byteCount
         precondition(byteCount > 0)
     }
