@@ -8,7 +8,7 @@ import Report
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Record MessagePack-RPC traffic: through a TCP proxy, or live from an interface.",
+        abstract: "Record MessagePack-RPC traffic: through a TCP proxy, live from an interface, or from the recorder on a board.",
         discussion: """
         Through a proxy (no root needed): clients connect to LISTEN, each session is forwarded to \
         TARGET, and both directions are written as capture-format v1 message records, the client \
@@ -20,7 +20,14 @@ struct RecordCommand: ParsableCommand {
 
           rpc-analyze record -i lo 'tcp port 7000' -w session.pcapng
 
-        Both show a status line and stop cleanly on Ctrl-C, keeping everything captured.
+        From the C recorder on a board (recorder/, docs/recorder.md): the stream it drains over a \
+        UART, read from a serial port (raw mode at --baud), a pty, a FIFO, - or a file saved \
+        earlier; its own header gives the clock and the cores:
+
+          rpc-analyze record --serial /dev/ttyACM0 --baud 921600 -w board.pcapng
+          rpc-analyze record --serial drained.bin -w board.pcapng
+
+        All show a status line and stop cleanly on Ctrl-C, keeping everything captured.
         """
     )
 
@@ -33,6 +40,15 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("Capture live from this interface.", valueName: "interface"))
     var interface: String?
 
+    @Option(name: .customLong("serial"), help: ArgumentHelp("Read the C recorder's drained stream from this serial port, pty, FIFO, file or -.", valueName: "device"))
+    var serial: String?
+
+    @Option(help: "With --serial, the serial port's speed (it is put in raw mode).")
+    var baud: Int?
+
+    @Option(name: .customLong("clock-hz"), help: ArgumentHelp("With --serial, the recorder's clock frequency, when its stream header is missing.", valueName: "hz"))
+    var clockHz: UInt64?
+
     @Argument(help: ArgumentHelp("With -i, a tcpdump filter expression.", valueName: "filter"))
     var filter: [String] = []
 
@@ -43,10 +59,11 @@ struct RecordCommand: ParsableCommand {
     var stopAfter: Int?
 
     func validate() throws {
-        switch (listen, target, interface) {
-        case (.some, .some, nil), (nil, nil, .some): break
-        default: throw ValidationError("give either --proxy LISTEN --to TARGET, or -i INTERFACE")
+        switch (listen, target, interface, serial) {
+        case (.some, .some, nil, nil), (nil, nil, .some, nil), (nil, nil, nil, .some): break
+        default: throw ValidationError("give one of --proxy LISTEN --to TARGET, -i INTERFACE, or --serial DEVICE")
         }
+        if serial == nil, baud != nil || clockHz != nil { throw ValidationError("--baud and --clock-hz go with --serial") }
     }
 
     func run() throws {
@@ -79,6 +96,8 @@ struct RecordCommand: ParsableCommand {
             status.finish("recorded \(proxy.status.records) messages in \(proxy.status.connections) connections to \(write)")
         } else if let interface {
             try LiveRecording(interface: interface, filter: filter.joined(separator: " "), output: write, status: status).run()
+        } else if let serial {
+            try SerialRecording(source: serial, baud: baud, clockHz: clockHz, output: write, status: status).run()
         }
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Pipeline
+import Report
+import Testing
+
+/// The C recorder on the host port (threads as cores), drained to a file and turned into a
+/// capture by `rpc-analyze record --serial`: calls paired, losses counted exactly, corruption
+/// survived.
+@Suite(.serialized)
+struct RecorderHostTests {
+    static let program: String = {
+        let out = Paths.temporary("recorder-host")
+        let make = try? CommandRun(["/usr/bin/env", "make", "-s", "-C", Paths.packageRoot.appendingPathComponent("recorder").path, "host",
+                                    "OUT=\(out)"], direct: true)
+        precondition(make?.status == 0, "building the recorder failed: \(make?.standardError ?? "")")
+        return out + "/host_cores"
+    }()
+
+    /// Runs the two-core program; returns the drained stream's path and the records it dropped.
+    func record(calls: Int, ringBytes: Int, drainEvery: Int, name: String) throws -> (path: String, dropped: Int) {
+        let run = try CommandRun(["/bin/sh", "-c", "\(Self.program) \(calls) \(ringBytes) \(drainEvery) > \(Paths.temporary(name))"],
+                                 direct: true)
+        #expect(run.status == 0, "\(run.standardError)")
+        let dropped = Int(run.standardError.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        return (Paths.temporary(name), try #require(dropped))
+    }
+
+    func convert(_ stream: String, _ capture: String) throws -> (run: CommandRun, result: AnalysisResult<ReportCollector>) {
+        let run = try CommandRun(["record", "--serial", stream, "-w", capture])
+        #expect(run.status == 0, "\(run.standardError)")
+        return (run, try CaptureAnalysis.run(path: capture, sink: ReportCollector.complete))
+    }
+
+    @Test func everyCallIsPairedAndNothingIsLost() throws {
+        let (stream, dropped) = try record(calls: 300, ringBytes: 65_536, drainEvery: 10, name: "normal.bin")
+        #expect(dropped == 0)
+        let (run, result) = try convert(stream, Paths.temporary("normal.pcapng"))
+        #expect(result.sink.transactions.count == 300)
+        #expect(result.sink.transactions.allSatisfy { $0.status == .ok && $0.method == "servo_write" })
+        #expect(!result.sink.findings.contains { $0.rule == .captureLoss || $0.rule == .malformedRecord })
+        #expect(result.summary.directions.reduce(0) { $0 + $1.lostRecords } == 0)
+        #expect(result.summary.traceEvents == 2 * 3 + 2 + 1, "the lock pairs around three prints, two init.done, a core.start")
+        #expect(!run.standardError.contains("corrupt"))
+    }
+
+    @Test func recordsARingTooSmallDropsAreLostExactlyAsCounted() throws {
+        let (stream, dropped) = try record(calls: 200, ringBytes: 256, drainEvery: 0, name: "tiny.bin")
+        #expect(dropped > 100)
+        let (run, result) = try convert(stream, Paths.temporary("tiny.pcapng"))
+        #expect(run.standardError.contains("\(dropped) dropped by the recorder"))
+        #expect(result.summary.directions.reduce(0) { $0 + $1.lostRecords } == dropped)
+        #expect(result.sink.findings.contains { $0.rule == .captureLoss })
+    }
+
+    @Test func aCorruptedStreamLosesOnlyTheFramesHitAndSaysHowMany() throws {
+        let (stream, _) = try record(calls: 300, ringBytes: 65_536, drainEvery: 10, name: "whole.bin")
+        let (_, whole) = try convert(stream, Paths.temporary("whole.pcapng"))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream)))
+        // Flip bytes well inside the stream: each hits one frame (or two, when it turns a
+        // delimiter into data or data into a delimiter).
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<12 {
+            let at = Int(generator.next() % UInt64(bytes.count - 400)) + 200
+            bytes[at] ^= UInt8(1 + generator.next() % 255)
+        }
+        let damaged = Paths.temporary("damaged.bin")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let (run, result) = try convert(damaged, Paths.temporary("damaged.pcapng"))
+        #expect(run.standardError.contains("corrupt frame"))
+        let kept = result.summary.directions.reduce(0) { $0 + $1.records }
+        let lost = result.summary.directions.reduce(0) { $0 + $1.lostRecords }
+        let wholeRecords = whole.summary.directions.reduce(0) { $0 + $1.records }
+        // Every record is either in the capture or counted lost; the closing marks of streams
+        // whose last records were hit are records of their own.
+        let marks = kept - (wholeRecords - lost)
+        #expect(lost > 0)
+        #expect(marks >= 0 && marks <= 12, "kept \(kept), lost \(lost), of \(wholeRecords)")
+        #expect(result.sink.findings.contains { $0.rule == .captureLoss })
+        #expect(result.sink.transactions.count <= 300)
+        #expect(result.sink.transactions.filter { $0.status == .ok }.count < 300)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
