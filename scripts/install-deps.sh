@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rpc-analyze and its tests need beyond the Swift toolchain: libpcap's headers
-# and pkg-config (to build), and Python's msgpack (the live tests' MessagePack-RPC peer).
-# Does nothing for what is there already.
+# and pkg-config (to build), Python's msgpack (the live tests' MessagePack-RPC peer), and for the
+# recorder's tests the Arm cross compiler and QEMU (two emulated Cortex-M33 cores; about 565 MB,
+# newlib left out: the firmware is freestanding). Does nothing for what is there already.
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -17,4 +18,10 @@ if ! python3 -c "import msgpack" 2>/dev/null; then
     $sudo apt-get install -y -qq python3-msgpack >/dev/null
   }
   echo "installed Python's msgpack"
+fi
+if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends gcc-arm-none-eabi binutils-arm-none-eabi qemu-system-arm >/dev/null
+  echo "installed gcc-arm-none-eabi, binutils-arm-none-eabi and qemu-system-arm"
 fi

@@ -206,7 +206,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             registry.deliver(StreamEvent(key, .loss(lost, interruptsDecoding: decodes), at: record.stamp),
                              to: handle, into: &output)
         }
-        if observation.role == .stream && header.kind == .trace {
+        // An empty trace record holds no event: a recorder's mark that carries only its seq
+        // and LOSS flag (docs/recorder.md).
+        if observation.role == .stream && header.kind == .trace && !view.payload.isEmpty {
             decodeTrace(view, header: header, record: record)
         }
     }

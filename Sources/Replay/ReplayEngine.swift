@@ -104,7 +104,8 @@ public struct ReplayEngine {
         guard channelTraits.known else { return }
         switch event.kind {
         case .uart:
-            guard !event.isReceiverSide, Self.isCore(event.from) else { return }
+            // An empty record wrote nothing (a recorder's loss mark carries only its seq).
+            guard !event.isReceiverSide, Self.isCore(event.from), !payload.isEmpty else { return }
             uartWrite(event, payload: payload, into: &sink)
         case .message, .mailbox:
             if event.kind == .message, !event.isReceiverSide, event.byteCount > channelTraits.maxMessage {
