@@ -31,6 +31,19 @@ struct RecorderHostTests {
         return (run, try CaptureAnalysis.run(path: capture, sink: ReportCollector.complete))
     }
 
+    @Test func theLibraryBuildsFreestandingForEveryPortsCore() throws {
+        let out = Paths.temporary("recorder-arm")
+        let make = try CommandRun(["/usr/bin/env", "make", "-s", "-C", Paths.packageRoot.appendingPathComponent("recorder").path,
+                                   "arm", "OUT=\(out)"], direct: true)
+        #expect(make.status == 0, "\(make.standardError)")
+        for port in ["an521", "rp2040", "stm32h747"] {
+            let sizes = try String(contentsOfFile: "\(out)/\(port)/size.txt", encoding: .utf8)
+            let total = sizes.split(separator: "\n").last { $0.contains("TOTALS") }
+            let text = try #require(total.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[0].trimmingCharacters(in: .whitespaces)) })
+            #expect(text > 1000 && text < 4096, "\(port): \(text) bytes of code")
+        }
+    }
+
     @Test func everyCallIsPairedAndNothingIsLost() throws {
         let (stream, dropped) = try record(calls: 300, ringBytes: 65_536, drainEvery: 10, name: "normal.bin")
         #expect(dropped == 0)

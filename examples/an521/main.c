@@ -51,13 +51,6 @@ static uint32_t text_length(const char *text) {
     return n;
 }
 
-void console_write(const char *text) {
-    for (uint32_t i = 0; text[i]; i++) {
-        while (AN521_UART_STATE(AN521_UART0) & 1u) { }
-        AN521_UART_DATA(AN521_UART0) = (uint8_t)text[i];
-    }
-}
-
 /* QEMU's UART has no line timing: the firmware waits as long as the bytes take on the wire,
  * so that what the capture shows is what a real 115200-baud line would do. */
 static void wait_ticks(uint32_t ticks) {

@@ -32,6 +32,14 @@ void reset_core1(void) {
     for (;;) __asm__ volatile("wfe");
 }
 
+/* UART0, the console: written as fast as QEMU takes it. */
+void console_write(const char *text) {
+    for (uint32_t i = 0; text[i]; i++) {
+        while (AN521_UART_STATE(AN521_UART0) & 1u) { }
+        AN521_UART_DATA(AN521_UART0) = (uint8_t)text[i];
+    }
+}
+
 static void fault(void) {
     console_write("fault\n");
     semihosting_exit(3);

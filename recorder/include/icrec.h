@@ -42,8 +42,13 @@ struct icrec_ring {
     uint8_t *bytes;
 };
 
+struct icrec_core;
+
 struct icrec_stream {
-    uint32_t key;            /* kind << 24 | channel << 16 | src << 8 | dst, RX in ICREC_KEY_RX */
+    struct icrec_core *core; /* the core whose ring it records into */
+    uint32_t key;            /* kind << 24 | channel << 16 | src << 8 | dst */
+    uint32_t header0;        /* the record header's first two words as stored (little-endian) */
+    uint32_t header1;
     volatile uint32_t next_seq;
     volatile uint32_t dropped;  /* records dropped so far, ever growing */
     uint8_t rx;             /* 1: taken at the receiving side */
@@ -57,6 +62,8 @@ struct icrec_core {
     /* 64-bit time from the port's counter: the wraps seen by this core. */
     uint32_t time_high;
     uint32_t time_last;
+    /* The head an entry being written will publish (set and used with interrupts masked). */
+    uint32_t pending_head;
     /* Records dropped because the stream table was full (they belong to no stream). */
     volatile uint32_t unstreamed_drops;
 };
@@ -80,12 +87,8 @@ struct icrec {
     uint8_t header_sent;
 };
 
-/* A stream handle: the core and its slot. Taken once, used on every record. */
-typedef struct {
-    uint8_t core;
-    uint8_t slot;
-    uint8_t valid;
-} icrec_stream_t;
+/* A stream handle: taken once, used on every record; NULL when the core's table was full. */
+typedef struct icrec_stream *icrec_stream_t;
 
 /* Sets up the recorder with one ring per core: `ring_bytes[c]` is a power of two. Call once,
  * before any core records. */
@@ -99,6 +102,9 @@ icrec_stream_t icrec_stream(struct icrec *rec, enum icrec_kind kind, uint8_t cha
 /* Records `length` payload bytes on a stream. Returns 0 when recorded, -1 when dropped (the
  * ring was full): the drop still uses its sequence number and is reported. */
 int icrec_record(struct icrec *rec, icrec_stream_t stream, const void *payload, uint32_t length);
+
+/* Records one 32-bit word (a mailbox FIFO push or pop): the cheapest record. */
+int icrec_record_word(struct icrec *rec, icrec_stream_t stream, uint32_t word);
 
 /* Shorthands that find the stream each time (a few instructions more than icrec_record). */
 int icrec_mailbox(struct icrec *rec, uint8_t fifo, uint8_t src, uint8_t dst, int rx, uint32_t word);

@@ -4,7 +4,6 @@
 
 #define ENTRY_PREFIX 12u      /* u16 length, u16 zero, u64 time */
 #define V1_HEADER 12u
-#define SKIP_MARK 0xFFFFu     /* the rest of the ring up to its end is unused: go on at 0 */
 
 static void copy_bytes(uint8_t *to, const uint8_t *from, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) to[i] = from[i];
@@ -24,54 +23,55 @@ void icrec_init(struct icrec *rec, const struct icrec_config *config, uint8_t *c
 
 icrec_stream_t icrec_stream(struct icrec *rec, enum icrec_kind kind, uint8_t channel, uint8_t src, uint8_t dst,
                             int rx) {
-    icrec_stream_t handle = {0, 0, 0};
     uint32_t core_number = icrec_port_core();
-    if (core_number >= ICREC_MAX_CORES) return handle;
+    if (core_number >= ICREC_MAX_CORES) return 0;
     struct icrec_core *core = &rec->cores[core_number];
     uint32_t key = (uint32_t)kind << 24 | (uint32_t)channel << 16 | (uint32_t)src << 8 | dst;
     uint8_t flags = rx ? 1u : 0u;
-    handle.core = (uint8_t)core_number;
     uint32_t saved = icrec_port_irq_save();
     uint32_t count = core->stream_count;
     for (uint32_t i = 0; i < count; i++) {
         if (core->streams[i].key == key && core->streams[i].rx == flags) {
             icrec_port_irq_restore(saved);
-            handle.slot = (uint8_t)i;
-            handle.valid = 1;
-            return handle;
+            return &core->streams[i];
         }
     }
+    struct icrec_stream *stream = 0;
     if (count < ICREC_MAX_STREAMS) {
-        core->streams[count].key = key;
-        core->streams[count].rx = flags;
-        core->streams[count].next_seq = 0;
-        core->streams[count].dropped = 0;
-        core->streams[count].loss_pending = 0;
+        stream = &core->streams[count];
+        stream->core = core;
+        stream->key = key;
+        stream->rx = flags;
+        stream->header0 = 0x49u | 0x43u << 8 | 1u << 16 | (uint32_t)kind << 24;
+        stream->header1 = (uint32_t)channel | (uint32_t)src << 8 | (uint32_t)dst << 16 | (uint32_t)flags << 24;
+        stream->next_seq = 0;
+        stream->dropped = 0;
+        stream->loss_pending = 0;
         icrec_port_barrier();  /* the entry before the count that makes the drain read it */
         core->stream_count = count + 1;
-        handle.slot = (uint8_t)count;
-        handle.valid = 1;
     } else {
         core->unstreamed_drops++;
     }
     icrec_port_irq_restore(saved);
-    return handle;
+    return stream;
 }
 
-/* Reserves and fills one ring entry with interrupts masked: an interrupt handler of this core
- * that records too finds the ring consistent. The other core never writes this ring. */
-int icrec_record(struct icrec *rec, icrec_stream_t stream, const void *payload, uint32_t length) {
-    if (!stream.valid) return -1;
-    struct icrec_core *core = &rec->cores[stream.core];
-    struct icrec_stream *st = &core->streams[stream.slot];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "icrec stores ring entries as little-endian words"
+#endif
+
+static uint32_t big_endian(uint32_t value) {
+    return value >> 24 | (value >> 8 & 0xFF00u) | (value << 8 & 0xFF0000u) | value << 24;
+}
+
+/* Reserves one ring entry and writes its words, with interrupts masked so that an interrupt
+ * handler of this core that records too finds the ring consistent (the other core never writes
+ * this ring). The payload's first word, when it has one, comes in `first`; the rest is copied
+ * by the caller before the entry is published. Returns the payload's place, or 0 when dropped. */
+__attribute__((always_inline)) static inline uint8_t *reserve(struct icrec_core *core, struct icrec_stream *st, uint32_t length, uint32_t *saved) {
     struct icrec_ring *ring = &core->ring;
-    uint8_t cut = 0;
-    if (length > ICREC_MAX_PAYLOAD) {
-        length = ICREC_MAX_PAYLOAD;
-        cut = 1;
-    }
     uint32_t need = (ENTRY_PREFIX + V1_HEADER + length + 3u) & ~3u;
-    uint32_t saved = icrec_port_irq_save();
+    *saved = icrec_port_irq_save();
     uint32_t now = icrec_port_time32();
     if (now < core->time_last) core->time_high++;
     core->time_last = now;
@@ -84,52 +84,65 @@ int icrec_record(struct icrec *rec, icrec_stream_t stream, const void *payload, 
     if (ring->size - (head - ring->tail) < total) {
         st->dropped++;
         st->loss_pending = 1;
-        icrec_port_irq_restore(saved);
-        return -1;
+        icrec_port_irq_restore(*saved);
+        return 0;
     }
-    uint8_t *base = ring->bytes;
     if (to_end < need) {
-        base[pos] = 0xFF;
-        base[pos + 1] = 0xFF;
+        ring->bytes[pos] = 0xFF;
+        ring->bytes[pos + 1] = 0xFF;
         head += to_end;
         pos = 0;
     }
-    uint8_t *entry = base + pos;
-    uint32_t size = V1_HEADER + length;
-    entry[0] = (uint8_t)size;
-    entry[1] = (uint8_t)(size >> 8);
-    entry[2] = 0;
-    entry[3] = 0;
-    uint32_t high = core->time_high;
-    for (uint32_t i = 0; i < 4; i++) {
-        entry[4 + i] = (uint8_t)(now >> (8 * i));
-        entry[8 + i] = (uint8_t)(high >> (8 * i));
-    }
-    uint8_t *header = entry + ENTRY_PREFIX;
-    uint32_t key = st->key;
-    header[0] = 0x49;
-    header[1] = 0x43;
-    header[2] = 1;
-    header[3] = (uint8_t)(key >> 24);
-    header[4] = (uint8_t)(key >> 16);
-    header[5] = (uint8_t)(key >> 8);
-    header[6] = (uint8_t)key;
-    header[7] = (uint8_t)(st->rx | (st->loss_pending ? 2u : 0u));
-    header[8] = (uint8_t)(seq >> 24);
-    header[9] = (uint8_t)(seq >> 16);
-    header[10] = (uint8_t)(seq >> 8);
-    header[11] = (uint8_t)seq;
-    st->loss_pending = cut;
-    copy_bytes(header + V1_HEADER, (const uint8_t *)payload, length);
+    uint32_t *entry = (uint32_t *)(void *)(ring->bytes + pos);
+    entry[0] = V1_HEADER + length;
+    entry[1] = now;
+    entry[2] = core->time_high;
+    entry[3] = st->header0;
+    entry[4] = st->header1 | (st->loss_pending ? 2u << 24 : 0u);
+    entry[5] = big_endian(seq);
+    st->loss_pending = 0;
+    /* Where the head goes once the payload is in. */
+    core->pending_head = head + need;
+    return (uint8_t *)(entry + 6);
+}
+
+__attribute__((always_inline)) static inline void publish(struct icrec_core *core, uint32_t saved) {
     icrec_port_barrier();  /* the entry before the head that publishes it */
-    ring->head = head + need;
+    core->ring.head = core->pending_head;
     icrec_port_irq_restore(saved);
+}
+
+int icrec_record_word(struct icrec *rec, icrec_stream_t stream, uint32_t word) {
+    (void)rec;
+    if (!stream) return -1;
+    struct icrec_core *core = stream->core;
+    uint32_t saved;
+    uint8_t *payload = reserve(core, stream, 4, &saved);
+    if (!payload) return -1;
+    *(uint32_t *)(void *)payload = word;
+    publish(core, saved);
+    return 0;
+}
+
+int icrec_record(struct icrec *rec, icrec_stream_t stream, const void *bytes, uint32_t length) {
+    (void)rec;
+    if (!stream) return -1;
+    struct icrec_core *core = stream->core;
+    struct icrec_stream *st = stream;
+    uint8_t cut = length > ICREC_MAX_PAYLOAD;
+    if (cut) length = ICREC_MAX_PAYLOAD;
+    uint32_t saved;
+    uint8_t *payload = reserve(core, st, length, &saved);
+    if (!payload) return -1;
+    copy_bytes(payload, (const uint8_t *)bytes, length);
+    /* A payload cut to the limit lost its end: the next record says so. */
+    st->loss_pending = cut;
+    publish(core, saved);
     return 0;
 }
 
 int icrec_mailbox(struct icrec *rec, uint8_t fifo, uint8_t src, uint8_t dst, int rx, uint32_t word) {
-    uint8_t bytes[4] = {(uint8_t)word, (uint8_t)(word >> 8), (uint8_t)(word >> 16), (uint8_t)(word >> 24)};
-    return icrec_record(rec, icrec_stream(rec, ICREC_MAILBOX, fifo, src, dst, rx), bytes, 4);
+    return icrec_record_word(rec, icrec_stream(rec, ICREC_MAILBOX, fifo, src, dst, rx), word);
 }
 
 int icrec_message(struct icrec *rec, uint8_t endpoint, uint8_t src, uint8_t dst, int rx, const void *body,

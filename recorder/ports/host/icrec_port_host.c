@@ -12,17 +12,13 @@ static int sink_fd = 1;
 void icrec_host_set_core(uint32_t core) { current_core = core; }
 void icrec_host_set_sink(int fd) { sink_fd = fd; }
 
-uint32_t icrec_port_core(void) { return current_core; }
+uint32_t icrec_host_core(void) { return current_core; }
 
-uint32_t icrec_port_time32(void) {
+uint32_t icrec_host_time32(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint32_t)((uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u);
 }
-
-uint32_t icrec_port_irq_save(void) { return 0; }
-void icrec_port_irq_restore(uint32_t state) { (void)state; }
-void icrec_port_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 void icrec_port_write(const uint8_t *bytes, uint32_t length) {
     while (length > 0) {
