@@ -2,17 +2,10 @@
 #ifndef ICREC_PORT_INLINE_H
 #define ICREC_PORT_INLINE_H
 #include <stdint.h>
+#include "../cortex-m/icrec_cortex_m.h"
 #include "an521.h"
 
 static inline uint32_t icrec_port_core(void) { return AN521_CPU_ID & 0xFu; }
 static inline uint32_t icrec_port_time32(void) { return AN521_COUNTER; }
 
-static inline uint32_t icrec_port_irq_save(void) {
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void icrec_port_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" : : "r"(state) : "memory"); }
-static inline void icrec_port_barrier(void) { __asm__ volatile("dmb" : : : "memory"); }
 #endif

@@ -4,6 +4,7 @@
 #ifndef ICREC_PORT_INLINE_H
 #define ICREC_PORT_INLINE_H
 #include <stdint.h>
+#include "../cortex-m/icrec_cortex_m.h"
 
 #define RP2040_SIO_CPUID (*(volatile uint32_t *)0xD0000000u)
 #define RP2040_TIMERAWL (*(volatile uint32_t *)0x40054028u)
@@ -11,12 +12,4 @@
 static inline uint32_t icrec_port_core(void) { return RP2040_SIO_CPUID; }
 static inline uint32_t icrec_port_time32(void) { return RP2040_TIMERAWL; }
 
-static inline uint32_t icrec_port_irq_save(void) {
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void icrec_port_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" : : "r"(state) : "memory"); }
-static inline void icrec_port_barrier(void) { __asm__ volatile("dmb" : : : "memory"); }
 #endif

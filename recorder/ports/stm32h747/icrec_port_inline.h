@@ -6,6 +6,7 @@
 #ifndef ICREC_PORT_INLINE_H
 #define ICREC_PORT_INLINE_H
 #include <stdint.h>
+#include "../cortex-m/icrec_cortex_m.h"
 
 #define STM32H7_SCB_CPUID (*(volatile uint32_t *)0xE000ED00u)
 #define STM32H7_TIM2_CNT (*(volatile uint32_t *)0x40000024u)
@@ -13,12 +14,4 @@
 static inline uint32_t icrec_port_core(void) { return ((STM32H7_SCB_CPUID >> 4) & 0xFFFu) == 0xC27u ? 0u : 1u; }
 static inline uint32_t icrec_port_time32(void) { return STM32H7_TIM2_CNT; }
 
-static inline uint32_t icrec_port_irq_save(void) {
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void icrec_port_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" : : "r"(state) : "memory"); }
-static inline void icrec_port_barrier(void) { __asm__ volatile("dmb" : : : "memory"); }
 #endif
