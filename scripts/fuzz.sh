@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [seconds] frames     only the MessagePack kernels (framer, reader, decoder)
 #   scripts/fuzz.sh [seconds] readers    only the readers: whole captures (libpcap, the own pcapng
 #                                        reader from a file and a pipe), link layers, IP, TCP, UDP,
-#                                        usbmon, NuttX, the v1 record, trace events
+#                                        usbmon, NuttX, the v1 record, trace events, the C
+#                                        recorder's drained stream
 # CI runs it for a short time; run it longer after changing a reader or kernel. A crash leaves
 # its input in the working folder: `swift run FuzzReaders crash-…` replays it.
 set -euo pipefail
@@ -34,10 +35,13 @@ if [ "$which" = all ] || [ "$which" = readers ]; then
   # Seeds: every bundled capture behind each target byte.
   i=0
   for f in Captures/*.pcap Captures/*.pcapng; do
-    for target in 0 1 2 3 4 5 6 7; do
+    for target in 0 1 2 3 4 5 6 7 8; do
       { printf "\\x$(printf %02x $target)"; head -c 6000 "$f"; } > "$out/readers/seed-$i-$target"
     done
     i=$((i + 1))
   done
+  # And a stream the C recorder drained (two threads as cores), behind its target byte.
+  make -s -C recorder host OUT="$out/recorder"
+  "$out/recorder/host_cores" 20 65536 5 2>/dev/null | { printf '\x07'; head -c 5999; } > "$out/readers/seed-recorder"
   .build-fuzz/release/FuzzReaders -max_total_time="$seconds" -max_len=6000 -rss_limit_mb=2048 "$out/readers"
 fi

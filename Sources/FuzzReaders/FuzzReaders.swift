@@ -17,7 +17,7 @@ import RPC
 public func fuzzReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 1 else { return 0 }
     let input = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
-    switch data[0] % 8 {
+    switch data[0] % 9 {
     case 0: Readers.wholeCapture(input, throughPipe: false, board: .generic)
     case 1: Readers.wholeCapture(input, throughPipe: true, board: .rp2040)
     case 2: Readers.linkLayers(input)
@@ -25,12 +25,23 @@ public func fuzzReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 4: _ = TraceEvent.decode(payload: input, core: 0, origin: RecordStamp(number: 1, timeNs: 0))
     case 5: _ = USBLinuxHeader.parse(input, linkType: 189); _ = USBLinuxHeader.parse(input, linkType: 220)
     case 6: _ = NuttXRPMsgRecord.parse(input)
+    case 7: Readers.recorderStream(input)
     default: Readers.wholeCapture(input, throughPipe: false, board: .gigaR1)
     }
     return 0
 }
 
 enum Readers {
+    /// The C recorder's drained stream: frames, then the conversion to records, in memory.
+    static func recorderStream(_ bytes: UnsafeRawBufferPointer) {
+        var reader = RecorderFrameReader()
+        var written = 0
+        var conversion = RecorderConversion { _, record in written += record.count }
+        reader.feed(bytes) { conversion.take($0) }
+        reader.finish()
+        conversion.finish()
+    }
+
     /// The whole analysis and its JSON and text reports, from a memory file (seekable: libpcap,
     /// falling back to the own pcapng reader) or a pipe (the own pcapng reader from its start).
     static func wholeCapture(_ bytes: UnsafeRawBufferPointer, throughPipe: Bool, board: Board) {

@@ -1,3 +1,4 @@
+import AnalysisCore
 import Foundation
 import Pipeline
 import Report
@@ -54,6 +55,10 @@ struct RecorderHostTests {
         #expect(result.summary.directions.reduce(0) { $0 + $1.lostRecords } == 0)
         #expect(result.summary.traceEvents == 2 * 3 + 2 + 1, "the lock pairs around three prints, two init.done, a core.start")
         #expect(!run.standardError.contains("corrupt"))
+        // Classic pcap (nanosecond) holds the same records as pcapng.
+        let (_, classic) = try convert(stream, Paths.temporary("normal.pcap"))
+        #expect(classic.summary.records == result.summary.records)
+        #expect(classic.sink.transactions.map(\.latencyNs) == result.sink.transactions.map(\.latencyNs))
     }
 
     @Test func recordsARingTooSmallDropsAreLostExactlyAsCounted() throws {
@@ -71,7 +76,7 @@ struct RecorderHostTests {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream)))
         // Flip bytes well inside the stream: each hits one frame (or two, when it turns a
         // delimiter into data or data into a delimiter).
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<12 {
             let at = Int(generator.next() % UInt64(bytes.count - 400)) + 200
             bytes[at] ^= UInt8(1 + generator.next() % 255)
@@ -91,17 +96,5 @@ struct RecorderHostTests {
         #expect(result.sink.findings.contains { $0.rule == .captureLoss })
         #expect(result.sink.transactions.count <= 300)
         #expect(result.sink.transactions.filter { $0.status == .ok }.count < 300)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

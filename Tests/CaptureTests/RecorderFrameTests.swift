@@ -1,0 +1,118 @@
+import AnalysisCore
+import Testing
+@testable import Capture
+
+/// The host side of the C recorder's drained stream, on frames made here byte by byte.
+struct RecorderFrameTests {
+    /// COBS with the CRC-32 appended and the 0x00 delimiter, as icrec_frame_encode makes it.
+    static func frame(_ body: [UInt8]) -> [UInt8] {
+        let crc = CRC32.checksum(body)
+        let decoded = body + [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)]
+        var out: [UInt8] = []
+        var block: [UInt8] = []
+        for byte in decoded {
+            if byte == 0 {
+                out += [UInt8(block.count + 1)] + block
+                block = []
+            } else {
+                block.append(byte)
+                if block.count == 254 {
+                    out += [0xFF] + block
+                    block = []
+                }
+            }
+        }
+        return out + [UInt8(block.count + 1)] + block + [0]
+    }
+
+    static func record(core: UInt8, ticks: UInt64, seq: UInt32, payload: [UInt8]) -> [UInt8] {
+        var body: [UInt8] = [UInt8(ascii: "R"), core]
+        for i in 0..<8 { body.append(UInt8(ticks >> (8 * UInt64(i)) & 0xFF)) }
+        body += [0x49, 0x43, 1, 1, 0, core, 1 - core, 0, UInt8(seq >> 24), UInt8(seq >> 16 & 0xFF), UInt8(seq >> 8 & 0xFF), UInt8(seq & 0xFF)]
+        return body + payload
+    }
+
+    func read(_ bytes: [UInt8]) -> (frames: [RecorderFrame], reader: RecorderFrameReader) {
+        var reader = RecorderFrameReader()
+        var frames: [RecorderFrame] = []
+        bytes.withUnsafeBytes { reader.feed($0) { frames.append($0) } }
+        reader.finish()
+        return (frames, reader)
+    }
+
+    @Test func theCRCIsTheIEEEOne() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func framesWithZerosAndLongRunsComeBackWhole() {
+        let payloads: [[UInt8]] = [[], [0], [0, 0, 0], Array(repeating: 0x11, count: 253), Array(repeating: 0x22, count: 254),
+                                   Array(repeating: 0x33, count: 600), (0..<700).map { UInt8($0 % 7) }]
+        for (i, payload) in payloads.enumerated() {
+            let body = Self.record(core: 1, ticks: UInt64(i) << 40 | 0xFF, seq: UInt32(i), payload: payload)
+            let (frames, reader) = read(Self.frame(body))
+            #expect(frames == [.record(core: 1, ticks: UInt64(i) << 40 | 0xFF, bytes: Array(body[10...]))], "payload \(i)")
+            #expect(reader.corruptFrames == 0)
+        }
+    }
+
+    @Test func aDamagedFrameIsCountedAndTheNextOneIsRead() {
+        let first = Self.frame(Self.record(core: 0, ticks: 1, seq: 0, payload: [1, 2, 3]))
+        let second = Self.frame(Self.record(core: 0, ticks: 2, seq: 1, payload: [4, 5, 6]))
+        var damaged = first
+        damaged[5] ^= 0x40
+        let (frames, reader) = read([0x55, 0x66] + damaged + second + [0x12, 0x34])
+        #expect(frames.count == 1)
+        #expect(reader.corruptFrames == 2, "the damaged frame (with the junk before it), and the cut one at the end")
+    }
+
+    @Test func headerAndDropReportsAreRead() {
+        var header: [UInt8] = [UInt8(ascii: "H"), 1, 2, 0x00, 0x2D, 0x31, 0x01, 0, 0, 0, 0]
+        for name in ["cm33-0", "cm33-1"] { header += [UInt8(name.utf8.count)] + Array(name.utf8) }
+        let drops: [UInt8] = [UInt8(ascii: "D"), 1, 0, 0xFE, 0, 2, 0, 7, 0, 0, 0, 3, 0, 0, 0]
+        let (frames, _) = read(Self.frame(header) + Self.frame(drops))
+        #expect(frames == [.header(version: 1, clockHz: 20_000_000, coreNames: ["cm33-0", "cm33-1"]),
+                           .drops(core: 1, key: 0x0200_FE00, rx: 0, nextSequence: 7, dropped: 3)])
+    }
+
+    @Test func tenMegabytesOfJunkHoldAtMostOneFrame() {
+        var generator = SplitMix64(seed: 3)
+        var reader = RecorderFrameReader()
+        var frames = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        for round in 0..<160 {
+            for i in chunk.indices { chunk[i] = UInt8(truncatingIfNeeded: generator.next()) }
+            // Half the rounds without a single 0x00: one endless frame.
+            if round % 2 == 0 { for i in chunk.indices where chunk[i] == 0 { chunk[i] = 1 } }
+            chunk.withUnsafeBytes { reader.feed($0) { _ in frames += 1 } }
+        }
+        reader.finish()
+        #expect(frames == 0)
+        #expect(reader.corruptFrames > 1000)
+    }
+
+    @Test func ticksBecomeNanosecondsWithoutOverflow() {
+        let conversion = RecorderConversion(clockHz: 20_000_000) { _, _ in }
+        #expect(conversion.nanoseconds(20_000_000) == 1_000_000_000)
+        #expect(conversion.nanoseconds(3) == 150)
+        #expect(conversion.nanoseconds(UInt64.max) == Int64.max)
+        let odd = RecorderConversion(clockHz: 32_768) { _, _ in }
+        #expect(odd.nanoseconds(32_768 * 86_400 + 1) == 86_400_000_000_000 + 30_517)
+    }
+
+    @Test func recordsAreWrittenInTimeOrderAndSilentLossesClosed() {
+        var written: [(Int64, [UInt8])] = []
+        var conversion = RecorderConversion(clockHz: 1_000_000) { written.append(($0, $1)) }
+        for (core, ticks, seq) in [(UInt8(0), UInt64(10), UInt32(0)), (0, 30, 1), (1, 20, 0), (1, 40, 1)] {
+            guard case let .record(c, t, bytes) = RecorderFrame.record(core: core, ticks: ticks, bytes: Array(Self.record(
+                core: core, ticks: ticks, seq: seq, payload: [0x90])[10...])) else { continue }
+            conversion.take(.record(core: c, ticks: t, bytes: bytes))
+        }
+        // Core 0's stream went on to seq 5 and dropped 3 records that never came: 2, 3 and 4.
+        conversion.take(.drops(core: 0, key: 0x0100_0001, rx: 0, nextSequence: 5, dropped: 3))
+        conversion.finish()
+        #expect(written.map(\.0) == [10_000, 20_000, 30_000, 40_000, 40_000])
+        let mark = written.last!.1
+        #expect(mark.count == 12 && mark[7] == 2 && mark[11] == 5, "an empty LOSS record numbered 5")
+        #expect(conversion.droppedByRecorder == 3)
+    }
+}
