@@ -98,3 +98,41 @@ struct RecorderHostTests {
         #expect(result.sink.transactions.filter { $0.status == .ok }.count < 300)
     }
 }
+
+/// `record --serial` on a terminal: a pty stands for the board's serial port, put in raw mode at
+/// the given speed, and read until its other side closes.
+struct SerialTerminalTests {
+    @Test func aPtyIsReadInRawModeUntilTheBoardSideCloses() throws {
+        let stream = Paths.temporary("pty-stream.bin")
+        let made = try CommandRun(["/bin/sh", "-c", "\(RecorderHostTests.program) 50 65536 5 > \(stream)"], direct: true)
+        #expect(made.status == 0)
+        let capture = Paths.temporary("pty.pcapng")
+        // Python opens the pty pair, starts the recorder on the terminal side, writes the stream
+        // to the controlling side in pieces, and closes it.
+        let script = """
+        import os, pty, subprocess, sys, time
+        master, slave = pty.openpty()
+        name = os.ttyname(slave)
+        proc = subprocess.Popen([sys.argv[1], "record", "--serial", name, "--baud", "921600", "-w", sys.argv[3]],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        data = open(sys.argv[2], "rb").read()
+        for i in range(0, len(data), 512):
+            os.write(master, data[i:i + 512])
+            time.sleep(0.002)
+        time.sleep(0.5)
+        os.close(slave)
+        os.close(master)
+        out, err = proc.communicate(timeout=20)
+        sys.stdout.write(out.decode())
+        sys.stderr.write(err.decode())
+        sys.exit(proc.returncode)
+        """
+        let run = try CommandRun(["/usr/bin/env", "python3", "-c", script, Paths.executable.path, stream, capture],
+                                 direct: true)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.contains("recorded"))
+        #expect(!run.standardError.contains("corrupt"), "raw mode: no byte translated")
+        #expect(run.standardOutput.contains("50 transactions"))
+    }
+}
