@@ -31,6 +31,8 @@ extern "C" {
 enum icrec_kind { ICREC_MAILBOX = 0, ICREC_MESSAGE = 1, ICREC_UART = 2, ICREC_TRACE = 3 };
 
 #define ICREC_OFF_CHIP 0xFEu
+/* The LOSS flag where it sits in the record header's second stored word. */
+#define ICREC_LOSS_FLAG (2u << 24)
 #define ICREC_UNKNOWN 0xFFu
 
 /* One core's ring: filled by that core, emptied by the drain. `head` and `tail` only grow;
@@ -52,7 +54,7 @@ struct icrec_stream {
     volatile uint32_t next_seq;
     volatile uint32_t dropped;  /* records dropped so far, ever growing */
     uint8_t rx;             /* 1: taken at the receiving side */
-    uint8_t loss_pending;   /* the next record carries the LOSS flag */
+    uint32_t loss_flag;     /* ICREC_LOSS_FLAG: the next record carries the LOSS flag */
 };
 
 struct icrec_core {
@@ -62,8 +64,6 @@ struct icrec_core {
     /* 64-bit time from the port's counter: the wraps seen by this core. */
     uint32_t time_high;
     uint32_t time_last;
-    /* The head an entry being written will publish (set and used with interrupts masked). */
-    uint32_t pending_head;
     /* Records dropped because the stream table was full (they belong to no stream). */
     volatile uint32_t unstreamed_drops;
 };

@@ -46,7 +46,7 @@ icrec_stream_t icrec_stream(struct icrec *rec, enum icrec_kind kind, uint8_t cha
         stream->header1 = (uint32_t)channel | (uint32_t)src << 8 | (uint32_t)dst << 16 | (uint32_t)flags << 24;
         stream->next_seq = 0;
         stream->dropped = 0;
-        stream->loss_pending = 0;
+        stream->loss_flag = 0;
         icrec_port_barrier();  /* the entry before the count that makes the drain read it */
         core->stream_count = count + 1;
     } else {
@@ -68,7 +68,8 @@ static uint32_t big_endian(uint32_t value) {
  * handler of this core that records too finds the ring consistent (the other core never writes
  * this ring). The payload's first word, when it has one, comes in `first`; the rest is copied
  * by the caller before the entry is published. Returns the payload's place, or 0 when dropped. */
-__attribute__((always_inline)) static inline uint8_t *reserve(struct icrec_core *core, struct icrec_stream *st, uint32_t length, uint32_t *saved) {
+__attribute__((always_inline)) static inline uint8_t *reserve(struct icrec_core *core, struct icrec_stream *st, uint32_t length, uint32_t *saved,
+                               uint32_t *next_head) {
     struct icrec_ring *ring = &core->ring;
     uint32_t need = (ENTRY_PREFIX + V1_HEADER + length + 3u) & ~3u;
     *saved = icrec_port_irq_save();
@@ -83,7 +84,7 @@ __attribute__((always_inline)) static inline uint8_t *reserve(struct icrec_core 
     uint32_t total = to_end < need ? to_end + need : need;
     if (ring->size - (head - ring->tail) < total) {
         st->dropped++;
-        st->loss_pending = 1;
+        st->loss_flag = ICREC_LOSS_FLAG;
         icrec_port_irq_restore(*saved);
         return 0;
     }
@@ -98,17 +99,17 @@ __attribute__((always_inline)) static inline uint8_t *reserve(struct icrec_core 
     entry[1] = now;
     entry[2] = core->time_high;
     entry[3] = st->header0;
-    entry[4] = st->header1 | (st->loss_pending ? 2u << 24 : 0u);
+    entry[4] = st->header1 | st->loss_flag;
     entry[5] = big_endian(seq);
-    st->loss_pending = 0;
+    st->loss_flag = 0;
     /* Where the head goes once the payload is in. */
-    core->pending_head = head + need;
+    *next_head = head + need;
     return (uint8_t *)(entry + 6);
 }
 
-__attribute__((always_inline)) static inline void publish(struct icrec_core *core, uint32_t saved) {
+__attribute__((always_inline)) static inline void publish(struct icrec_core *core, uint32_t next_head, uint32_t saved) {
     icrec_port_barrier();  /* the entry before the head that publishes it */
-    core->ring.head = core->pending_head;
+    core->ring.head = next_head;
     icrec_port_irq_restore(saved);
 }
 
@@ -116,11 +117,11 @@ int icrec_record_word(struct icrec *rec, icrec_stream_t stream, uint32_t word) {
     (void)rec;
     if (!stream) return -1;
     struct icrec_core *core = stream->core;
-    uint32_t saved;
-    uint8_t *payload = reserve(core, stream, 4, &saved);
+    uint32_t saved, next_head;
+    uint8_t *payload = reserve(core, stream, 4, &saved, &next_head);
     if (!payload) return -1;
     *(uint32_t *)(void *)payload = word;
-    publish(core, saved);
+    publish(core, next_head, saved);
     return 0;
 }
 
@@ -131,13 +132,13 @@ int icrec_record(struct icrec *rec, icrec_stream_t stream, const void *bytes, ui
     struct icrec_stream *st = stream;
     uint8_t cut = length > ICREC_MAX_PAYLOAD;
     if (cut) length = ICREC_MAX_PAYLOAD;
-    uint32_t saved;
-    uint8_t *payload = reserve(core, st, length, &saved);
+    uint32_t saved, next_head;
+    uint8_t *payload = reserve(core, st, length, &saved, &next_head);
     if (!payload) return -1;
     copy_bytes(payload, (const uint8_t *)bytes, length);
     /* A payload cut to the limit lost its end: the next record says so. */
-    st->loss_pending = cut;
-    publish(core, saved);
+    if (cut) st->loss_flag = ICREC_LOSS_FLAG;
+    publish(core, next_head, saved);
     return 0;
 }
 
