@@ -136,3 +136,34 @@ struct SerialTerminalTests {
         #expect(run.standardOutput.contains("50 transactions"))
     }
 }
+
+extension SerialTerminalTests {
+    @Test func ctrlCStopsARecordingAndKeepsWhatCame() throws {
+        let stream = Paths.temporary("sigint-stream.bin")
+        let made = try CommandRun(["/bin/sh", "-c", "\(RecorderHostTests.program) 40 65536 5 > \(stream)"], direct: true)
+        #expect(made.status == 0)
+        let capture = Paths.temporary("sigint.pcapng")
+        // The board side stays open (no end of stream): only SIGINT ends the recording.
+        let script = """
+        import os, signal, subprocess, sys, time
+        fifo = sys.argv[3] + ".fifo"
+        if os.path.exists(fifo): os.remove(fifo)
+        os.mkfifo(fifo)
+        proc = subprocess.Popen([sys.argv[1], "record", "--serial", fifo, "-w", sys.argv[3]],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        board = os.open(fifo, os.O_WRONLY)
+        os.write(board, open(sys.argv[2], "rb").read())
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        os.close(board)
+        sys.stdout.write(out.decode())
+        sys.stderr.write(err.decode())
+        sys.exit(proc.returncode)
+        """
+        let run = try CommandRun(["/usr/bin/env", "python3", "-c", script, Paths.executable.path, stream, capture],
+                                 direct: true)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("40 transactions"))
+    }
+}
