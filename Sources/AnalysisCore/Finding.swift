@@ -17,6 +17,14 @@ public struct Finding: Sendable, Equatable {
     public var bytes: Int?
     public var device: String?
     public var lock: String?
+    /// A non-reentrant procedure (`fn.enter`/`fn.exit`), for reentrancy and its races.
+    public var procedure: String?
+    /// A shared data region (`mem.read`/`mem.write`).
+    public var region: String?
+    /// The RPC method a call finding is about.
+    public var method: String?
+    /// The calls a call finding is about: both calls of a nested call, every call of a deadlock.
+    public var calls: [Call]
     /// The two sides of a synchronisation problem, earlier first, as ThreadSanitizer shows both accesses.
     public var accesses: [Access]
     /// For a UART overlap: what the wire carried, with the writer of each byte.
@@ -25,7 +33,8 @@ public struct Finding: Sendable, Equatable {
     public init(
         _ rule: Rule, at timeNs: Nanoseconds, record: UInt64?, _ message: String,
         cores: [String] = [], channel: String? = nil, msgid: UInt64? = nil, bytes: Int? = nil,
-        endNs: Nanoseconds? = nil, device: String? = nil, lock: String? = nil, accesses: [Access] = [],
+        endNs: Nanoseconds? = nil, device: String? = nil, lock: String? = nil, procedure: String? = nil,
+        region: String? = nil, method: String? = nil, calls: [Call] = [], accesses: [Access] = [],
         wire: WireExcerpt? = nil
     ) {
         self.rule = rule
@@ -40,6 +49,10 @@ public struct Finding: Sendable, Equatable {
         self.endNs = endNs
         self.device = device
         self.lock = lock
+        self.procedure = procedure
+        self.region = region
+        self.method = method
+        self.calls = calls
         self.accesses = accesses
         self.wire = wire
     }
@@ -60,6 +73,25 @@ public struct Finding: Sendable, Equatable {
             self.record = record
             self.action = action
             self.locksHeld = locksHeld
+        }
+    }
+
+    /// One RPC call as a finding names it.
+    public struct Call: Sendable, Equatable {
+        public var method: String
+        public var msgid: UInt64
+        public var caller: String
+        public var callee: String
+        public var requestNs: Nanoseconds
+        public var record: UInt64
+
+        public init(method: String, msgid: UInt64, caller: String, callee: String, requestNs: Nanoseconds, record: UInt64) {
+            self.method = method
+            self.msgid = msgid
+            self.caller = caller
+            self.callee = callee
+            self.requestNs = requestNs
+            self.record = record
         }
     }
 

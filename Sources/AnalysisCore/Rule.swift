@@ -25,14 +25,24 @@ public enum Rule: String, Sendable, CaseIterable {
     case truncatedCapture = "truncated-capture"
     case analysisLimit = "analysis-limit"
     case boardMismatch = "board-mismatch"
+    // Added later: the rest of the two-core rules.
+    case reentrancyViolation = "reentrancy-violation"
+    case dataRace = "data-race"
+    case readonlyWrite = "readonly-write"
+    case nestedCall = "nested-call"
+    case rpcDeadlock = "rpc-deadlock"
+    case callInInterrupt = "call-in-interrupt"
+    case slowCall = "slow-call"
 
     public var severity: Severity {
         switch self {
         case .nonRPCValue, .duplicateMapKey: .note
         case .malformedRecord, .malformedFrame, .captureLoss, .unansweredRequest, .orphanResponse,
-             .duplicateRequestID, .unsynchronizedAccess, .lockOrderInversion, .analysisLimit, .boardMismatch: .warning
+             .duplicateRequestID, .unsynchronizedAccess, .lockOrderInversion, .analysisLimit, .boardMismatch,
+             .dataRace, .nestedCall, .slowCall: .warning
         case .truncatedCapture, .oversizedMessage, .deviceOverlap, .ownerViolation, .fifoOverflow, .earlyCoreStart,
-             .heapAfterLock, .allocInInterrupt, .lockMisuse: .error
+             .heapAfterLock, .allocInInterrupt, .lockMisuse, .reentrancyViolation, .readonlyWrite, .rpcDeadlock,
+             .callInInterrupt: .error
         }
     }
 
@@ -60,6 +70,13 @@ public enum Rule: String, Sendable, CaseIterable {
         case .truncatedCapture: "The capture ends inside a record or is damaged; only the records before that were analysed."
         case .analysisLimit: "A cap on the analysis's memory was reached; from there on some state was dropped."
         case .boardMismatch: "Traffic on a channel or core that the board does not declare; its checks do not cover it."
+        case .reentrancyViolation: "Two cores, or a core and its own interrupt handler, inside one non-reentrant procedure at once."
+        case .dataRace: "Two uses of one shared data region, at least one a write, with no ordering and no common lock."
+        case .readonlyWrite: "A write to data the board declares read-only once initialisation is done."
+        case .nestedCall: "A core called the core whose call to it was still in flight: a handler calling back."
+        case .rpcDeadlock: "Calls waiting on each other in a cycle, none answered by the end of the capture."
+        case .callInInterrupt: "A blocking RPC call made from inside an interrupt handler."
+        case .slowCall: "A call answered later than its method's latency budget."
         }
     }
 
@@ -87,6 +104,13 @@ public enum Rule: String, Sendable, CaseIterable {
         case .truncatedCapture: "The file was cut (a recorder stopped mid-write, a copy that did not finish) or corrupted; a CI job must not pass on part of a capture. Record again, or cut the file at a record boundary (editcap) to analyse what is there on purpose."
         case .analysisLimit: "The capture holds more of something (streams, connections, requests in flight, method names, locks held) than the analysis keeps by default; raise the cap with the option the message names."
         case .boardMismatch: "The board file names other channels or cores than the capture uses (uart1 on a capture of uart0, say): checks that depend on the board are off for that traffic. Fix the board file or pass the board the capture came from."
+        case .reentrancyViolation: "The procedure keeps state between calls (a static buffer, module-level variables): make it re-entrant (state on the caller's stack), guard it with a lock, or call it from one core only, with interrupts masked if a handler calls it too."
+        case .dataRace: "Nothing orders the two uses and no lock guards both: another timing corrupts the data. Take the region's lock around every use, or hand the data over with a message."
+        case .readonlyWrite: "Configuration and device descriptions are set during initialisation and only read after: move the write before init.done, or stop declaring the region read-only."
+        case .nestedCall: "An RPC handler that calls back the core that called it waits for that core, which is waiting for the handler. Single-threaded RPC servers (Arduino's RPC library on the GIGA R1 runs every handler in one thread) deadlock on it: answer first and notify later, or let the caller poll."
+        case .rpcDeadlock: "Each caller waits on a callee that waits on the next: no call of the cycle can return. Break the cycle: no callbacks from handlers, or a handler that answers before it calls."
+        case .callInInterrupt: "A call blocks until its answer, which an interrupt handler must never wait for: the core stalls. Set a flag or queue the request, and call from the main loop or a task."
+        case .slowCall: "The callee answered later than the board's budget for the method (methods.NAME.budget_us): look at what the handler waits on, or raise the budget if it was too tight."
         }
     }
 }

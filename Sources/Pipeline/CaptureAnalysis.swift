@@ -98,7 +98,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         output.finishReplay()
         summary.directions = registry.rows
         output.finish(totals: registry.rpc.totals)
-        return AnalysisResult(summary: summary, statistics: registry.rpc.statistics, sink: output.inner)
+        let statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
+                                                 overBudget: output.engine?.overBudget ?? [:])
+        return AnalysisResult(summary: summary, statistics: statistics, sink: output.inner)
     }
 
     private mutating func readAll(_ file: CaptureFile) {
@@ -245,7 +247,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                                   to: board.coreName(Int(header.destination))),
             kind: header.kind.name,
             conversation: StreamKey(.interCore, UInt64(header.kind.rawValue) << 8 | UInt64(header.channel)),
-            from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted
+            from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted,
+            cores: header.source < 0xFE && header.destination < 0xFE
+                ? CorePair(from: Int(header.source), to: Int(header.destination)) : nil
         )
     }
 

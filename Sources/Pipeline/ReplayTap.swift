@@ -12,7 +12,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     var wantsValues: Bool { inner.wantsValues }
     var wantsMessages: Bool { inner.wantsMessages }
     var wantsRecords: Bool { inner.wantsRecords }
-    var wantsTransactions: Bool { inner.wantsTransactions || (engine?.wantsCalls ?? false) }
+    var wantsTransactions: Bool { inner.wantsTransactions }
+    var wantsCallEvents: Bool { engine != nil || inner.wantsCallEvents }
 
     mutating func message(_ message: DecodedMessage) { inner.message(message) }
     mutating func finding(_ finding: Finding) { inner.finding(finding) }
@@ -20,12 +21,17 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     mutating func finish(totals: CallTotals) { inner.finish(totals: totals) }
 
     mutating func transaction(_ transaction: Transaction) {
-        if let engine, engine.wantsCalls, let caller = engine.coreNumber(named: transaction.caller),
-           let callee = engine.coreNumber(named: transaction.callee) {
-            self.engine!.call(CallEvent(method: transaction.method, caller: caller, callee: callee,
-                                        request: transaction.request, response: transaction.response), into: &inner)
-        }
         if inner.wantsTransactions { inner.transaction(transaction) }
+    }
+
+    mutating func callStarted(_ call: CallEvent) {
+        engine?.callStarted(call, into: &inner)
+        inner.callStarted(call)
+    }
+
+    mutating func callEnded(_ call: CallEvent) {
+        engine?.callEnded(call, into: &inner)
+        inner.callEnded(call)
     }
 
     mutating func notification(_ notification: Notification) {

@@ -27,6 +27,8 @@ struct StreamDescription {
     var from: Int
     var to: Int
     var decoding: StreamDecoding
+    /// The cores at its ends, for a stream between cores: its calls are told to the replay.
+    var cores: CorePair? = nil
 }
 
 /// Every stream of a capture, whatever link it came on. Each link family turns its records
@@ -88,7 +90,8 @@ struct StreamRegistry<Sink: RPCSink> {
         case .rpc, .probing:
             let conversation = conversations.indexAdding(description.conversation)
             rpcStream.append(rpc.addStream(Direction(channel: conversation, from: description.from, to: description.to),
-                                           names: description.names, probing: description.decoding == .probing))
+                                           names: description.names, probing: description.decoding == .probing,
+                                           cores: description.cores))
         case .counted, .ignored:
             rpcStream.append(-1)
         }

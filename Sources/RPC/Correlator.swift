@@ -97,6 +97,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream)
         nextSequence += 1
+        if output.wantsCallEvents, let cores = streams[currentStream].cores {
+            output.callStarted(CallEvent(sequence: request.sequence, method: methods.names[methodIndex], msgid: envelope.msgid,
+                                         caller: cores.from, callee: cores.to, request: origin))
+        }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
             output.finding(Finding(
@@ -167,6 +171,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
         let isError = !envelope.errorIsNil
         statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError)
+        tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
         totals.transactions += 1
         if isError { totals.errors += 1 }
         let params = output.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
@@ -247,7 +252,15 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         close(request, msgid: msgid, into: &output)
     }
 
+    /// The replay learns that a call between cores ended, answered or not.
+    private func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
+        guard output.wantsCallEvents, let cores = streams[request.stream].cores else { return }
+        output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
+                                   caller: cores.from, callee: cores.to, request: request.origin, response: response))
+    }
+
     private mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
+        tellCallEnded(request, msgid: msgid, response: nil, into: &output)
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1

@@ -27,3 +27,14 @@ public struct DirectionNames: Sendable, Equatable {
         self.to = to
     }
 }
+
+/// The two cores at the ends of an inter-core stream: the sender and the receiver.
+public struct CorePair: Sendable, Equatable {
+    public var from: Int
+    public var to: Int
+
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
+}

@@ -60,6 +60,32 @@ public struct DecodedMessage: Sendable {
     public var second: MessagePackValue
 }
 
+/// A call between two cores, as the replay sees it when the request is sent and when the call
+/// ends. Plain values: no names to look up on the per-call path. Only calls between cores (not
+/// network peers) are told.
+public struct CallEvent: Sendable {
+    /// Position in request order.
+    public var sequence: UInt64
+    public var method: String
+    public var msgid: UInt64
+    public var caller: Int
+    public var callee: Int
+    public var request: RecordStamp
+    /// The answer; nil while in flight, and for a call that ended unanswered.
+    public var response: RecordStamp?
+
+    public init(sequence: UInt64, method: String, msgid: UInt64, caller: Int, callee: Int, request: RecordStamp,
+                response: RecordStamp? = nil) {
+        self.sequence = sequence
+        self.method = method
+        self.msgid = msgid
+        self.caller = caller
+        self.callee = callee
+        self.request = request
+        self.response = response
+    }
+}
+
 /// Where the RPC stage delivers what it finds. Implemented by the report stage's renderers.
 public protocol RPCSink: FindingSink {
     /// Whether parameters and results should be decoded into values. A summary that only
@@ -73,10 +99,19 @@ public protocol RPCSink: FindingSink {
     mutating func message(_ message: DecodedMessage)
     mutating func transaction(_ transaction: Transaction)
     mutating func notification(_ notification: Notification)
+    /// Whether calls between cores should be told as they start and end (`callStarted`, `callEnded`).
+    var wantsCallEvents: Bool { get }
+    /// A request between two cores was sent.
+    mutating func callStarted(_ call: CallEvent)
+    /// A call between two cores was answered, or given up as unanswered (`response` nil).
+    mutating func callEnded(_ call: CallEvent)
 }
 
 extension RPCSink {
     public var wantsMessages: Bool { false }
     public var wantsTransactions: Bool { true }
     public mutating func message(_ message: DecodedMessage) {}
+    public var wantsCallEvents: Bool { false }
+    public mutating func callStarted(_ call: CallEvent) {}
+    public mutating func callEnded(_ call: CallEvent) {}
 }

@@ -16,6 +16,9 @@ public struct MethodStatistics: Sendable {
     public internal(set) var minLatencyNs: Int64 = .max
     public internal(set) var maxLatencyNs: Int64 = 0
     public internal(set) var totalLatencyNs: Double = 0
+    /// The board's latency budget for the method (ns), and how many calls were answered later.
+    public internal(set) var budgetNs: Int64?
+    public internal(set) var overBudget = 0
     private var samples: [Int64] = []
     private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
 

@@ -19,12 +19,13 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Registers one direction of a byte stream; returns the number to feed it by. A `probing`
     /// stream is only assumed to be RPC: its findings wait until it (or its reverse) shows an RPC
     /// message, and if `probeBytes` pass without one it is ignored, silently.
-    public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false) -> Int {
+    public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false,
+                                   cores: CorePair? = nil) -> Int {
         assemblers.append(FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor))
         let requestConversation = correlator.conversation(direction)
         let responseConversation = correlator.conversation(direction.reversed)
         return correlator.add(StreamState(
-            direction: direction, names: names,
+            direction: direction, names: names, cores: cores,
             requestConversation: requestConversation, responseConversation: responseConversation,
             detection: probing ? .probing(bytesLeft: Self.probeBytes) : .confirmed
         ))
@@ -94,6 +95,17 @@ public struct RPCAnalyzer<Sink: RPCSink> {
             correlator.flushNonRPCRun(stream: stream, into: &sink)
         }
         correlator.closeUnanswered(into: &sink)
+    }
+
+    /// Per-method statistics, in order of first call, with each method's budget and the calls
+    /// that broke it when `budgets` (ns by method) and `overBudget` (calls by method) are given.
+    public func statistics(budgets: [String: Int64], overBudget: [String: Int]) -> [MethodStatistics] {
+        statistics.map { stats in
+            var annotated = stats
+            annotated.budgetNs = budgets[stats.method]
+            annotated.overBudget = overBudget[stats.method] ?? 0
+            return annotated
+        }
     }
 
     /// Per-method statistics, in order of first call.

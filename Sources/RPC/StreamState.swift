@@ -6,6 +6,8 @@ import MessagePack
 struct StreamState {
     var direction: Direction
     var names: DirectionNames
+    /// The cores at its two ends, for a stream between cores (calls on it are told as call events).
+    var cores: CorePair?
     /// Number of the (channel, caller, callee) this direction's requests travel on.
     var requestConversation: Int
     /// Number of the conversation its responses answer: the reverse direction's.

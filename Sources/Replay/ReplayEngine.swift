@@ -16,6 +16,9 @@ public struct ReplayEngine {
     /// Lock orders fall under the replay-objects cap but are told apart in their own finding.
     private var reportedLockOrders = false
     private var lifecycle = CoreLifecycleCheck()
+    private var procedures: ProcedureCheck
+    private var regions: RegionCheck
+    private var calls: CallCheck
     private var uarts: [Int: UARTLine] = [:]
     private var coreByName: [String: Int]
     private var lastTimeNs: Int64 = 0
@@ -40,6 +43,9 @@ public struct ReplayEngine {
         devices = DeviceAccessCheck(maxDevices: caps.replayObjects)
         ordering.maxWaiting = caps.replayMessages
         locks = LockCheck(maxLocks: caps.replayObjects)
+        procedures = ProcedureCheck(board: board)
+        regions = RegionCheck(maxRegions: caps.replayObjects)
+        calls = CallCheck(maxUnanswered: caps.replayObjects)
         coreByName = Dictionary(board.cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
         traits = Array(repeating: ChannelTraits(), count: 3 * 256)
     }
@@ -74,8 +80,8 @@ public struct ReplayEngine {
         lifecycle.activity(core: core, at: stamp)
     }
 
-    /// Whether completed calls matter: only when the board says which methods use devices.
-    public var wantsCalls: Bool { !board.methodDevices.isEmpty }
+    /// Calls over their method's budget, by method (the first few of each are findings).
+    public var overBudget: [String: Int] { calls.overBudget }
 
     public func coreNumber(named name: String) -> Int? {
         if let number = coreByName[name] { return number }
@@ -195,6 +201,7 @@ public struct ReplayEngine {
             clocks[started].join(clocks[core])
         case .initDone:
             lifecycle.initDone(core: core, at: stamp, board: board, into: &sink)
+            regions.initialised = true
         case .lockAcquire(let lock):
             if let released = locks.acquire(lock, core: core, at: stamp, board: board, into: &sink) {
                 clocks[core].join(released)
@@ -215,7 +222,17 @@ public struct ReplayEngine {
             lifecycle.interrupt(core: core, irq: irq, entering: true)
         case .interruptExit(let irq):
             lifecycle.interrupt(core: core, irq: irq, entering: false)
-        case .fault, .functionEnter, .functionExit, .memoryRead, .memoryWrite, .unknown:
+        case .functionEnter(let name):
+            let run = ProcedureCheck.Run(epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp,
+                                         interruptDepth: lifecycle.interrupt(of: core).depth)
+            procedures.enter(name, run: run, core: core, clock: clocks[core], board: board, into: &sink)
+        case .functionExit(let name):
+            procedures.exit(name, core: core, epoch: epoch)
+        case .memoryRead(let name), .memoryWrite(let name):
+            let isWrite = if case .memoryWrite = event.action { true } else { false }
+            let use = RegionCheck.Use(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp, isWrite: isWrite)
+            regions.access(name, use: use, clock: clocks[core], board: board, into: &sink)
+        case .fault, .unknown:
             break
         }
         reportCapsReached(at: stamp, into: &sink)
@@ -223,10 +240,10 @@ public struct ReplayEngine {
 
     /// A check that stopped tracking something for a cap says so once.
     private mutating func reportCapsReached<Sink: FindingSink>(at stamp: RecordStamp, into sink: inout Sink) {
-        guard locks.reachedLockCap || locks.reachedOrderCap || devices.reachedCap else { return }
-        if (locks.reachedLockCap || devices.reachedCap), capsReached.first(.replayObjects) {
+        guard locks.reachedLockCap || locks.reachedOrderCap || devices.reachedCap || regions.reachedCap else { return }
+        if (locks.reachedLockCap || devices.reachedCap || regions.reachedCap), capsReached.first(.replayObjects) {
             sink.finding(caps.reached(.replayObjects, at: stamp.timeNs, record: stamp.number,
-                                      consequence: "further locks and devices are not checked"))
+                                      consequence: "further locks, devices and data regions are not checked"))
         }
         if locks.reachedOrderCap, !reportedLockOrders {
             reportedLockOrders = true
@@ -237,11 +254,19 @@ public struct ReplayEngine {
 
     // MARK: Calls
 
-    /// A call whose method uses devices on its callee holds them from request to response.
-    /// It is seen when it completes, so its use is checked against what the other cores did
-    /// meanwhile with the callee's clock at the response: ordering is, if anything, overstated,
-    /// which can hide a race but never invents one.
-    public mutating func call<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+    /// A request between cores was sent: is the caller inside an interrupt handler, and is the
+    /// callee's call to it still in flight?
+    public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+        guard Self.isCore(call.caller) else { return }
+        calls.started(call, interrupt: lifecycle.interrupt(of: call.caller), board: board, into: &sink)
+    }
+
+    /// A call between cores ended. A method that uses devices on its callee holds them from
+    /// request to response. It is seen when it completes, so its use is checked against what the
+    /// other cores did meanwhile with the callee's clock at the response: ordering is, if
+    /// anything, overstated, which can hide a race but never invents one.
+    public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+        calls.ended(call, board: board, into: &sink)
         guard let used = board.methodDevices[call.method], Self.isCore(call.callee) else { return }
         for device in used {
             let access = DeviceAccess(
@@ -263,5 +288,6 @@ public struct ReplayEngine {
         }
         locks.finish(at: lastTimeNs, board: board, into: &sink)
         mailboxes.finish(into: &sink)
+        calls.finish(board: board, into: &sink)
     }
 }

@@ -22,20 +22,3 @@ public struct ChannelEvent: Sendable {
         self.stamp = stamp
     }
 }
-
-/// A completed call whose method uses devices on its callee.
-public struct CallEvent: Sendable {
-    public var method: String
-    public var caller: Int
-    public var callee: Int
-    public var request: RecordStamp
-    public var response: RecordStamp?
-
-    public init(method: String, caller: Int, callee: Int, request: RecordStamp, response: RecordStamp?) {
-        self.method = method
-        self.caller = caller
-        self.callee = callee
-        self.request = request
-        self.response = response
-    }
-}

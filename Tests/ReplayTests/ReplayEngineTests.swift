@@ -1,5 +1,6 @@
 import AnalysisCore
 import MessagePack
+import RPC
 import Testing
 @testable import Replay
 
@@ -209,9 +210,9 @@ struct ReplayEngineTests {
         // both overlaps the call and breaks ownership.
         r.trace(0, "dev.begin", [.string("Servo")], at: 150)
         r.trace(0, "dev.end", [.string("Servo")], at: 160)
-        r.engine.call(CallEvent(method: "servo_write", caller: 0, callee: 1,
-                                request: RecordStamp(number: 1, timeNs: 100_000),
-                                response: RecordStamp(number: 5, timeNs: 300_000)), into: &r.findings)
+        r.engine.callEnded(CallEvent(sequence: 0, method: "servo_write", msgid: 1, caller: 0, callee: 1,
+                                     request: RecordStamp(number: 1, timeNs: 100_000),
+                                     response: RecordStamp(number: 5, timeNs: 300_000)), into: &r.findings)
         #expect(r.finish().rules.sorted() == ["device-overlap", "owner-violation"])
     }
 

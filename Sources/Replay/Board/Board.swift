@@ -9,6 +9,12 @@ public struct Board: Sendable, Equatable {
     public var devices: [Device]
     /// Devices each method uses on its callee, from request to response.
     public var methodDevices: [String: [String]]
+    /// Latency budgets of methods, in nanoseconds (`budget_us` in a board file): `slow-call`.
+    public var methodBudgetsNs: [String: Int64] = [:]
+    /// Procedures that must never run twice at once (`fn.enter`/`fn.exit`): `reentrancy-violation`.
+    public var nonReentrant: [String] = []
+    /// Shared data regions (`mem.read`/`mem.write`) and what guards them.
+    public var regions: [Region] = []
     public var spinlocks: Int
     /// True for the generic board used without `--board`: channels are named by kind and
     /// number, UART channel n is device `UART<n>`, and every stream is tried as RPC.
@@ -89,6 +95,26 @@ public struct Board: Sendable, Equatable {
             self.lock = lock
         }
     }
+
+    /// A named piece of shared data and the convention that guards it.
+    public struct Region: Sendable, Equatable {
+        public var name: String
+        /// The lock every use must hold.
+        public var lock: String?
+        /// Written only before the capture's first `init.done`.
+        public var readonlyAfterInit: Bool
+        /// The only core that may write it.
+        public var owner: Int?
+
+        public init(name: String, lock: String? = nil, readonlyAfterInit: Bool = false, owner: Int? = nil) {
+            self.name = name
+            self.lock = lock
+            self.readonlyAfterInit = readonlyAfterInit
+            self.owner = owner
+        }
+    }
+
+    public func region(named name: String) -> Region? { regions.first { $0.name == name } }
 
     public init(name: String, summary: String, cores: [Core], channels: [Channel], devices: [Device],
                 methodDevices: [String: [String]] = [:], spinlocks: Int = 0, isGeneric: Bool = false) {

@@ -36,7 +36,10 @@ public enum BoardFile {
 struct BoardDecoder {
     let file: String
 
-    static let topKeys = ["name", "description", "cores", "channels", "devices", "methods", "spinlocks"]
+    static let topKeys = ["name", "description", "cores", "channels", "devices", "methods", "spinlocks", "non_reentrant",
+                          "regions"]
+    static let regionKeys = ["name", "lock", "readonly_after_init", "owner"]
+    static let methodKeys = ["devices", "budget_us"]
     static let coreKeys = ["number", "name", "clock_hz"]
     static let channelKeys = ["kind", "number", "name", "rpc", "fifo_depth", "word_size", "max_message", "baud",
                               "frame", "tx_fifo", "device"]
@@ -83,7 +86,9 @@ struct BoardDecoder {
         let coreByName = Dictionary(cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
         let channels = try decodeChannels(root)
         let devices = try decodeDevices(root, coreByName: coreByName, cores: cores)
-        let methods = try decodeMethods(root, devices: devices)
+        let (methods, budgets) = try decodeMethods(root, devices: devices)
+        let regions = try decodeRegions(root, coreByName: coreByName, cores: cores)
+        let nonReentrant = try decodeNames(root, "non_reentrant")
         let spinlocks = try integer(root, "spinlocks", path: "board", range: 0...1024) ?? 0
         // A UART channel's device must exist; declare it implicitly when the file names it only there.
         var allDevices = devices
@@ -92,8 +97,58 @@ struct BoardDecoder {
                 allDevices.append(Board.Device(name: device))
             }
         }
-        return Board(name: name, summary: summary, cores: cores, channels: channels, devices: allDevices,
-                     methodDevices: methods, spinlocks: spinlocks)
+        var board = Board(name: name, summary: summary, cores: cores, channels: channels, devices: allDevices,
+                          methodDevices: methods, spinlocks: spinlocks)
+        board.methodBudgetsNs = budgets
+        board.regions = regions
+        board.nonReentrant = nonReentrant
+        return board
+    }
+
+    private func decodeNames(_ root: ConfigNode, _ key: String) throws(ConfigError) -> [String] {
+        guard let node = root[key] else { return [] }
+        guard let list = node.list, list.allSatisfy({ $0.string.map { !$0.isEmpty } ?? false }) else {
+            throw fail(node, key, "expected a list of procedure names")
+        }
+        return list.map { $0.string! }
+    }
+
+    private func core(_ node: ConfigNode, path: String, coreByName: [String: Int], cores: [Board.Core]) throws(ConfigError) -> Int {
+        if let number = node.int, cores.contains(where: { $0.number == number }) { return number }
+        if let name = node.string, let number = coreByName[name] { return number }
+        throw fail(node, path, "expected the name or number of a declared core")
+    }
+
+    private func decodeRegions(_ root: ConfigNode, coreByName: [String: Int], cores: [Board.Core])
+        throws(ConfigError) -> [Board.Region]
+    {
+        guard let node = root["regions"] else { return [] }
+        guard let list = node.list else { throw fail(node, "regions", "expected a list of regions") }
+        var regions: [Board.Region] = []
+        for (i, item) in list.enumerated() {
+            let path = "regions[\(i)]"
+            try checkKeys(item, allowed: Self.regionKeys, path: path)
+            let name = try text(item, "name", path: path, required: true)!
+            guard !regions.contains(where: { $0.name == name }) else { throw fail(item, path, "region \(name) declared twice") }
+            var region = Board.Region(name: name, lock: try lockName(item, path: path))
+            if let flag = item["readonly_after_init"] {
+                guard let value = flag.bool else { throw fail(flag, "\(path).readonly_after_init", "expected true or false") }
+                region.readonlyAfterInit = value
+            }
+            if let owner = item["owner"] {
+                region.owner = try core(owner, path: "\(path).owner", coreByName: coreByName, cores: cores)
+            }
+            regions.append(region)
+        }
+        return regions
+    }
+
+    /// Locks are named as the trace events name them: a number (spinlock 5) or text.
+    private func lockName(_ item: ConfigNode, path: String) throws(ConfigError) -> String? {
+        guard let node = item["lock"] else { return nil }
+        if let number = node.int { return String(number) }
+        guard let text = node.string, !text.isEmpty else { throw fail(node, "\(path).lock", "expected a lock number or name") }
+        return text
     }
 
     private func decodeCores(_ root: ConfigNode) throws(ConfigError) -> [Board.Core] {
@@ -174,29 +229,42 @@ struct BoardDecoder {
                     throw fail(ownerNode, "\(path).owner", "expected the name or number of a declared core")
                 }
             }
-            devices.append(Board.Device(name: name, owner: owner, lock: try text(item, "lock", path: path)))
+            devices.append(Board.Device(name: name, owner: owner, lock: try lockName(item, path: path)))
         }
         return devices
     }
 
-    private func decodeMethods(_ root: ConfigNode, devices: [Board.Device]) throws(ConfigError) -> [String: [String]] {
-        guard let node = root["methods"] else { return [:] }
+    /// `method: [Device]`, `method: Device`, or `method: {devices: [...], budget_us: N}`.
+    private func decodeMethods(_ root: ConfigNode, devices: [Board.Device]) throws(ConfigError)
+        -> (devices: [String: [String]], budgets: [String: Int64])
+    {
+        guard let node = root["methods"] else { return ([:], [:]) }
         guard let entries = node.table else { throw fail(node, "methods", "expected a mapping of method to devices") }
         var methods: [String: [String]] = [:]
+        var budgets: [String: Int64] = [:]
         for (method, value) in entries {
-            let names: [String]
-            if let single = value.string {
-                names = [single]
-            } else if let list = value.list, list.allSatisfy({ $0.string != nil }) {
-                names = list.map { $0.string! }
+            let path = "methods.\(method)"
+            var names: [String] = []
+            if value.table != nil {
+                try checkKeys(value, allowed: Self.methodKeys, path: path)
+                if let list = value["devices"] { names = try deviceNames(list, path: "\(path).devices") }
+                if let budget = try integer(value, "budget_us", path: path, range: 1...(Int(Int32.max))) {
+                    budgets[method] = Int64(budget) * 1_000
+                }
             } else {
-                throw fail(value, "methods.\(method)", "expected a device name or a list of them")
+                names = try deviceNames(value, path: path)
             }
             for name in names where !devices.contains(where: { $0.name == name }) {
-                throw fail(value, "methods.\(method)", "device \(name) is not declared under devices")
+                throw fail(value, path, "device \(name) is not declared under devices")
             }
-            methods[method] = names
+            if !names.isEmpty { methods[method] = names }
         }
-        return methods
+        return (methods, budgets)
+    }
+
+    private func deviceNames(_ value: ConfigNode, path: String) throws(ConfigError) -> [String] {
+        if let single = value.string { return [single] }
+        if let list = value.list, list.allSatisfy({ $0.string != nil }) { return list.map { $0.string! } }
+        throw fail(value, path, "expected a device name, a list of them, or {devices: [...], budget_us: N}")
     }
 }

@@ -17,7 +17,7 @@ extension Board {
         # Channels by capture kind and number. rpc: whether the bytes are MessagePack-RPC.
         # mailbox: fifo_depth words of word_size bytes each way. message: max_message bytes per message.
         # uart: baud, frame (data bits, parity N/E/O, stop bits), tx_fifo bytes, and the device it drives.
-        channels:
+        channels:\(channels.isEmpty ? " []" : "")
 
         """
         for channel in channels {
@@ -32,20 +32,45 @@ extension Board {
             if let v = channel.device { fields.append("device: \(quoted(v))") }
             out += "  - {\(fields.joined(separator: ", "))}\n"
         }
-        out += "\n# Shared devices. owner: the only core allowed to use it. lock: the lock agreed to guard it.\ndevices:\n"
+        out += "\n# Shared devices. owner: the only core allowed to use it. lock: the lock agreed to guard it.\n"
+        out += devices.isEmpty ? "devices: []\n" : "devices:\n"
         for device in devices {
             var fields = ["name: \(quoted(device.name))"]
             if let owner = device.owner { fields.append("owner: \(quoted(coreName(owner)))") }
             if let lock = device.lock { fields.append("lock: \(quoted(lock))") }
             out += "  - {\(fields.joined(separator: ", "))}\n"
         }
-        out += "\n# RPC methods and the devices they use on the core that answers them, from request to response.\n"
-        if methodDevices.isEmpty {
+        out += "\n# RPC methods: the devices they use on the core that answers them, from request to response,\n"
+        out += "# and a latency budget (slow-call): `name: [Device]`, or `name: {devices: [Device], budget_us: 2000}`.\n"
+        let methods = Set(methodDevices.keys).union(methodBudgetsNs.keys).sorted()
+        if methods.isEmpty {
             out += "methods: {}\n"
         } else {
             out += "methods:\n"
-            for (method, devices) in methodDevices.sorted(by: { $0.key < $1.key }) {
-                out += "  \(quoted(method)): [\(devices.map(quoted).joined(separator: ", "))]\n"
+            for method in methods {
+                let devices = "[\((methodDevices[method] ?? []).map(quoted).joined(separator: ", "))]"
+                if let budget = methodBudgetsNs[method] {
+                    out += "  \(quoted(method)): {devices: \(devices), budget_us: \(budget / 1_000)}\n"
+                } else {
+                    out += "  \(quoted(method)): \(devices)\n"
+                }
+            }
+        }
+        out += "\n# Procedures that must never run twice at once, on two cores or in a core and its interrupt\n"
+        out += "# handler (fn.enter/fn.exit trace events): reentrancy-violation.\n"
+        out += "non_reentrant: [\(nonReentrant.map(quoted).joined(separator: ", "))]\n"
+        out += "\n# Shared data (mem.read/mem.write trace events): lock, the lock every use holds; readonly_after_init,\n"
+        out += "# written only before the first init.done; owner, the only core that writes it.\n"
+        if regions.isEmpty {
+            out += "regions: []\n"
+        } else {
+            out += "regions:\n"
+            for region in regions {
+                var fields = ["name: \(quoted(region.name))"]
+                if let lock = region.lock { fields.append("lock: \"\(lock)\"") }
+                if region.readonlyAfterInit { fields.append("readonly_after_init: true") }
+                if let owner = region.owner { fields.append("owner: \(quoted(coreName(owner)))") }
+                out += "  - {\(fields.joined(separator: ", "))}\n"
             }
         }
         return out

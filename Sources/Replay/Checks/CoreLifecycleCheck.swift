@@ -79,6 +79,12 @@ struct CoreLifecycleCheck {
         }
     }
 
+    /// The interrupt handler the core is in, if any (the innermost).
+    func interrupt(of core: Int) -> (depth: Int, name: String?) {
+        let state = cores[core]
+        return (state?.interruptDepth ?? 0, state?.currentInterrupt)
+    }
+
     mutating func interrupt(core: Int, irq: String, entering: Bool) {
         var state = cores[core] ?? CoreState()
         if entering {

@@ -74,6 +74,24 @@ extension JSONWriter {
         if let endNs = f.endNs { key("end_ns"); int(endNs) }
         if let device = f.device { key("device"); string(device) }
         if let lock = f.lock { key("lock"); string(lock) }
+        if let procedure = f.procedure { key("procedure"); string(procedure) }
+        if let region = f.region { key("region"); string(region) }
+        if let method = f.method { key("method"); string(method) }
+        if !f.calls.isEmpty {
+            key("calls")
+            beginArray()
+            for call in f.calls {
+                beginObject()
+                key("method"); string(call.method)
+                key("msgid"); int(call.msgid)
+                key("caller"); string(call.caller)
+                key("callee"); string(call.callee)
+                key("request_ns"); int(call.requestNs)
+                key("record"); int(call.record)
+                endObject()
+            }
+            endArray()
+        }
         if !f.accesses.isEmpty {
             key("accesses")
             beginArray()
@@ -136,6 +154,10 @@ extension JSONWriter {
                 endObject()
             } else {
                 null()
+            }
+            if let budget = method.budgetNs {
+                key("budget_ns"); int(budget)
+                key("over_budget"); int(method.overBudget)
             }
             endObject()
         }

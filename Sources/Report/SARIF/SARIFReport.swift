@@ -121,6 +121,10 @@ public enum SARIFReport {
         }
         if let device = finding.device { json.key("device"); json.string(device) }
         if let lock = finding.lock { json.key("lock"); json.string(lock) }
+        if let procedure = finding.procedure { json.key("procedure"); json.string(procedure) }
+        if let region = finding.region { json.key("region"); json.string(region) }
+        if let method = finding.method { json.key("method"); json.string(method) }
+        if let msgid = finding.msgid { json.key("msgid"); json.int(msgid) }
         if let channel = finding.channel { json.key("channel"); json.string(channel) }
         json.endObject()
         json.endObject()

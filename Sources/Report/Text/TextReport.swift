@@ -57,7 +57,10 @@ public enum TextReport {
         let lines = ["Calls  \(counts.transactions) transactions (\(counts.errors) errors, \(counts.unanswered) "
             + "unanswered), \(counts.notifications) notifications"]
         guard !statistics.isEmpty else { return lines + [""] }
-        var rows = [["method", "calls", "errors", "unanswered", "min", "p50", "p90", "p99", "max", "mean"]]
+        // The board's latency budgets, when it gives any: the budget, and the calls over it.
+        let budgets = statistics.contains { $0.budgetNs != nil }
+        var rows = [["method", "calls", "errors", "unanswered", "min", "p50", "p90", "p99", "max", "mean"]
+            + (budgets ? ["budget", "over"] : [])]
         for method in statistics {
             var row = [Formatting.cut(method.method, to: 60), String(method.calls), String(method.errors), String(method.unanswered)]
             if let latency = method.latency {
@@ -66,9 +69,12 @@ public enum TextReport {
             } else {
                 row += Array(repeating: "-", count: 6)
             }
+            if budgets {
+                row += method.budgetNs.map { [Formatting.duration($0), String(method.overBudget)] } ?? ["-", "-"]
+            }
             rows.append(row)
         }
-        return lines + Formatting.table(rows, rightAligned: Set(1...9)).map { "  " + $0 } + [""]
+        return lines + Formatting.table(rows, rightAligned: Set(1...11)).map { "  " + $0 } + [""]
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.

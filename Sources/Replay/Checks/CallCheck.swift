@@ -1,0 +1,138 @@
+import AnalysisCore
+import RPC
+
+/// Calls between cores as they start and end: `nested-call` (a core calls the core whose call
+/// to it is still in flight), `rpc-deadlock` (a cycle of such calls, none answered by the end),
+/// `call-in-interrupt` (a request sent inside an interrupt handler) and `slow-call` (an answer
+/// later than the method's budget). State: a count of calls in flight per pair of cores, the
+/// latest of them, and the calls that ended unanswered (capped).
+struct CallCheck {
+    private static let cores = VectorClock.maxCores
+    private var inFlight = [Int](repeating: 0, count: cores * cores)
+    private var latest = [CallEvent?](repeating: nil, count: cores * cores)
+    private var unanswered: [CallEvent] = []
+    private var reported: Set<String> = []
+    /// Calls over their method's budget, by method; the first few of each are findings.
+    private(set) var overBudget: [String: Int] = [:]
+    static let slowCallsReportedPerMethod = 10
+    let maxUnanswered: Int
+
+    init(maxUnanswered: Int) {
+        self.maxUnanswered = maxUnanswered
+    }
+
+    private static func pair(_ from: Int, _ to: Int) -> Int { from * cores + to }
+
+    private static func covers(_ call: CallEvent) -> Bool {
+        VectorClock.covers(call.caller) && VectorClock.covers(call.callee) && call.caller != call.callee
+    }
+
+    mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), board: Board,
+                                             into sink: inout Sink) {
+        guard Self.covers(call) else { return }
+        let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
+        if interrupt.depth > 0, reported.insert("irq \(call.caller) \(call.method)").inserted {
+            sink.finding(Finding(
+                .callInInterrupt, at: call.request.timeNs, record: call.request.number,
+                "\(caller) called \(call.method) on \(callee) from inside interrupt handler \(interrupt.name ?? "?"): "
+                    + "the handler blocks until the answer",
+                cores: [caller, callee], msgid: call.msgid, method: call.method, calls: [Self.describe(call, board)]
+            ))
+        }
+        let back = Self.pair(call.callee, call.caller)
+        if inFlight[back] > 0, let outer = latest[back],
+           reported.insert("nested \(call.caller) \(call.callee) \(call.method)").inserted {
+            sink.finding(Finding(
+                .nestedCall, at: call.request.timeNs, record: call.request.number,
+                "\(caller) called \(call.method) (msgid \(call.msgid)) on \(callee) while handling \(callee)'s call "
+                    + "\(outer.method) (msgid \(outer.msgid), record \(outer.request.number)), still in flight: a handler "
+                    + "calling back deadlocks a single-threaded RPC server",
+                cores: [callee, caller], msgid: call.msgid, method: call.method,
+                calls: [Self.describe(outer, board), Self.describe(call, board)]
+            ))
+        }
+        inFlight[Self.pair(call.caller, call.callee)] += 1
+        latest[Self.pair(call.caller, call.callee)] = call
+    }
+
+    mutating func ended<Sink: FindingSink>(_ call: CallEvent, board: Board, into sink: inout Sink) {
+        guard Self.covers(call) else { return }
+        let pair = Self.pair(call.caller, call.callee)
+        inFlight[pair] = max(0, inFlight[pair] - 1)
+        if latest[pair]?.sequence == call.sequence { latest[pair] = nil }
+        guard let response = call.response else {
+            if unanswered.count < maxUnanswered { unanswered.append(call) }
+            return
+        }
+        guard let budget = board.methodBudgetsNs[call.method] else { return }
+        let latency = response.timeNs.saturatingSpan(since: call.request.timeNs)
+        guard latency > budget else { return }
+        let count = (overBudget[call.method] ?? 0) + 1
+        overBudget[call.method] = count
+        guard count <= Self.slowCallsReportedPerMethod else { return }
+        let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
+        var message = "\(call.method) (msgid \(call.msgid)) from \(caller) to \(callee) took \(Self.microseconds(latency)), "
+            + "over its budget of \(Self.microseconds(budget))"
+        if count == Self.slowCallsReportedPerMethod {
+            message += "; further slow calls of \(call.method) are counted in the method table"
+        }
+        sink.finding(Finding(
+            .slowCall, at: response.timeNs, record: response.number, message, cores: [caller, callee],
+            msgid: call.msgid, endNs: response.timeNs, method: call.method, calls: [Self.describe(call, board)]
+        ))
+    }
+
+    /// The capture ended: cycles of calls left unanswered, each caller waiting on the next.
+    mutating func finish<Sink: FindingSink>(board: Board, into sink: inout Sink) {
+        // The earliest unanswered call on each pair of cores is the one its caller waits on.
+        var waitsOn = [CallEvent?](repeating: nil, count: Self.cores * Self.cores)
+        for call in unanswered where waitsOn[Self.pair(call.caller, call.callee)] == nil {
+            waitsOn[Self.pair(call.caller, call.callee)] = call
+        }
+        var inCycle = Set<Int>()
+        for start in 0..<Self.cores where !inCycle.contains(start) {
+            guard let cycle = Self.cycle(from: start, waitsOn: waitsOn), !cycle.contains(where: inCycle.contains) else { continue }
+            inCycle.formUnion(cycle)
+            let calls = cycle.indices.map { waitsOn[Self.pair(cycle[$0], cycle[($0 + 1) % cycle.count])]! }
+                .sorted { $0.request.number < $1.request.number }
+            let names = calls.map { "\(board.coreName($0.caller)) → \(board.coreName($0.callee)) \($0.method) "
+                + "(msgid \($0.msgid), record \($0.request.number))" }
+            let last = calls.last!
+            sink.finding(Finding(
+                .rpcDeadlock, at: last.request.timeNs, record: last.request.number,
+                "\(calls.count) calls wait on each other and none was answered by the end of the capture: "
+                    + names.joined(separator: "; "),
+                cores: cycle.map { board.coreName($0) }, calls: calls.map { Self.describe($0, board) }
+            ))
+        }
+    }
+
+    /// A cycle of cores through `start`, each waiting on the next, if there is one.
+    private static func cycle(from start: Int, waitsOn: [CallEvent?]) -> [Int]? {
+        var path = [start]
+        var seen: Set<Int> = [start]
+        func walk(_ core: Int) -> [Int]? {
+            for next in 0..<cores where waitsOn[pair(core, next)] != nil {
+                if next == start { return path }
+                guard !seen.contains(next) else { continue }
+                seen.insert(next)
+                path.append(next)
+                if let found = walk(next) { return found }
+                path.removeLast()
+            }
+            return nil
+        }
+        return walk(start)
+    }
+
+    private static func describe(_ call: CallEvent, _ board: Board) -> Finding.Call {
+        Finding.Call(method: call.method, msgid: call.msgid, caller: board.coreName(call.caller),
+                     callee: board.coreName(call.callee), requestNs: call.request.timeNs, record: call.request.number)
+    }
+
+    private static func microseconds(_ ns: Int64) -> String {
+        guard ns % 1_000 != 0 else { return "\(ns / 1_000) µs" }
+        let fraction = String(ns % 1_000)
+        return "\(ns / 1_000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) µs"
+    }
+}
