@@ -98,7 +98,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
                                      stream: currentStream)
         nextSequence += 1
         if output.wantsCallEvents, let cores = streams[currentStream].cores {
-            output.callStarted(CallEvent(sequence: request.sequence, method: methods.names[methodIndex], msgid: envelope.msgid,
+            output.callStarted(CallEvent(sequence: request.sequence, method: methods.names[methodIndex],
+                                         methodIndex: methodIndex, msgid: envelope.msgid,
                                          caller: cores.from, callee: cores.to, request: origin))
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
@@ -255,7 +256,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// The replay learns that a call between cores ended, answered or not.
     private func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
         guard output.wantsCallEvents, let cores = streams[request.stream].cores else { return }
-        output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
+        output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex],
+                                   methodIndex: request.methodIndex, msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
 

@@ -67,6 +67,8 @@ public struct CallEvent: Sendable {
     /// Position in request order.
     public var sequence: UInt64
     public var method: String
+    /// The method's number in the RPC stage (in order of first call): a key without hashing.
+    public var methodIndex: Int
     public var msgid: UInt64
     public var caller: Int
     public var callee: Int
@@ -74,10 +76,11 @@ public struct CallEvent: Sendable {
     /// The answer; nil while in flight, and for a call that ended unanswered.
     public var response: RecordStamp?
 
-    public init(sequence: UInt64, method: String, msgid: UInt64, caller: Int, callee: Int, request: RecordStamp,
-                response: RecordStamp? = nil) {
+    public init(sequence: UInt64, method: String, methodIndex: Int = -1, msgid: UInt64, caller: Int, callee: Int,
+                request: RecordStamp, response: RecordStamp? = nil) {
         self.sequence = sequence
         self.method = method
+        self.methodIndex = methodIndex
         self.msgid = msgid
         self.caller = caller
         self.callee = callee

@@ -19,6 +19,11 @@ public struct ReplayEngine {
     private var procedures: ProcedureCheck
     private var regions: RegionCheck
     private var calls: CallCheck
+    /// Each core's interrupt depth, kept beside the lifecycle check so that every call can ask.
+    private var interruptDepth = [Int](repeating: 0, count: VectorClock.maxCores)
+    /// The devices of each method by its index, resolved from the board once.
+    private var methodDevices: [[String]?] = []
+    private var methodDevicesResolved: [Bool] = []
     private var uarts: [Int: UARTLine] = [:]
     private var coreByName: [String: Int]
     private var lastTimeNs: Int64 = 0
@@ -220,11 +225,13 @@ public struct ReplayEngine {
             lifecycle.heapLock(core: core, at: stamp)
         case .interruptEnter(let irq):
             lifecycle.interrupt(core: core, irq: irq, entering: true)
+            interruptDepth[core] += 1
         case .interruptExit(let irq):
             lifecycle.interrupt(core: core, irq: irq, entering: false)
+            interruptDepth[core] = max(0, interruptDepth[core] - 1)
         case .functionEnter(let name):
             let run = ProcedureCheck.Run(epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp,
-                                         interruptDepth: lifecycle.interrupt(of: core).depth)
+                                         interruptDepth: interruptDepth[core])
             procedures.enter(name, run: run, core: core, clock: clocks[core], board: board, into: &sink)
         case .functionExit(let name):
             procedures.exit(name, core: core, epoch: epoch)
@@ -258,7 +265,8 @@ public struct ReplayEngine {
     /// callee's call to it still in flight?
     public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
         guard Self.isCore(call.caller) else { return }
-        calls.started(call, interrupt: lifecycle.interrupt(of: call.caller), board: board, into: &sink)
+        let interrupt = interruptDepth[call.caller] > 0 ? lifecycle.interrupt(of: call.caller) : (0, nil)
+        calls.started(call, interrupt: interrupt, board: board, into: &sink)
     }
 
     /// A call between cores ended. A method that uses devices on its callee holds them from
@@ -267,7 +275,7 @@ public struct ReplayEngine {
     /// anything, overstated, which can hide a race but never invents one.
     public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
         calls.ended(call, board: board, into: &sink)
-        guard let used = board.methodDevices[call.method], Self.isCore(call.callee) else { return }
+        guard !board.methodDevices.isEmpty, Self.isCore(call.callee), let used = devices(of: call) else { return }
         for device in used {
             let access = DeviceAccess(
                 core: call.callee, epoch: Epoch(core: call.callee, tick: clocks[call.callee][call.callee]),
@@ -276,6 +284,20 @@ public struct ReplayEngine {
             )
             devices.access(access, device: device, clock: clocks[call.callee], board: board, checkOverlap: true, into: &sink)
         }
+    }
+
+    /// The devices of the call's method, looked up by name the first time its index is seen.
+    private mutating func devices(of call: CallEvent) -> [String]? {
+        guard call.methodIndex >= 0 else { return board.methodDevices[call.method] }
+        while methodDevices.count <= call.methodIndex {
+            methodDevices.append(nil)
+            methodDevicesResolved.append(false)
+        }
+        if !methodDevicesResolved[call.methodIndex] {
+            methodDevices[call.methodIndex] = board.methodDevices[call.method]
+            methodDevicesResolved[call.methodIndex] = true
+        }
+        return methodDevices[call.methodIndex]
     }
 
     // MARK: End

@@ -9,7 +9,19 @@ import RPC
 struct CallCheck {
     private static let cores = VectorClock.maxCores
     private var inFlight = [Int](repeating: 0, count: cores * cores)
-    private var latest = [CallEvent?](repeating: nil, count: cores * cores)
+    /// The latest call in flight per pair of cores, as plain numbers: stored on every call, it
+    /// must cost no reference counting. Its method's name is in `methodNames`.
+    private struct Outer {
+        var sequence: UInt64 = .max
+        var methodIndex = -1
+        var msgid: UInt64 = 0
+        var request = RecordStamp(number: 0, timeNs: 0)
+    }
+    private var latest = [Outer](repeating: Outer(), count: cores * cores)
+    private var methodNames: [String] = []
+    /// Each method's budget by its index, resolved from the board once: no hashing per call.
+    private var budgets: [Int64?] = []
+    private var budgetResolved: [Bool] = []
     private var unanswered: [CallEvent] = []
     private var reported: Set<String> = []
     /// Calls over their method's budget, by method; the first few of each are findings.
@@ -30,8 +42,8 @@ struct CallCheck {
     mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), board: Board,
                                              into sink: inout Sink) {
         guard Self.covers(call) else { return }
-        let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
         if interrupt.depth > 0, reported.insert("irq \(call.caller) \(call.method)").inserted {
+            let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
             sink.finding(Finding(
                 .callInInterrupt, at: call.request.timeNs, record: call.request.number,
                 "\(caller) called \(call.method) on \(callee) from inside interrupt handler \(interrupt.name ?? "?"): "
@@ -40,8 +52,12 @@ struct CallCheck {
             ))
         }
         let back = Self.pair(call.callee, call.caller)
-        if inFlight[back] > 0, let outer = latest[back],
+        if inFlight[back] > 0, latest[back].sequence != .max,
            reported.insert("nested \(call.caller) \(call.callee) \(call.method)").inserted {
+            let outer = CallEvent(sequence: latest[back].sequence, method: name(ofMethod: latest[back].methodIndex),
+                                  methodIndex: latest[back].methodIndex, msgid: latest[back].msgid,
+                                  caller: call.callee, callee: call.caller, request: latest[back].request)
+            let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
             sink.finding(Finding(
                 .nestedCall, at: call.request.timeNs, record: call.request.number,
                 "\(caller) called \(call.method) (msgid \(call.msgid)) on \(callee) while handling \(callee)'s call "
@@ -51,20 +67,41 @@ struct CallCheck {
                 calls: [Self.describe(outer, board), Self.describe(call, board)]
             ))
         }
-        inFlight[Self.pair(call.caller, call.callee)] += 1
-        latest[Self.pair(call.caller, call.callee)] = call
+        let pair = Self.pair(call.caller, call.callee)
+        inFlight[pair] += 1
+        latest[pair] = Outer(sequence: call.sequence, methodIndex: call.methodIndex, msgid: call.msgid, request: call.request)
+        if call.methodIndex >= methodNames.count, call.methodIndex == methodNames.count { methodNames.append(call.method) }
+    }
+
+    private func name(ofMethod index: Int) -> String {
+        index >= 0 && index < methodNames.count ? methodNames[index] : "?"
+    }
+
+    /// The budget of the call's method, looked up by name the first time its index is seen.
+    private mutating func budget(of call: CallEvent, board: Board) -> Int64? {
+        guard !board.methodBudgetsNs.isEmpty else { return nil }
+        guard call.methodIndex >= 0 else { return board.methodBudgetsNs[call.method] }
+        while budgets.count <= call.methodIndex {
+            budgets.append(nil)
+            budgetResolved.append(false)
+        }
+        if !budgetResolved[call.methodIndex] {
+            budgets[call.methodIndex] = board.methodBudgetsNs[call.method]
+            budgetResolved[call.methodIndex] = true
+        }
+        return budgets[call.methodIndex]
     }
 
     mutating func ended<Sink: FindingSink>(_ call: CallEvent, board: Board, into sink: inout Sink) {
         guard Self.covers(call) else { return }
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] = max(0, inFlight[pair] - 1)
-        if latest[pair]?.sequence == call.sequence { latest[pair] = nil }
+        if latest[pair].sequence == call.sequence { latest[pair].sequence = .max }
         guard let response = call.response else {
             if unanswered.count < maxUnanswered { unanswered.append(call) }
             return
         }
-        guard let budget = board.methodBudgetsNs[call.method] else { return }
+        guard let budget = budget(of: call, board: board) else { return }
         let latency = response.timeNs.saturatingSpan(since: call.request.timeNs)
         guard latency > budget else { return }
         let count = (overBudget[call.method] ?? 0) + 1
