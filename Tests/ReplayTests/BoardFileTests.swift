@@ -95,3 +95,79 @@ struct BoardFileTests {
         }
     }
 }
+
+/// The keys of the two-core rules: non_reentrant, regions and methods with budgets.
+struct TwoCoreBoardKeysTests {
+    static let yaml = """
+    name: robot
+    cores:
+      - {number: 0, name: core0}
+      - {number: 1, name: core1}
+    devices:
+      - {name: Servo, owner: core1}
+    non_reentrant: [format_line, uart_puts]
+    regions:
+      - {name: motor_state, lock: "5"}
+      - {name: config, readonly_after_init: true}
+      - {name: rx_buffer, owner: core1}
+    methods:
+      servo_write: {devices: [Servo], budget_us: 2000}
+      servo_read: [Servo]
+    """
+
+    @Test func yamlAndTomlReadTheSameAndPrintBack() throws {
+        let fromYAML = try BoardFile.parse(Self.yaml, file: "robot.yaml", toml: false)
+        #expect(fromYAML.nonReentrant == ["format_line", "uart_puts"])
+        #expect(fromYAML.regions == [Board.Region(name: "motor_state", lock: "5"),
+                                     Board.Region(name: "config", readonlyAfterInit: true),
+                                     Board.Region(name: "rx_buffer", owner: 1)])
+        #expect(fromYAML.methodBudgetsNs == ["servo_write": 2_000_000])
+        #expect(fromYAML.methodDevices == ["servo_write": ["Servo"], "servo_read": ["Servo"]])
+        let toml = """
+        name = "robot"
+        non_reentrant = ["format_line", "uart_puts"]
+        [[cores]]
+        number = 0
+        name = "core0"
+        [[cores]]
+        number = 1
+        name = "core1"
+        [[devices]]
+        name = "Servo"
+        owner = "core1"
+        [[regions]]
+        name = "motor_state"
+        lock = "5"
+        [[regions]]
+        name = "config"
+        readonly_after_init = true
+        [[regions]]
+        name = "rx_buffer"
+        owner = "core1"
+        [methods]
+        servo_write = {devices = ["Servo"], budget_us = 2000}
+        servo_read = ["Servo"]
+        """
+        let fromTOML = try BoardFile.parse(toml, file: "robot.toml", toml: true)
+        #expect(fromTOML == fromYAML)
+        #expect(try BoardFile.parse(fromYAML.yaml, file: "again.yaml", toml: false) == fromYAML)
+    }
+
+    @Test func mistakesNameTheKey() {
+        func problem(_ text: String) -> String {
+            do {
+                _ = try BoardFile.parse(text, file: "b.yaml", toml: false)
+                return "no error"
+            } catch {
+                return error.description
+            }
+        }
+        let base = "name: b\ncores: [{number: 0}, {number: 1}]\n"
+        #expect(problem(base + "regions: [{name: x, owner: core7}]").contains("regions[0].owner"))
+        #expect(problem(base + "regions: [{name: x, readonly_after_init: maybe}]").contains("regions[0].readonly_after_init"))
+        #expect(problem(base + "regions: [{name: x, guard: 5}]").contains("regions[0].guard: unknown key"))
+        #expect(problem(base + "methods: {ping: {budget_us: 0}}").contains("methods.ping.budget_us"))
+        #expect(problem(base + "methods: {ping: {deadline: 5}}").contains("methods.ping.deadline: unknown key"))
+        #expect(problem(base + "non_reentrant: format_line").contains("non_reentrant"))
+    }
+}

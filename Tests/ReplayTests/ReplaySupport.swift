@@ -14,6 +14,8 @@ struct Replayer {
     var engine: ReplayEngine
     var findings = Findings()
     var record: UInt64 = 0
+    /// Calls started by `call`, ended in time order by `endCalls` (or at `finish`).
+    var pendingEnds: [(CallEvent, Int64?)] = []
 
     init(board: Board = .rp2040) {
         engine = ReplayEngine(board: board)
@@ -47,8 +49,34 @@ struct Replayer {
         [UInt8](repeating: 0, count: bytes).withUnsafeBytes { engine.channelRecord(event, payload: $0, into: &findings) }
     }
 
+    /// Ends the calls started so far whose answers come at or before `us` (all, without it).
+    mutating func endCalls(through us: Int64 = .max) {
+        let due = pendingEnds.filter { ($0.1 ?? .max) <= us || us == .max }.sorted { ($0.1 ?? .max) < ($1.1 ?? .max) }
+        pendingEnds.removeAll { ($0.1 ?? .max) <= us || us == .max }
+        for (call, answered) in due {
+            var ended = call
+            ended.response = answered.map { RecordStamp(number: call.request.number, timeNs: $0 * 1000) }
+            engine.callEnded(ended, into: &findings)
+        }
+    }
+
     mutating func finish() -> Findings {
+        endCalls()
         engine.finish(into: &findings)
         return findings
+    }
+}
+
+extension Replayer {
+    /// A call between cores, told to the replay as the RPC stage tells it: started at `at`,
+    /// ended at `answered` (nil: ended unanswered).
+    mutating func call(_ method: String, msgid: UInt64, from caller: Int, to callee: Int, at us: Int64,
+                       answered: Int64?, methodIndex: Int = 0) {
+        let request = RecordStamp(number: record + 1, timeNs: us * 1000)
+        record += 1
+        let call = CallEvent(sequence: record, method: method, methodIndex: methodIndex, msgid: msgid, caller: caller,
+                             callee: callee, request: request)
+        engine.callStarted(call, into: &findings)
+        pendingEnds.append((call, answered))
     }
 }
