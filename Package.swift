@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "rpc-analyze", dependencies: [
             "AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report", "Regression", "Scenario", "Live",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimised),
+        ], resources: [.copy("Wireshark/icrpc.lua")], swiftSettings: optimised),
         // libFuzzer target for every reader (scripts/fuzz.sh); built plainly it replays inputs.
         .executableTarget(name: "FuzzReaders", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay", "Pipeline", "Report"]),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "AnalysisCore"]),

@@ -2,7 +2,8 @@
 # Installs what rpc-analyze and its tests need beyond the Swift toolchain: libpcap's headers
 # and pkg-config (to build), Python's msgpack (the live tests' MessagePack-RPC peer), and for the
 # recorder's tests the Arm cross compiler and QEMU (two emulated Cortex-M33 cores; about 565 MB,
-# newlib left out: the firmware is freestanding). Does nothing for what is there already.
+# newlib left out: the firmware is freestanding), and tshark for the Wireshark dissector's tests.
+# Does nothing for what is there already.
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -24,4 +25,11 @@ if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/d
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends gcc-arm-none-eabi binutils-arm-none-eabi qemu-system-arm >/dev/null
   echo "installed gcc-arm-none-eabi, binutils-arm-none-eabi and qemu-system-arm"
+fi
+if ! command -v tshark >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends tshark >/dev/null
+  echo "installed tshark (the dissector's tests)"
 fi

@@ -36,6 +36,7 @@ struct RPCAnalyze: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [AnalyzeCommand.self, TestCommand.self, BoardsCommand.self, RecordCommand.self, ReplayCommand.self,
+                      WiresharkCommand.self,
                       SynthCommand.self, BenchCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
