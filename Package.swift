@@ -55,7 +55,7 @@ let package = Package(
         // Wires a capture into the RPC and replay stages and hands results to a sink.
         .target(name: "Pipeline", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay"], swiftSettings: optimised),
         // Text, JSON and JSON Lines renderings of what the pipeline found.
-        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Pipeline"], swiftSettings: optimised),
+        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report"]),
         // Live peers: the recording TCP proxy, live capture, and replay against a running target.

@@ -33,3 +33,7 @@ if ! command -v tshark >/dev/null; then
   $sudo apt-get install -y -qq --no-install-recommends tshark >/dev/null
   echo "installed tshark (the dissector's tests)"
 fi
+if ! python3 -c "import perfetto" 2>/dev/null; then
+  python3 -m pip install -q perfetto 2>/dev/null || python3 -m pip install -q --break-system-packages perfetto
+  echo "installed Python's perfetto (its trace protos check --format perfetto)"
+fi

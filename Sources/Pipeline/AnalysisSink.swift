@@ -29,9 +29,12 @@ public struct RecordInfo: Sendable {
     public var payloadLength: Int
     /// What else the link says: `seq 7`, `receiver side: delivery`, `SYN ACK seq 1000`.
     public var detail: String?
+    /// Taken at the receiving side (inter-core records with the RX flag).
+    public var isReceiverSide: Bool
 
     public init(stamp: RecordStamp, length: Int, kind: String?, names: DirectionNames?, payloadLength: Int,
-                detail: String? = nil) {
+                detail: String? = nil, isReceiverSide: Bool = false) {
+        self.isReceiverSide = isReceiverSide
         self.stamp = stamp
         self.length = length
         self.kind = kind

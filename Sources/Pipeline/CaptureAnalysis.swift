@@ -189,7 +189,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
             output.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: registry.rows[handle].names, payloadLength: view.payload.count, detail: detail
+                names: registry.rows[handle].names, payloadLength: view.payload.count, detail: detail,
+                isReceiverSide: header.isReceiverSide
             ))
         }
         if let kind = Self.boardKind(header.kind), output.engine != nil {

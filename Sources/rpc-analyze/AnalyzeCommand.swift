@@ -7,7 +7,7 @@ import Replay
 import Report
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl, sarif
+    case text, json, jsonl, sarif, perfetto
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -44,7 +44,7 @@ struct AnalyzeCommand: ParsableCommand {
         valueName: "filter"))
     var filter: [String] = []
 
-    @Option(help: "Report format: text, json, jsonl or sarif (SARIF 2.1.0 for code-scanning pages).")
+    @Option(help: "Report format: text, json, jsonl, sarif (SARIF 2.1.0 for code-scanning pages) or perfetto (a Perfetto trace: write it with -o FILE).")
     var format: OutputFormat = .text
 
     @Option(help: ArgumentHelp(
@@ -143,6 +143,10 @@ struct AnalyzeCommand: ParsableCommand {
         case (.jsonl, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
             result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
+            return result.sink.counts
+        case (.perfetto, _):
+            let result = try CaptureAnalysis.run(path: file, options: options,
+                                                 sink: PerfettoSink(output: out, board: options.board))
             return result.sink.counts
         case (.sarif, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)

@@ -1,0 +1,219 @@
+import AnalysisCore
+import Pipeline
+import Replay
+import RPC
+
+/// `--format perfetto`: a trace in Perfetto's protobuf format (TracePacket with TrackEvent),
+/// which the Perfetto UI and trace_processor open. Written as the analysis goes, packet by
+/// packet: what it keeps grows with the board (cores, channels, call lanes), not the capture.
+///
+/// A process per core. On the caller, every call is a slice named by its method, on the first
+/// of the caller's call lanes that is free (calls complete in capture order, so a lane is free
+/// when its last call ended before this one started); on the callee, the handling as a slice
+/// too; flows lead from the call to its handling and from the handling back to the answer.
+/// UART writes, records of each channel, locks held (slices), interrupts (slices), trace
+/// events, and findings (instants on a findings track); a counter of each mailbox FIFO's
+/// occupancy where the board gives its depth.
+public struct PerfettoSink: AnalysisSink {
+    public let output: Output
+    public private(set) var counts = ReportCounts()
+    private let board: Board
+    private var tracks: [String: UInt64] = [:]
+    private var nextUUID: UInt64 = 1
+    private var lanes: [String: [Int64]] = [:]
+    private var processes: [String: UInt64] = [:]
+    private var occupancy: [String: Int] = [:]
+    private var findingsTrack: UInt64?
+    /// Slices open on each track of trace events, so that an end without a begin (a release
+    /// of a lock not held) becomes an instant instead of unbalancing the track.
+    private var open: [UInt64: Int] = [:]
+    public var wantsValues: Bool { false }
+    public var wantsRecords: Bool { true }
+
+    /// Call lanes per core at most; past it, calls share the last lane.
+    static let maxLanes = 64
+
+    public init(output: Output, board: Board) {
+        self.output = output
+        self.board = board
+    }
+
+    // MARK: Packets
+
+    private func packet(_ build: (inout ProtobufWriter) -> Void) {
+        var trace = ProtobufWriter()
+        trace.message(1) { packet in
+            packet.uint(10, 1)  // trusted_packet_sequence_id
+            build(&packet)
+        }
+        output.write(trace.bytes)
+    }
+
+    private enum EventType: UInt64 { case begin = 1, end = 2, instant = 3, counter = 4 }
+
+    private func event(_ type: EventType, at timeNs: Int64, track: UInt64, name: String? = nil,
+                       flows: [UInt64] = [], terminating: [UInt64] = [], counter: Int64? = nil,
+                       annotations: [(String, String)] = []) {
+        packet { packet in
+            packet.uint(8, UInt64(max(0, timeNs)))
+            packet.message(11) { event in
+                event.uint(9, type.rawValue)
+                event.uint(11, track)
+                if let name { event.string(23, name) }
+                for (key, value) in annotations {
+                    event.message(4) { annotation in
+                        annotation.string(10, key)
+                        annotation.string(6, value)
+                    }
+                }
+                if let counter { event.int(30, counter) }
+                for id in flows { event.fixed64(47, id) }
+                for id in terminating { event.fixed64(48, id) }
+            }
+        }
+    }
+
+    /// The process track of a core (or of "channels" and "findings").
+    private mutating func process(_ name: String) -> UInt64 {
+        if let known = processes[name] { return known }
+        let uuid = nextUUID
+        nextUUID += 1
+        processes[name] = uuid
+        let pid = UInt64(processes.count)
+        packet { packet in
+            packet.message(60) { track in
+                track.uint(1, uuid)
+                track.message(3) { process in
+                    process.uint(1, pid)
+                    process.string(6, name)
+                }
+            }
+        }
+        return uuid
+    }
+
+    /// A named track under a process, declared the first time it is used.
+    private mutating func track(_ name: String, in processName: String, counter: Bool = false) -> UInt64 {
+        let key = processName + "\u{0}" + name
+        if let known = tracks[key] { return known }
+        let parent = process(processName)
+        let uuid = nextUUID
+        nextUUID += 1
+        tracks[key] = uuid
+        packet { packet in
+            packet.message(60) { track in
+                track.uint(1, uuid)
+                track.string(2, name)
+                track.uint(5, parent)
+                if counter { track.message(8) { _ in } }
+            }
+        }
+        return uuid
+    }
+
+    /// A free call lane on `core` for a call from `start` to `end`.
+    private mutating func lane(on core: String, from start: Int64, to end: Int64, label: String) -> UInt64 {
+        var ends = lanes[core] ?? []
+        let index = ends.firstIndex { $0 <= start } ?? (ends.count < Self.maxLanes ? ends.count : ends.count - 1)
+        if index == ends.count { ends.append(end) } else { ends[index] = max(ends[index], end) }
+        lanes[core] = ends
+        return track("\(label) \(index + 1)", in: core)
+    }
+
+    // MARK: What the analysis hands on
+
+    public mutating func transaction(_ transaction: Transaction) {
+        let start = transaction.request.timeNs
+        let end = transaction.response?.timeNs ?? start
+        let toCallee = transaction.sequence << 1, back = transaction.sequence << 1 | 1
+        var annotations = [("msgid", String(transaction.msgid)), ("status", transaction.status.rawValue),
+                           ("channel", transaction.channel)]
+        if let latency = transaction.latencyNs { annotations.append(("latency_ns", String(latency))) }
+        // In the order the flows run: the call, its handling, the handling's end, the answer.
+        let caller = lane(on: transaction.caller, from: start, to: end, label: "calls")
+        event(.begin, at: start, track: caller, name: transaction.method, flows: [toCallee], annotations: annotations)
+        let callee = lane(on: transaction.callee, from: start, to: end, label: "handling")
+        event(.begin, at: start, track: callee, name: transaction.method, terminating: [toCallee],
+              annotations: [("caller", transaction.caller), ("msgid", String(transaction.msgid))])
+        event(.end, at: end, track: callee, flows: transaction.response == nil ? [] : [back])
+        event(.end, at: end, track: caller, terminating: transaction.response == nil ? [] : [back])
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        let track = track("notifications sent", in: notification.from)
+        event(.instant, at: notification.origin.timeNs, track: track, name: notification.method,
+              annotations: [("to", notification.to), ("channel", notification.channel)])
+    }
+
+    public mutating func finding(_ finding: Finding) {
+        counts.findings[finding.severity, default: 0] += 1
+        counts.findingsByRule[finding.rule, default: 0] += 1
+        let track = findingsTrack ?? self.track("findings", in: "findings")
+        findingsTrack = track
+        event(.instant, at: finding.timeNs, track: track, name: finding.rule.rawValue,
+              annotations: [("severity", finding.severity.name), ("message", finding.message)]
+                + finding.cores.enumerated().map { ("core \($0.offset + 1)", $0.element) })
+    }
+
+    public mutating func record(_ record: RecordInfo) {
+        guard let names = record.names, let kind = record.kind else { return }
+        let time = record.stamp.timeNs
+        switch kind {
+        case "uart":
+            guard names.to == "offchip" else { return }
+            let track = track("\(names.channel) writes", in: names.from)
+            event(.instant, at: time, track: track, name: "\(record.payloadLength) bytes to \(names.channel)")
+        case "mailbox", "message":
+            let side = record.isReceiverSide ? "received" : "sent"
+            let track = track("\(names.channel) \(names.from)→\(names.to) \(side)", in: "channels")
+            event(.instant, at: time, track: track, name: "\(record.payloadLength) bytes")
+            if kind == "mailbox", let channel = board.channels.first(where: { $0.kind == .mailbox && $0.name == names.channel }),
+               let depth = channel.fifoDepth {
+                let key = "\(names.channel) \(names.from)→\(names.to)"
+                let words = (record.payloadLength + (channel.wordSize ?? 4) - 1) / (channel.wordSize ?? 4)
+                let level = max(0, (occupancy[key] ?? 0) + (record.isReceiverSide ? -words : words))
+                occupancy[key] = level
+                let counter = self.track("\(key) FIFO words (depth \(depth))", in: "channels", counter: true)
+                event(.counter, at: time, track: counter, counter: Int64(level))
+            }
+        default:
+            return
+        }
+    }
+
+    public mutating func trace(_ event: TraceEvent) {
+        let core = board.coreName(event.core)
+        let time = event.origin.timeNs
+        switch event.action {
+        case .lockAcquire(let lock): begin(track("lock \(lock) held", in: core), "lock \(lock)", at: time)
+        case .lockRelease(let lock): end(track("lock \(lock) held", in: core), "lock.release \(lock)", at: time)
+        case .interruptEnter(let irq): begin(track("interrupts", in: core), "irq \(irq)", at: time)
+        case .interruptExit(let irq): end(track("interrupts", in: core), "irq.exit \(irq)", at: time)
+        case .deviceBegin(let device): begin(track("\(device) in use", in: core), device, at: time)
+        case .deviceEnd(let device): end(track("\(device) in use", in: core), "dev.end \(device)", at: time)
+        case .functionEnter(let name): begin(track("procedures", in: core), name, at: time)
+        case .functionExit(let name): end(track("procedures", in: core), "fn.exit \(name)", at: time)
+        default:
+            let args = event.args.map { $0.preview(limit: 40) }.joined(separator: ", ")
+            self.event(.instant, at: time, track: track("trace events", in: core), name: "\(event.name)(\(args))")
+        }
+    }
+
+    private mutating func begin(_ track: UInt64, _ name: String, at time: Int64) {
+        open[track, default: 0] += 1
+        event(.begin, at: time, track: track, name: name)
+    }
+
+    private mutating func end(_ track: UInt64, _ unmatched: String, at time: Int64) {
+        guard let count = open[track], count > 0 else {
+            return event(.instant, at: time, track: track, name: "\(unmatched) (nothing to end)")
+        }
+        open[track] = count - 1
+        event(.end, at: time, track: track)
+    }
+
+    public mutating func finish(totals: CallTotals) {
+        counts.calls = totals
+        output.flush()
+    }
+}
