@@ -37,3 +37,13 @@ if ! python3 -c "import perfetto" 2>/dev/null; then
   python3 -m pip install -q perfetto 2>/dev/null || python3 -m pip install -q --break-system-packages perfetto
   echo "installed Python's perfetto (its trace protos check --format perfetto)"
 fi
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  echo "installed chromium and chromium-driver (the HTML report's tests)"
+fi
+if ! python3 -c "import selenium" 2>/dev/null; then
+  python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
+  echo "installed Python's selenium"
+fi

@@ -7,7 +7,7 @@ import Replay
 import Report
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl, sarif, perfetto
+    case text, json, jsonl, sarif, perfetto, html
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -44,7 +44,7 @@ struct AnalyzeCommand: ParsableCommand {
         valueName: "filter"))
     var filter: [String] = []
 
-    @Option(help: "Report format: text, json, jsonl, sarif (SARIF 2.1.0 for code-scanning pages) or perfetto (a Perfetto trace: write it with -o FILE).")
+    @Option(help: "Report format: text, json, jsonl, sarif (SARIF 2.1.0 for code-scanning pages) perfetto (a Perfetto trace) or html (a page with a timeline); write those two with -o FILE.")
     var format: OutputFormat = .text
 
     @Option(help: ArgumentHelp(
@@ -144,6 +144,15 @@ struct AnalyzeCommand: ParsableCommand {
             let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
             result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
             return result.sink.counts
+        case (.html, _):
+            let result = try CaptureAnalysis.run(path: file, options: options, sink: TimelineSink(board: options.board))
+            let counts = result.sink.collector.counts
+            let failing = failOn.threshold.flatMap { threshold in counts.worstSeverity.map { $0 >= threshold } } ?? false
+            let verdict = failing ? "exit 1: findings at or above --fail-on \(failOn.rawValue)"
+                : "exit 0: no finding at or above --fail-on \(failOn.rawValue)"
+            out.write(HTMLReport.render(summary: result.summary, statistics: result.statistics, timeline: result.sink,
+                                        board: result.summary.board, verdict: verdict))
+            return counts
         case (.perfetto, _):
             let result = try CaptureAnalysis.run(path: file, options: options,
                                                  sink: PerfettoSink(output: out, board: options.board))

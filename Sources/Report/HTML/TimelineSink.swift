@@ -1,0 +1,200 @@
+import AnalysisCore
+import Pipeline
+import Replay
+import RPC
+
+/// Gathers what the HTML report draws, with bounded memory: the first `maxItems` calls, marks
+/// and spans in detail, and past them a count per lane and time bin (the bins widen as the
+/// capture goes on, so their number stays under `maxBins`); findings up to `maxFindings`;
+/// a latency histogram per method (powers of two).
+public struct TimelineSink: AnalysisSink {
+    public struct Lane: Sendable {
+        public var name: String
+        /// "core", "channel" or "findings".
+        public var kind: String
+    }
+
+    public struct Item: Sendable {
+        public enum Kind: String, Sendable {
+            case call, handling, notification, uart, record, lock, interrupt, device, procedure, event, finding
+        }
+        public var lane: Int
+        public var kind: Kind
+        public var startNs: Int64
+        public var endNs: Int64?
+        public var label: String
+        public var detail: String
+        /// Which core wrote (UART writes are coloured by it); -1 when none.
+        public var core: Int
+        /// For a finding mark, its place in `findings`.
+        public var finding: Int?
+    }
+
+    public static let maxItems = 20_000
+    public static let maxBins = 4_096
+    public static let maxFindings = 2_000
+
+    public private(set) var lanes: [Lane] = []
+    private var laneIndex: [String: Int] = [:]
+    public private(set) var items: [Item] = []
+    /// Items past `maxItems`: counts per lane and bin of `binWidthNs`.
+    public private(set) var density: [Int: [Int64: Int]] = [:]
+    public private(set) var binWidthNs: Int64 = 1_000
+    private var binCount = 0
+    public private(set) var droppedItems = 0
+    public private(set) var collector = ReportCollector.summary
+    public private(set) var findings: [Finding] = []
+    public private(set) var latencyBuckets: [String: [Int]] = [:]
+    public private(set) var firstNs: Int64?
+    public private(set) var lastNs: Int64 = 0
+    private var openSpans: [String: Int] = [:]
+    private let board: Board
+
+    public var wantsValues: Bool { items.count < Self.maxItems }
+    public var wantsRecords: Bool { true }
+
+    public init(board: Board) {
+        self.board = board
+        _ = lane("findings", kind: "findings")
+        for core in board.cores { _ = lane(core.name, kind: "core") }
+    }
+
+    private mutating func lane(_ name: String, kind: String) -> Int {
+        if let known = laneIndex[name] { return known }
+        lanes.append(Lane(name: name, kind: kind))
+        laneIndex[name] = lanes.count - 1
+        return lanes.count - 1
+    }
+
+    private mutating func note(_ time: Int64) {
+        if firstNs == nil { firstNs = time }
+        lastNs = max(lastNs, time)
+    }
+
+    /// Adds an item, or counts it in its lane's density once the detailed ones are full.
+    private mutating func add(_ item: Item) {
+        note(item.startNs)
+        if let end = item.endNs { note(end) }
+        if items.count < Self.maxItems || item.kind == .finding {
+            items.append(item)
+            return
+        }
+        droppedItems += 1
+        let bin = item.startNs.saturatingSpan(since: firstNs ?? 0) / binWidthNs
+        if density[item.lane, default: [:]][bin] == nil { binCount += 1 }
+        density[item.lane, default: [:]][bin, default: 0] += 1
+        while binCount > Self.maxBins { widenBins() }
+    }
+
+    private mutating func widenBins() {
+        binWidthNs *= 2
+        binCount = 0
+        for (lane, bins) in density {
+            var merged: [Int64: Int] = [:]
+            for (bin, count) in bins { merged[bin / 2, default: 0] += count }
+            density[lane] = merged
+            binCount += merged.count
+        }
+    }
+
+    private func core(named name: String) -> Int { board.cores.first { $0.name == name }?.number ?? (Int(name.dropFirst(4)) ?? -1) }
+
+    // MARK: What the analysis hands on
+
+    public mutating func transaction(_ transaction: Transaction) {
+        if let latency = transaction.latencyNs {
+            let bucket = latency <= 0 ? 0 : min(63, 64 - Int(UInt64(latency).leadingZeroBitCount))
+            var buckets = latencyBuckets[transaction.method] ?? Array(repeating: 0, count: 64)
+            buckets[bucket] += 1
+            latencyBuckets[transaction.method] = buckets
+        }
+        var detail = "\(transaction.method) msgid \(transaction.msgid): \(transaction.caller) → \(transaction.callee) on "
+            + "\(transaction.channel), \(transaction.status.rawValue)"
+        if let latency = transaction.latencyNs { detail += ", \(Formatting.duration(latency))" }
+        if let params = transaction.params { detail += "\nparams: \(params.preview(limit: 400))" }
+        if let result = transaction.result { detail += "\nresult: \(result.preview(limit: 400))" }
+        if let error = transaction.error { detail += "\nerror: \(error.preview(limit: 400))" }
+        let end = transaction.response?.timeNs
+        add(Item(lane: lane(transaction.caller, kind: "core"), kind: .call, startNs: transaction.request.timeNs, endNs: end ?? lastNs,
+                 label: transaction.method, detail: detail, core: core(named: transaction.caller)))
+        add(Item(lane: lane(transaction.callee, kind: "core"), kind: .handling, startNs: transaction.request.timeNs,
+                 endNs: end ?? lastNs, label: "handling \(transaction.method)", detail: detail, core: core(named: transaction.callee)))
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        var detail = "\(notification.method): \(notification.from) → \(notification.to) on \(notification.channel)"
+        if let params = notification.params { detail += "\nparams: \(params.preview(limit: 400))" }
+        add(Item(lane: lane(notification.from, kind: "core"), kind: .notification, startNs: notification.origin.timeNs,
+                 endNs: nil, label: notification.method, detail: detail, core: core(named: notification.from)))
+    }
+
+    public mutating func finding(_ finding: Finding) {
+        collector.finding(finding)
+        guard findings.count < Self.maxFindings else { return }
+        findings.append(finding)
+        add(Item(lane: 0, kind: .finding, startNs: finding.timeNs, endNs: finding.endNs, label: finding.rule.rawValue,
+                 detail: finding.message, core: -1, finding: findings.count - 1))
+    }
+
+    public mutating func record(_ record: RecordInfo) {
+        guard let names = record.names, let kind = record.kind else { return note(record.stamp.timeNs) }
+        switch kind {
+        case "uart":
+            guard names.to == "offchip" else { return note(record.stamp.timeNs) }
+            let channel = board.channels.first { $0.kind == .uart && $0.name == names.channel }
+            let byteTime = channel?.byteTimeNs ?? Board.generic.channel(.uart, 0)?.byteTimeNs ?? 86_806
+            add(Item(lane: lane(names.channel, kind: "channel"), kind: .uart, startNs: record.stamp.timeNs,
+                     endNs: record.stamp.timeNs &+ Int64(record.payloadLength) &* byteTime,
+                     label: "\(names.from): \(record.payloadLength) B",
+                     detail: "\(names.from) wrote \(record.payloadLength) bytes to \(names.channel) (record \(record.stamp.number))",
+                     core: core(named: names.from)))
+        case "mailbox", "message":
+            let side = record.isReceiverSide ? "received by \(names.to)" : "sent by \(names.from)"
+            add(Item(lane: lane("\(names.channel) \(names.from)→\(names.to)", kind: "channel"), kind: .record,
+                     startNs: record.stamp.timeNs, endNs: nil, label: "\(record.payloadLength) B",
+                     detail: "\(record.payloadLength) bytes on \(names.channel), \(side) (record \(record.stamp.number))",
+                     core: core(named: record.isReceiverSide ? names.to : names.from)))
+        default:
+            note(record.stamp.timeNs)
+        }
+    }
+
+    public mutating func trace(_ event: TraceEvent) {
+        let coreName = board.coreName(event.core)
+        let laneNumber = lane(coreName, kind: "core")
+        let time = event.origin.timeNs
+        let args = event.args.map { $0.preview(limit: 40) }.joined(separator: ", ")
+        let text = "\(event.name)(\(args)) on \(coreName) (record \(event.origin.number))"
+        switch event.action {
+        case .lockAcquire(let lock): open("\(event.core) lock \(lock)", .lock, "lock \(lock)", laneNumber, time, event.core, text)
+        case .lockRelease(let lock): close("\(event.core) lock \(lock)", time)
+        case .interruptEnter(let irq): open("\(event.core) irq", .interrupt, "irq \(irq)", laneNumber, time, event.core, text)
+        case .interruptExit: close("\(event.core) irq", time)
+        case .deviceBegin(let device): open("\(event.core) dev \(device)", .device, device, laneNumber, time, event.core, text)
+        case .deviceEnd(let device): close("\(event.core) dev \(device)", time)
+        case .functionEnter(let name): open("\(event.core) fn \(name)", .procedure, name, laneNumber, time, event.core, text)
+        case .functionExit(let name): close("\(event.core) fn \(name)", time)
+        default:
+            add(Item(lane: laneNumber, kind: .event, startNs: time, endNs: nil, label: event.name, detail: text, core: event.core))
+        }
+    }
+
+    /// A span from a begin event to its end event; an end without a begin is a mark.
+    private mutating func open(_ key: String, _ kind: Item.Kind, _ label: String, _ lane: Int, _ time: Int64, _ core: Int,
+                               _ text: String) {
+        add(Item(lane: lane, kind: kind, startNs: time, endNs: nil, label: label, detail: text, core: core))
+        if items.last?.startNs == time, items.last?.label == label, openSpans.count < 4_096 { openSpans[key] = items.count - 1 }
+    }
+
+    private mutating func close(_ key: String, _ time: Int64) {
+        note(time)
+        guard let index = openSpans.removeValue(forKey: key) else { return }
+        items[index].endNs = time
+    }
+
+    public mutating func finish(totals: CallTotals) {
+        collector.finish(totals: totals)
+        for index in openSpans.values { items[index].endNs = lastNs }
+        openSpans = [:]
+    }
+}
