@@ -6,7 +6,17 @@ import Glibc
 /// `rpc-analyze record --proxy LISTEN --to TARGET`: a TCP proxy that forwards each client's
 /// session to the target and records both directions as capture-format v1 message records,
 /// the client as core 0 and the server as core 1, one message channel per connection.
+///
+/// With `link: .tcp` it writes each session instead as the TCP connection it was, Ethernet/IPv4/
+/// TCP frames as a loopback capture has them, so that Wireshark's own TCP view works on it.
 public final class RecordingProxy {
+    public enum Link: String, Sendable {
+        /// Capture format v1 message records (USER0).
+        case interCore = "intercore"
+        /// Ordinary TCP on loopback (Ethernet).
+        case tcp
+    }
+
     public struct Status: Sendable {
         public var connections = 0
         public var records = 0
@@ -23,6 +33,8 @@ public final class RecordingProxy {
         var cutters = [MessageCutter(), MessageCutter()]
         var sequences: [UInt32] = [0, 0]
         var open = [true, true]
+        /// The TCP frames of the session, when recording as TCP.
+        var tcp: TCPSessionFrames?
     }
 
     private let listener: Int32
@@ -34,12 +46,17 @@ public final class RecordingProxy {
     /// Called with every record as it is written (the command analyses them for its status line).
     public var onRecord: ((RawRecord) -> Void)?
     private var recordNumber: UInt64 = 0
+    public let link: Link
 
-    public init(listen: HostPort, target: HostPort, output: String) throws {
+    public init(listen: HostPort, target: HostPort, output: String, link: Link = .interCore) throws {
         (listener, port) = try Socket.listen(on: listen)
         self.target = target
-        writer = try CaptureWriter(path: output)
+        self.link = link
+        writer = try CaptureWriter(path: output, linkType: link == .tcp ? 1 : LinkType.user0)
     }
+
+    /// The link type of the records written.
+    public var linkType: Int32 { link == .tcp ? 1 : LinkType.user0 }
 
     /// Runs until Ctrl-C or SIGTERM (or `stopAfter` sessions have ended), then flushes the capture.
     public func run(stopAfter: Int? = nil, report: (Status) -> Void) throws {
@@ -92,7 +109,18 @@ public final class RecordingProxy {
             return
         }
         status.connections += 1
-        sessions.append(Session(client: client, server: server, channel: UInt8(truncatingIfNeeded: status.connections - 1)))
+        var session = Session(client: client, server: server, channel: UInt8(truncatingIfNeeded: status.connections - 1))
+        if link == .tcp {
+            let peer = Socket.peer(of: client)
+            let clientEnd = peer.flatMap { TCPSessionFrames.Endpoint(ipv4: $0.host, port: $0.port) }
+                ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 1), port: UInt16(truncatingIfNeeded: 40_000 + status.connections))
+            let serverEnd = TCPSessionFrames.Endpoint(ipv4: target.host == "localhost" ? "127.0.0.1" : target.host, port: target.port)
+                ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 2), port: target.port)
+            session.tcp = TCPSessionFrames(client: clientEnd, server: serverEnd)
+            let now = Socket.nowNs()
+            for frame in session.tcp!.handshake() { writeFrame(frame, at: now) }
+        }
+        sessions.append(session)
     }
 
     /// Forwards what one side sent to the other, and records it.
@@ -105,7 +133,18 @@ public final class RecordingProxy {
         if count <= 0 {
             sessions[index].open[side] = false
             shutdown(sink, Int32(SHUT_WR))
-            for record in sessions[index].cutters[side].flush() { write(record, index, side) }
+            if sessions[index].tcp != nil {
+                writeFrame(sessions[index].tcp!.close(from: side), at: now)
+            } else {
+                for record in sessions[index].cutters[side].flush() { write(record, index, side) }
+            }
+            return
+        }
+        if sessions[index].tcp != nil {
+            let read = Array(buffer[..<count])
+            try? read.withUnsafeBytes { try Socket.send(sink, $0) }
+            for frame in sessions[index].tcp!.data(from: side, read) { writeFrame(frame, at: now) }
+            status.bytes += count
             return
         }
         buffer.withUnsafeBytes { bytes in
@@ -132,8 +171,20 @@ public final class RecordingProxy {
         status.bytes += record.bytes.count
     }
 
+    /// One frame of a session recorded as TCP.
+    private func writeFrame(_ frame: [UInt8], at timeNs: Int64) {
+        writer.write(timeNs: timeNs, bytes: frame)
+        recordNumber += 1
+        if let onRecord {
+            frame.withUnsafeBytes {
+                onRecord(RawRecord(number: recordNumber, timeNs: timeNs, originalLength: frame.count, bytes: $0, linkType: 1))
+            }
+        }
+        status.records += 1
+    }
+
     private func closeSession(_ index: Int) {
-        for side in 0..<2 {
+        for side in 0..<2 where sessions[index].tcp == nil {
             for record in sessions[index].cutters[side].flush() { write(record, index, side) }
         }
         close(sessions[index].client)

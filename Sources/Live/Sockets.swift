@@ -89,6 +89,19 @@ enum Socket {
         }
     }
 
+    /// The IPv4 address and port at the other end of a connected socket, if it is IPv4.
+    static func peer(of descriptor: Int32) -> HostPort? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let got = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(descriptor, $0, &length) }
+        }
+        guard got == 0, address.sin_family == sa_family_t(AF_INET) else { return nil }
+        let ip = UInt32(bigEndian: address.sin_addr.s_addr)
+        let host = "\(ip >> 24).\(ip >> 16 & 0xFF).\(ip >> 8 & 0xFF).\(ip & 0xFF)"
+        return HostPort(host: host, port: UInt16(bigEndian: address.sin_port))
+    }
+
     static func connect(to address: HostPort) throws(LiveError) -> Int32 {
         var (family, storage, length) = try resolve(address, passive: false)
         let descriptor = socket(family, Int32(SOCK_STREAM.rawValue), 0)

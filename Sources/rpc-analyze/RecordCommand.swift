@@ -55,6 +55,9 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("The capture file to write.", valueName: "file"))
     var write: String
 
+    @Option(help: ArgumentHelp("With --proxy, how sessions are written: intercore (capture format v1 message records) or tcp (ordinary loopback TCP, for Wireshark's TCP view).", valueName: "link"))
+    var link: String = "intercore"
+
     @Option(name: .customLong("stop-after"), help: "Stop after this many proxied sessions have ended (for scripts).")
     var stopAfter: Int?
 
@@ -64,6 +67,7 @@ struct RecordCommand: ParsableCommand {
         default: throw ValidationError("give one of --proxy LISTEN --to TARGET, -i INTERFACE, or --serial DEVICE")
         }
         if serial == nil, baud != nil || clockHz != nil { throw ValidationError("--baud and --clock-hz go with --serial") }
+        if listen == nil, link != "intercore" { throw ValidationError("--link goes with --proxy") }
     }
 
     func run() throws {
@@ -74,12 +78,17 @@ struct RecordCommand: ParsableCommand {
             guard let targetAddress = HostPort(target) else { throw CouldNotAnalyse("--to \(target): expected host:port") }
             let proxy: RecordingProxy
             do {
-                proxy = try RecordingProxy(listen: listenAddress, target: targetAddress, output: write)
+                guard let recorded = RecordingProxy.Link(rawValue: link) else {
+                    throw CouldNotAnalyse("--link \(link): expected intercore or tcp")
+                }
+                proxy = try RecordingProxy(listen: listenAddress, target: targetAddress, output: write, link: recorded)
+            } catch let error as CouldNotAnalyse {
+                throw error
             } catch {
                 throw CouldNotAnalyse("\(error)")
             }
             status.announce("listening on \(HostPort(host: listenAddress.host, port: proxy.port)), forwarding to \(targetAddress), writing \(write)")
-            let analysis = LiveBox(LiveAnalysis(name: write, linkType: LinkType.user0, options: AnalysisOptions(),
+            let analysis = LiveBox(LiveAnalysis(name: write, linkType: proxy.linkType, options: AnalysisOptions(),
                                                 sink: ReportCollector.summary))
             proxy.onRecord = { analysis.value.consume($0) }
             do {

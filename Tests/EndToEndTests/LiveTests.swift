@@ -63,16 +63,22 @@ struct LiveTests {
         return client.terminationStatus
     }
 
-    @Test func recordingToStandardOutputWritesOnlyTheCaptureThere() throws {
-        let (server, port) = try server()
-        defer { server.stop() }
+    /// `record --proxy` in front of the server at `port`, for one session; the proxy and its port.
+    func proxy(to port: Int, _ arguments: [String]) throws -> (Background, Int) {
         let proxy = try Background(Paths.executable.path,
-                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "-w", "-", "--stop-after", "1"],
+                                   ["record", "--proxy", "127.0.0.1:0", "--to", "127.0.0.1:\(port)", "--stop-after", "1"] + arguments,
                                    linesOnStandardError: true)
-        defer { proxy.stop() }
         let announced = proxy.firstLine()
         let proxyPort = try #require(Int(announced.components(separatedBy: "listening on 127.0.0.1:").last?
             .split(separator: ",").first ?? ""), "the proxy said \(announced)")
+        return (proxy, proxyPort)
+    }
+
+    @Test func recordingToStandardOutputWritesOnlyTheCaptureThere() throws {
+        let (server, port) = try server()
+        defer { server.stop() }
+        let (proxy, proxyPort) = try proxy(to: port, ["-w", "-"])
+        defer { proxy.stop() }
         #expect(try runClient(port: proxyPort) == 0)
         let capture = proxy.output.fileHandleForReading.readDataToEndOfFile()
         proxy.process.waitUntilExit()
@@ -85,6 +91,34 @@ struct LiveTests {
         #expect((report["transactions"] as? [Any])?.count == 6)
         let findings = report["findings"] as? [[String: Any]] ?? []
         #expect(!findings.contains { ($0["rule"] as? String) == "malformed-record" })
+    }
+
+    @Test func recordedAsTCPTheSessionOpensInWiresharksOwnTCPView() throws {
+        let (server, port) = try server()
+        defer { server.stop() }
+        let recording = Paths.temporary("proxied-tcp.pcap")
+        let (proxy, proxyPort) = try proxy(to: port, ["--link", "tcp", "-w", recording])
+        defer { proxy.stop() }
+        #expect(try runClient(port: proxyPort) == 0)
+        proxy.process.waitUntilExit()
+        let analysis = try CommandRun([recording, "--format", "json"])
+        let report = try #require(try JSONDifference.parse(analysis.standardOutput) as? [String: Any])
+        #expect((report["capture"] as? [String: Any])?["linktype"] as? Int == 1)
+        let transactions = try #require(report["transactions"] as? [[String: Any]])
+        #expect(transactions.map { $0["method"] as? String } == ["add", "slow", "echo", "servo_write", "servo_write", "echo"])
+        #expect(!((report["findings"] as? [[String: Any]]) ?? []).contains { ($0["rule"] as? String) == "capture-loss" })
+        // tshark: one TCP conversation, checksums right, nothing malformed or out of order.
+        let problems = try CommandRun(["/usr/bin/env", "tshark", "-r", recording, "-o", "tcp.check_checksum:TRUE",
+                                       "-o", "ip.check_checksum:TRUE", "-Y",
+                                       "tcp.checksum.status == 0 || ip.checksum.status == 0 || _ws.malformed || tcp.analysis.flags",
+                                       "-T", "fields", "-e", "frame.number"], direct: true)
+        #expect(problems.status == 0 && problems.standardOutput.isEmpty, "\(problems.standardOutput)")
+        let streams = try CommandRun(["/usr/bin/env", "tshark", "-r", recording, "-T", "fields", "-e", "tcp.stream",
+                                      "-e", "tcp.flags.syn", "-e", "tcp.flags.fin"], direct: true)
+        let lines = streams.standardOutput.split(separator: "\n")
+        #expect(Set(lines.map { $0.split(separator: "\t").first ?? "" }) == ["0"])
+        #expect(lines.filter { $0.split(separator: "\t").dropFirst().first == "1" }.count == 2, "SYN and SYN-ACK")
+        #expect(lines.filter { $0.hasSuffix("\t1") }.count == 2, "a FIN each way")
     }
 
     @Test func recordThroughTheProxyAnalyseAndReplayAgainstAFreshServer() throws {
