@@ -348,6 +348,36 @@ local function first_pass(tvb, pinfo, kind, channel, src, dst, flags, seq)
     if #found > 0 then messages[pinfo.number] = found end
 end
 
+-- A value as a tree: containers open into their elements (map entries as key: value), up to a
+-- depth and a number of elements that keep the tree readable; the whole text stays in the field.
+local MAX_TREE_ITEMS = 256
+local fill
+local function show_value(tree, tvb, label, v, depth)
+    local container = type(v) == "table" and (v.kind == ARR or v.kind == MAP)
+    local node = tree:add(f.value, tvb(12), text(v))
+    if not container then
+        node:set_text(label .. ": " .. text(v))
+        return
+    end
+    node:set_text(label .. ": " .. (v.kind == MAP and "map of " .. (#v / 2) or "array of " .. #v))
+    fill(node, tvb, v, depth + 1)
+end
+
+-- The elements of a container under `node` (map entries as key: value), up to a depth and a
+-- number of elements that keep the tree readable; the whole text stays in the field.
+fill = function(node, tvb, v, depth)
+    if type(v) ~= "table" or (v.kind ~= ARR and v.kind ~= MAP) or depth > 8 then return end
+    local count = v.kind == MAP and #v / 2 or #v
+    for k = 1, math.min(count, MAX_TREE_ITEMS) do
+        if v.kind == MAP then
+            show_value(node, tvb, text(v[2 * k - 1]), v[2 * k], depth)
+        else
+            show_value(node, tvb, "[" .. (k - 1) .. "]", v[k], depth)
+        end
+    end
+    if count > MAX_TREE_ITEMS then node:add(f.value, tvb(12), "…"):set_text("… " .. (count - MAX_TREE_ITEMS) .. " more") end
+end
+
 local function show_message(tree, tvb, message)
     local node = tree:add(f.message, tvb(12))
     node:add(f.type, message.type)
@@ -360,10 +390,10 @@ local function show_message(tree, tvb, message)
         node:add(f.method, message.method)
         label = label .. " " .. message.method
     end
-    if message.params then node:add(f.params, text(message.params)) end
+    if message.params then fill(node:add(f.params, tvb(12), text(message.params)), tvb, message.params, 0) end
     if message.type == 1 then
-        node:add(f.error, text(message.error))
-        node:add(f.result, text(message.result))
+        fill(node:add(f.error, tvb(12), text(message.error)), tvb, message.error, 0)
+        fill(node:add(f.result, tvb(12), text(message.result)), tvb, message.result, 0)
     end
     node:set_text("MessagePack-RPC " .. label)
     node:add(f.first_frame, message.first_frame)
