@@ -31,6 +31,9 @@ public struct DirectionSummary: Sendable {
     public var payloadBytes = 0
     public var receiverSideRecords = 0
     public var lostRecords = 0
-    /// False for a network stream found not to be MessagePack-RPC: reports leave it out.
+    /// False for a network stream found not to be MessagePack-RPC, or not selected: reports
+    /// leave it out.
     public var isRPC = true
+    /// False for a stream left out because it is not on the --port given.
+    public var isSelected = true
 }

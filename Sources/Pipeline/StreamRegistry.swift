@@ -133,7 +133,9 @@ struct StreamRegistry<Sink: RPCSink> {
         for handle in rows.indices {
             switch decoding[handle] {
             case .rpc, .probing: if !rpc.isConfirmed(stream: rpcStream[handle]) { rows[handle].isRPC = false }
-            case .ignored: rows[handle].isRPC = false
+            case .ignored:
+                rows[handle].isRPC = false
+                rows[handle].isSelected = false
             case .counted: break
             }
         }

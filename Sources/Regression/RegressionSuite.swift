@@ -39,6 +39,12 @@ public enum RegressionSuite {
 
     public static func cases(in folder: String) throws(ConfigError) -> [Case] {
         let names: [String]
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ConfigError(file: folder, line: nil, key: nil,
+                              "is a file; test takes a folder of NAME.pcap cases with their NAME.expected.json "
+                                + "(to analyse one capture: rpc-analyze \(folder))")
+        }
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {

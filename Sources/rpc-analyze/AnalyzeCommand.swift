@@ -33,7 +33,8 @@ struct AnalyzeCommand: ParsableCommand {
         (#N, as Wireshark numbers packets). --format json writes the report contract's object \
         (docs/report.md); --format jsonl writes one transaction, notification or finding per line \
         while the capture is read, then a summary line, so memory stays flat on any capture size.
-        """
+        """,
+        aliases: ["analyse"]
     )
 
     @Argument(help: "The capture: a pcap or pcapng file, or - for standard input.")
@@ -67,10 +68,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("dlt"), help: "Read records of link type USER<n> (0-15) or number 147-162 as capture format v1.")
     var dlt: Int?
 
-    @Option(name: .customLong("max-message-bytes"), help: "Largest MessagePack value a stream may buffer while waiting for its end.")
+    @Option(name: .customLong("max-message-bytes"), parsing: .unconditional, help: "Largest MessagePack value a stream may buffer while waiting for its end.")
     var maxMessageBytes = 4 << 20
 
-    @Option(name: .customLong("max-depth"), help: "Deepest nesting of arrays and maps accepted in one value.")
+    @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "Deepest nesting of arrays and maps accepted in one value.")
     var maxDepth = 32
 
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
@@ -112,6 +113,11 @@ struct AnalyzeCommand: ParsableCommand {
             resolved = try board.map(BoardFile.resolve) ?? .generic
         } catch {
             throw CouldNotAnalyse(error.description)
+        }
+        let lower = file.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".toml") {
+            throw CouldNotAnalyse("\(file) is a scenario or board file, not a capture: `rpc-analyze synth \(file) -o capture.pcap` "
+                + "turns a scenario into one, and --board takes a board file")
         }
         let options = AnalysisOptions(
             filter: filter.isEmpty ? nil : filter.joined(separator: " "),

@@ -32,9 +32,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --hostile, only this shape (repeatable).", valueName: "shape"))
     var shape: [String] = []
 
-    /// With --hostile: write the one --shape to this file and stop. The benchmark writes each
-    /// capture in a child of its own, so that its memory never counts in an analysis's peak.
-    @Option(help: .hidden)
+    /// Write the capture to this file and stop (with --hostile, the one --shape: the benchmark
+    /// writes each hostile capture in a child of its own, so that its memory never counts in an
+    /// analysis's peak).
+    @Option(name: .customLong("write-only"), help: ArgumentHelp("Only write the generated capture to this file.", valueName: "file"))
     var writeOnly: String?
 
     @Option(help: "Size of the generated capture in MB.")
@@ -46,8 +47,22 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Use (and keep) this capture file instead of a temporary one; generated when missing.")
     var capture: String?
 
+    func validate() throws {
+        guard megabytes >= 1 else { throw ValidationError("--megabytes must be at least 1") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    }
+
     func run() throws {
         if hostile { return try runHostile() }
+        if let writeOnly {
+            do {
+                let made = try SyntheticTraffic.write(to: writeOnly, targetBytes: megabytes * 1_000_000)
+                print("wrote \(writeOnly): \(made.records) records, \(made.calls) calls")
+            } catch {
+                throw CouldNotAnalyse(error.description)
+            }
+            return
+        }
         let path = capture ?? NSTemporaryDirectory() + "rpc-analyze-bench-\(getpid()).pcap"
         if !FileManager.default.fileExists(atPath: path) {
             do {

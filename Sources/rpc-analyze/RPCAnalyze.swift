@@ -57,8 +57,11 @@ struct RPCAnalyze: ParsableCommand {
                 print(fullMessage(for: error))
                 exitProcess(0)
             }
-            let message = fullMessage(for: error)
-            if !message.isEmpty { printError(message) }
+            // One line, as every other failure: the first line of the parser's message and where
+            // to look, not the usage block.
+            let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? ""
+            let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            if !text.isEmpty { printError("rpc-analyze: \(text) (rpc-analyze --help)") }
             exitProcess(2)
         }
     }

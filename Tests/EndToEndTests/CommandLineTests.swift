@@ -167,3 +167,35 @@ struct CommandLineTests {
         #expect(run.standardError.contains("bad.yaml:2: records[0].form: unknown record key"))
     }
 }
+
+/// Mistakes people make at the command line get one line that says what to do, and exit 2.
+struct CommandLineMistakeTests {
+    @Test(arguments: [
+        (["bench", "--megabytes", "0"], "--megabytes must be at least 1"),
+        (["bench", "--runs", "0"], "--runs must be at least 1"),
+        (["Captures/giga-servo.pcap", "--dlt", "1"], "--dlt 0"),
+        (["test", "Captures/giga-servo.pcap"], "is a file; test takes a folder"),
+        (["Captures/giga-servo.pcap", "--max-depth", "-1"], "--max-depth must be from 1 to"),
+        (["Captures/giga-servo.yaml"], "rpc-analyze synth Captures/giga-servo.yaml"),
+        (["Captures/giga-servo.pcap", "--format", "xml"], "--format"),
+    ])
+    func oneLineAndExitTwo(arguments: [String], says: String) throws {
+        let run = try CommandRun(arguments)
+        #expect(run.status == 2)
+        let lines = run.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.standardError)")
+        #expect(run.standardError.contains(says), "\(run.standardError)")
+        #expect(run.standardError.count < 300)
+    }
+
+    @Test func theBritishSpellingOfTheCommandWorks() throws {
+        let run = try CommandRun(["analyse", "Captures/giga-servo.pcap", "--format", "json"])
+        #expect(run.status == 0)
+        #expect(run.standardOutput.contains("\"servo_write\""))
+    }
+
+    @Test func streamsLeftOutByThePortAreSaidToBeUnselected() throws {
+        let run = try CommandRun(["Captures/nvim-tcp-ipv4.pcap", "--port", "1234"])
+        #expect(run.standardOutput.contains("2 other streams were not selected by --port"))
+    }
+}

@@ -13,8 +13,11 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
         case .badFilter(let expression, let reason):
             "bad filter expression '\(expression)': \(reason)"
         case .unsupportedLinkType(let path, let linkType, let name):
-            "\(displayName(path)): link type \(linkType) (\(name)) is not supported; "
-                + "inter-core captures use USER0 (147), or USER1..USER15 with --dlt"
+            (147...162).contains(linkType)
+                ? "\(displayName(path)): its records are link type \(linkType) (\(name)), not the one --dlt asked for; "
+                    + "read them as capture format v1 with --dlt \(linkType - 147) (or without --dlt for USER0)"
+                : "\(displayName(path)): link type \(linkType) (\(name)) is not supported; "
+                    + "inter-core captures use USER0 (147), or USER1..USER15 with --dlt"
         case .cannotWrite(let path, let reason):
             "\(displayName(path)): cannot write capture: \(reason)"
         case .cannotCapture(let interface, let reason):

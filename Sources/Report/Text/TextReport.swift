@@ -36,8 +36,16 @@ public enum TextReport {
 
     static func streamTable(_ summary: CaptureSummary) -> [String] {
         let shown = summary.directions.filter(\.isRPC)
-        let hidden = summary.directions.count - shown.count
-        let note = hidden > 0 ? ["  (\(hidden) other stream\(hidden == 1 ? "" : "s") carried no MessagePack-RPC and \(hidden == 1 ? "is" : "are") left out)"] : []
+        let unselected = summary.directions.filter { !$0.isSelected }.count
+        let hidden = summary.directions.count - shown.count - unselected
+        var note: [String] = []
+        if unselected > 0 {
+            note.append("  (\(unselected) other stream\(unselected == 1 ? " was" : "s were") not selected by --port and "
+                + "\(unselected == 1 ? "is" : "are") left out)")
+        }
+        if hidden > 0 {
+            note.append("  (\(hidden) other stream\(hidden == 1 ? "" : "s") carried no MessagePack-RPC and \(hidden == 1 ? "is" : "are") left out)")
+        }
         guard !shown.isEmpty else { return ["Streams  none"] + note + [""] }
         var rows = [["stream", "from", "to", "records", "rx-side", "bytes", "lost"]]
         // A person reads a screenful: past it, the busiest streams in capture order, and a count.
