@@ -20,6 +20,8 @@ public struct AnalysisOptions: Sendable {
     public var port: UInt16?
     /// Caps on the state the analysis keeps.
     public var caps: AnalysisCaps
+    /// Which findings are reported: rules selected, and a baseline of accepted ones.
+    public var gate = FindingGate()
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
                 board: Board = .generic, replay: Bool = true, port: UInt16? = nil, caps: AnalysisCaps = AnalysisCaps()) {
@@ -39,6 +41,8 @@ public struct AnalysisResult<Sink: AnalysisSink> {
     public var summary: CaptureSummary
     public var statistics: [MethodStatistics]
     public var sink: Sink
+    /// What the gate held back and the prints of what it reported (for `--write-baseline`).
+    public var gate = FindingGate()
 }
 
 /// Reads a capture record by record, turns each link family's records into stream events for
@@ -65,7 +69,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        self.output = ReplayTap(inner: sink, engine: engine)
+        self.output = ReplayTap(inner: sink, engine: engine, gate: options.gate)
         self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
@@ -100,7 +104,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         output.finish(totals: registry.rpc.totals)
         let statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
                                                  overBudget: output.engine?.overBudget ?? [:])
-        return AnalysisResult(summary: summary, statistics: statistics, sink: output.inner)
+        summary.findingsIgnored = output.gated.gate.ignored
+        summary.findingsBaselined = output.gated.gate.baselined
+        return AnalysisResult(summary: summary, statistics: statistics, sink: output.inner, gate: output.gated.gate)
     }
 
     private mutating func readAll(_ file: CaptureFile) {

@@ -16,6 +16,9 @@ public struct CaptureSummary: Sendable {
     public var directions: [DirectionSummary] = []
     /// The board's name, nil for the generic board.
     public var board: String?
+    /// Findings left out by --select/--ignore, and accepted by --baseline.
+    public var findingsIgnored = 0
+    public var findingsBaselined = 0
 
     public var durationNs: Int64 {
         guard let firstNs, let lastNs else { return 0 }

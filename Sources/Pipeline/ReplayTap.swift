@@ -6,8 +6,19 @@ import RPC
 /// replay engine the trace events and completed calls it needs. Replay findings go to the
 /// renderer like any other.
 struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
-    var inner: Inner
+    /// The renderer's sink behind the finding gate; the engine reports into it too.
+    var gated: GatedSink<Inner>
     var engine: ReplayEngine?
+
+    init(inner: Inner, engine: ReplayEngine?, gate: FindingGate = FindingGate()) {
+        gated = GatedSink(inner: inner, gate: gate)
+        self.engine = engine
+    }
+
+    var inner: Inner {
+        get { gated.inner }
+        _modify { yield &gated.inner }
+    }
 
     var wantsValues: Bool { inner.wantsValues }
     var wantsMessages: Bool { inner.wantsMessages }
@@ -16,7 +27,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     var wantsCallEvents: Bool { engine != nil || inner.wantsCallEvents }
 
     mutating func message(_ message: DecodedMessage) { inner.message(message) }
-    mutating func finding(_ finding: Finding) { inner.finding(finding) }
+    mutating func finding(_ finding: Finding) { gated.finding(finding) }
     mutating func record(_ record: RecordInfo) { inner.record(record) }
     mutating func finish(totals: CallTotals) { inner.finish(totals: totals) }
 
@@ -25,12 +36,12 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func callStarted(_ call: CallEvent) {
-        engine?.callStarted(call, into: &inner)
+        engine?.callStarted(call, into: &gated)
         inner.callStarted(call)
     }
 
     mutating func callEnded(_ call: CallEvent) {
-        engine?.callEnded(call, into: &inner)
+        engine?.callEnded(call, into: &gated)
         inner.callEnded(call)
     }
 
@@ -40,15 +51,15 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     @inline(__always)
     mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
-        engine?.channelRecord(event, payload: payload, into: &inner)
+        engine?.channelRecord(event, payload: payload, into: &gated)
     }
 
     mutating func finishReplay() {
-        engine?.finish(into: &inner)
+        engine?.finish(into: &gated)
     }
 
     mutating func trace(_ event: TraceEvent) {
-        engine?.trace(event, into: &inner)
+        engine?.trace(event, into: &gated)
         inner.trace(event)
     }
 }

@@ -74,6 +74,18 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "Deepest nesting of arrays and maps accepted in one value.")
     var maxDepth = 32
 
+    @Option(help: ArgumentHelp("Report only these rules: names, or a severity for all its rules (error, warning, note); comma-separated or repeated.", valueName: "rules"))
+    var select: [String] = []
+
+    @Option(help: ArgumentHelp("Do not report these rules (names or severities), after --select.", valueName: "rules"))
+    var ignore: [String] = []
+
+    @Option(help: ArgumentHelp("Findings accepted as known (written by --write-baseline): they are not reported and do not fail the run; new ones are.", valueName: "file"))
+    var baseline: String?
+
+    @Option(name: .customLong("write-baseline"), help: ArgumentHelp("Write the findings reported as a baseline file.", valueName: "file"))
+    var writeBaseline: String?
+
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
     var output: String?
 
@@ -119,12 +131,27 @@ struct AnalyzeCommand: ParsableCommand {
             throw CouldNotAnalyse("\(file) is a scenario or board file, not a capture: `rpc-analyze synth \(file) -o capture.pcap` "
                 + "turns a scenario into one, and --board takes a board file")
         }
-        let options = AnalysisOptions(
+        let selection: FindingSelection
+        do {
+            selection = try FindingSelection(select: select, ignore: ignore)
+        } catch {
+            throw CouldNotAnalyse("--select/--ignore: \(error.description)")
+        }
+        var known: Baseline?
+        if let baseline {
+            do {
+                known = try BaselineFile.read(path: baseline)
+            } catch {
+                throw CouldNotAnalyse(error.description)
+            }
+        }
+        var options = AnalysisOptions(
             filter: filter.isEmpty ? nil : filter.joined(separator: " "),
             linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
             limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes),
             board: resolved, replay: !noReplay, port: port, caps: caps
         )
+        options.gate = FindingGate(selection: selection, baseline: known)
         let out: Output
         if let output {
             guard let file = Output.file(path: output) else { throw CouldNotAnalyse("cannot write \(output)") }
@@ -133,23 +160,29 @@ struct AnalyzeCommand: ParsableCommand {
             out = .standardOutput()
         }
         let counts: ReportCounts
+        let gate: FindingGate
         do {
-            counts = try analyse(options: options, out: out)
+            (counts, gate) = try analyse(options: options, out: out)
         } catch {
             throw CouldNotAnalyse(error.description)
         }
         out.flush()
+        if let writeBaseline {
+            guard let file = Output.file(path: writeBaseline) else { throw CouldNotAnalyse("cannot write \(writeBaseline)") }
+            file.line(BaselineFile.render(gate.reported))
+            file.flush()
+        }
         if let threshold = failOn.threshold, let worst = counts.worstSeverity, worst >= threshold {
             throw ExitCode(1)
         }
     }
 
-    private func analyse(options: AnalysisOptions, out: Output) throws(CaptureError) -> ReportCounts {
+    private func analyse(options: AnalysisOptions, out: Output) throws(CaptureError) -> (ReportCounts, FindingGate) {
         switch (format, detail) {
         case (.jsonl, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
             result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
-            return result.sink.counts
+            return (result.sink.counts, result.gate)
         case (.html, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: TimelineSink(board: options.board))
             let counts = result.sink.collector.counts
@@ -158,32 +191,32 @@ struct AnalyzeCommand: ParsableCommand {
                 : "exit 0: no finding at or above --fail-on \(failOn.rawValue)"
             out.write(HTMLReport.render(summary: result.summary, statistics: result.statistics, timeline: result.sink,
                                         board: result.summary.board, verdict: verdict))
-            return counts
+            return (counts, result.gate)
         case (.perfetto, _):
             let result = try CaptureAnalysis.run(path: file, options: options,
                                                  sink: PerfettoSink(output: out, board: options.board))
-            return result.sink.counts
+            return (result.sink.counts, result.gate)
         case (.sarif, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
             out.line(SARIFReport.render(summary: result.summary, findings: result.sink.findingsInTimeOrder,
                                         version: RPCAnalyze.configuration.version))
-            return result.sink.counts
+            return (result.sink.counts, result.gate)
         case (.json, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
             out.line(JSONReport.render(summary: result.summary, statistics: result.statistics,
                                        collector: result.sink, board: result.summary.board))
-            return result.sink.counts
+            return (result.sink.counts, result.gate)
         case (.text, true):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: DetailedListing(output: out))
             out.line()
             out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
                                         collector: result.sink.collector, board: result.summary.board))
-            return result.sink.collector.counts
+            return (result.sink.collector.counts, result.gate)
         case (.text, false):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.summary)
             out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
                                         collector: result.sink, board: result.summary.board))
-            return result.sink.counts
+            return (result.sink.counts, result.gate)
         }
     }
 }

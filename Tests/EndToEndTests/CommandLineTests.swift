@@ -199,3 +199,43 @@ struct CommandLineMistakeTests {
         #expect(run.standardOutput.contains("2 other streams were not selected by --port"))
     }
 }
+
+/// Rule selection as ruff does it, and baselines of accepted findings.
+struct RuleSelectionTests {
+    @Test func theGigaHandshakeNoteNoLongerFailsANoteGateOnceIgnoredOrBaselined() throws {
+        for name in ["giga-servo-board", "giga-owner-violation", "giga-oversized-message"] {
+            let capture = "Captures/\(name).pcap"
+            let plain = try CommandRun([capture, "--board", "giga-r1", "--fail-on", "note", "--format", "json"])
+            #expect(plain.status == 1, "\(name): the handshake note fails a note gate")
+            let ignored = try CommandRun([capture, "--board", "giga-r1", "--fail-on", "note", "--ignore", "non-rpc-value",
+                                          "--select", "error,warning,note", "--format", "json"])
+            #expect(!ignored.standardOutput.contains("non-rpc-value"), "\(name)")
+            let baseline = Paths.temporary("\(name).baseline.json")
+            _ = try CommandRun([capture, "--board", "giga-r1", "--write-baseline", baseline])
+            let known = try CommandRun([capture, "--board", "giga-r1", "--fail-on", "note", "--baseline", baseline])
+            #expect(known.status == 0, "\(name): \(known.standardOutput)")
+            #expect(known.standardOutput.contains("accepted by the baseline"))
+        }
+    }
+
+    @Test func aBaselineHoldsBackOnlyWhatItListsNotNewFindings() throws {
+        let baseline = Paths.temporary("servo.baseline.json")
+        // The baseline of a clean run of the servo case holds only the handshake note…
+        _ = try CommandRun(["Captures/giga-servo-board.pcap", "--board", "giga-r1", "--write-baseline", baseline])
+        // …so on the deadlock the new findings are reported and fail the run.
+        let run = try CommandRun(["Captures/giga-callback-deadlock.pcap", "--board", "giga-r1", "--baseline", baseline,
+                                  "--format", "json"])
+        #expect(run.status == 1)
+        #expect(run.standardOutput.contains("rpc-deadlock") && run.standardOutput.contains("nested-call"))
+    }
+
+    @Test func aSeverityNameSelectsItsRules() throws {
+        let run = try CommandRun(["Captures/giga-callback-deadlock.pcap", "--board", "giga-r1", "--select", "error",
+                                  "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        let rules = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
+        #expect(rules == ["rpc-deadlock"])
+        let wrong = try CommandRun(["Captures/giga-servo.pcap", "--select", "eror"])
+        #expect(wrong.status == 2 && wrong.standardError.contains("eror is neither a rule nor a severity"))
+    }
+}

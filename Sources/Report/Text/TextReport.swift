@@ -28,7 +28,12 @@ public enum TextReport {
         lines.append("")
         lines.append(contentsOf: streamTable(summary))
         lines.append(contentsOf: methodTable(statistics, counts: collector.counts))
-        lines.append(contentsOf: findingList(collector, start: summary.firstNs))
+        var findings = findingList(collector, start: summary.firstNs)
+        var held: [String] = []
+        if summary.findingsBaselined > 0 { held.append("\(summary.findingsBaselined) accepted by the baseline") }
+        if summary.findingsIgnored > 0 { held.append("\(summary.findingsIgnored) of rules not selected") }
+        if !held.isEmpty { findings.insert("  (not shown: \(held.joined(separator: ", ")))", at: 1) }
+        lines.append(contentsOf: findings)
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,0 +1,44 @@
+import AnalysisCore
+
+/// Decides which findings reach the renderer: the rules selected (`--select`, `--ignore`), and
+/// not those a baseline accepts (`--baseline`: each print as many times as it lists). Counts
+/// what it held back, and the prints of what it let through (for `--write-baseline`), up to a cap.
+public struct FindingGate: Sendable {
+    public var selection: FindingSelection
+    private var remaining: [FindingPrint: Int]
+    public private(set) var ignored = 0
+    public private(set) var baselined = 0
+    /// Prints of the findings reported, for a new baseline.
+    public private(set) var reported: [FindingPrint: Int] = [:]
+    public static let maxPrints = 65_536
+
+    public init(selection: FindingSelection = .all, baseline: Baseline? = nil) {
+        self.selection = selection
+        remaining = baseline?.counts ?? [:]
+    }
+
+    mutating func passes(_ finding: Finding) -> Bool {
+        guard selection.admits(finding.rule) else {
+            ignored += 1
+            return false
+        }
+        let print = FindingPrint(finding)
+        if !remaining.isEmpty, let left = remaining[print], left > 0 {
+            remaining[print] = left - 1
+            baselined += 1
+            return false
+        }
+        if reported[print] != nil || reported.count < Self.maxPrints { reported[print, default: 0] += 1 }
+        return true
+    }
+}
+
+/// The renderer's sink behind the gate: what the replay engine reports into.
+struct GatedSink<Inner: AnalysisSink>: FindingSink {
+    var inner: Inner
+    var gate: FindingGate
+
+    mutating func finding(_ finding: Finding) {
+        if gate.passes(finding) { inner.finding(finding) }
+    }
+}
