@@ -57,7 +57,7 @@ let package = Package(
         // Text, JSON and JSON Lines renderings of what the pipeline found.
         .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
-        .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report"]),
+        .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report", "Scenario"]),
         // Live peers: the recording TCP proxy, live capture, and replay against a running target.
         .target(name: "Live", dependencies: ["Capture", "MessagePack"]),
         // Readable scenario descriptions turned into captures (`synth`, tests, the benchmark).

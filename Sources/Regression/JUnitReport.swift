@@ -1,7 +1,7 @@
 /// JUnit XML for CI systems: one test case per capture.
 public enum JUnitReport {
     public static func render(_ outcomes: [RegressionSuite.Outcome], suite: String) -> String {
-        let failures = outcomes.filter { if case .failed = $0.status { true } else { false } }.count
+        let failures = outcomes.filter { switch $0.status { case .failed, .stale: true; default: false } }.count
         let errors = outcomes.filter { if case .broken = $0.status { true } else { false } }.count
         let time = outcomes.reduce(0) { $0 + $1.seconds }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -17,6 +17,8 @@ public enum JUnitReport {
                 xml += escape(differences.joined(separator: "\n")) + "</failure>\n    </testcase>\n"
             case .broken(let reason):
                 xml += ">\n      <error message=\"\(escape(reason))\"/>\n    </testcase>\n"
+            case .stale(let reason):
+                xml += ">\n      <failure message=\"stale capture\">\(escape(reason))</failure>\n    </testcase>\n"
             }
         }
         xml += "  </testsuite>\n</testsuites>\n"

@@ -4,6 +4,7 @@ import Foundation
 import Pipeline
 import Replay
 import Report
+import Scenario
 
 /// A folder of captures, each with the report it must produce: `NAME.pcap` (or `.pcapng`) and
 /// `NAME.expected.json`. The board is named by a sidecar `NAME.board` (a built-in name or a
@@ -21,7 +22,10 @@ public enum RegressionSuite {
         public enum Status: Sendable, Equatable {
             case passed
             case failed(differences: [String])
-            case updated
+            /// The expected report was rewritten; what changed in it.
+            case updated(differences: [String])
+            /// The capture is not what its scenario (NAME.yaml beside it) writes today.
+            case stale(String)
             case broken(String)
         }
 
@@ -32,7 +36,7 @@ public enum RegressionSuite {
         public var isFailure: Bool {
             switch status {
             case .passed, .updated: false
-            case .failed, .broken: true
+            case .failed, .broken, .stale: true
             }
         }
     }
@@ -84,26 +88,50 @@ public enum RegressionSuite {
         } catch {
             return outcome(.broken(error.description))
         }
-        if update {
+        if let stale = staleness(testCase) { return outcome(.stale(stale)) }
+        var differences: [String] = []
+        if let expectedText {
             do {
-                try pretty(actualText).write(toFile: testCase.expected, atomically: true, encoding: .utf8)
-                return outcome(.updated)
+                let expected = withFileName(try JSONDifference.parse(expectedText))
+                let actual = withFileName(try JSONDifference.parse(actualText))
+                JSONDifference.differences(expected, actual, into: &differences)
             } catch {
-                return outcome(.broken("cannot write \(testCase.expected): \(error.localizedDescription)"))
+                guard update else { return outcome(.broken("\(testCase.expected) is not JSON: \(error.localizedDescription)")) }
+                differences = ["the expected report was not JSON"]
             }
-        }
-        guard let expectedText else {
+        } else if !update {
             return outcome(.broken("no \((testCase.expected as NSString).lastPathComponent); run with --update to write it"))
+        } else {
+            differences = ["a new case"]
         }
+        guard !differences.isEmpty else { return outcome(.passed) }
+        guard update else { return outcome(.failed(differences: differences)) }
+        // Only a changed report is rewritten: unchanged files keep their bytes and dates.
         do {
-            let expected = withFileName(try JSONDifference.parse(expectedText))
-            let actual = withFileName(try JSONDifference.parse(actualText))
-            var differences: [String] = []
-            JSONDifference.differences(expected, actual, into: &differences)
-            return outcome(differences.isEmpty ? .passed : .failed(differences: differences))
+            try pretty(actualText).write(toFile: testCase.expected, atomically: true, encoding: .utf8)
+            return outcome(.updated(differences: differences))
         } catch {
-            return outcome(.broken("\(testCase.expected) is not JSON: \(error.localizedDescription)"))
+            return outcome(.broken("cannot write \(testCase.expected): \(error.localizedDescription)"))
         }
+    }
+
+    /// Why the capture is stale, when NAME.yaml beside it writes other bytes today.
+    static func staleness(_ testCase: Case) -> String? {
+        let base = (testCase.capture as NSString).deletingPathExtension
+        let scenarioPath = base + ".yaml"
+        guard FileManager.default.fileExists(atPath: scenarioPath), testCase.capture.hasSuffix(".pcap") else { return nil }
+        let regenerated = NSTemporaryDirectory() + "rpc-analyze-stale-\(getpid())-\((base as NSString).lastPathComponent).pcap"
+        defer { try? FileManager.default.removeItem(atPath: regenerated) }
+        do {
+            try Scenario.load(path: scenarioPath).write(to: regenerated)
+        } catch {
+            return "its scenario \((scenarioPath as NSString).lastPathComponent) does not load: \(error)"
+        }
+        guard FileManager.default.contents(atPath: regenerated) != FileManager.default.contents(atPath: testCase.capture) else {
+            return nil
+        }
+        let name = (base as NSString).lastPathComponent
+        return "\(name).pcap is not what \(name).yaml writes today: rpc-analyze synth \(name).yaml -o \(name).pcap"
     }
 
     /// The JSON report of a capture, exactly as `--format json` writes it.

@@ -11,12 +11,17 @@ struct TestCommand: ParsableCommand {
         `--format json` gave when the case was accepted. The board comes from a sidecar NAME.board \
         (a built-in name or a board file path), else from the expected report's "board", else the \
         generic board. Prints pass or fail per capture with the differences, and exits 1 if any \
-        capture fails. --update rewrites the expected reports: read their diff before committing.
+        capture fails. A capture whose scenario (NAME.yaml beside it) writes other bytes today is \
+        reported as stale. --update rewrites the expected reports that changed and shows each \
+        change; `test DIR --update NAME...` only those cases. Read the diff before committing.
         """
     )
 
     @Argument(help: "The folder of captures.")
     var folder: String
+
+    @Argument(help: "Only these cases (names without .pcap).")
+    var names: [String] = []
 
     @Flag(help: "Write each capture's current report as its expected report.")
     var update = false
@@ -25,20 +30,30 @@ struct TestCommand: ParsableCommand {
     var junit: String?
 
     func run() throws {
-        let cases: [RegressionSuite.Case]
+        var cases: [RegressionSuite.Case]
         do {
             cases = try RegressionSuite.cases(in: folder)
         } catch {
             throw CouldNotAnalyse(error.description)
         }
         guard !cases.isEmpty else { throw CouldNotAnalyse("\(folder): no .pcap or .pcapng captures") }
+        if !names.isEmpty {
+            let unknown = names.filter { name in !cases.contains { $0.name == name } }
+            guard unknown.isEmpty else { throw CouldNotAnalyse("\(folder): no case \(unknown.joined(separator: ", "))") }
+            cases = cases.filter { names.contains($0.name) }
+        }
         var outcomes: [RegressionSuite.Outcome] = []
         for testCase in cases {
             let outcome = RegressionSuite.run(testCase, update: update)
             outcomes.append(outcome)
             switch outcome.status {
             case .passed: print("pass     \(testCase.name)")
-            case .updated: print("updated  \(testCase.name)")
+            case .updated(let differences):
+                print("updated  \(testCase.name): \(differences.count) change\(differences.count == 1 ? "" : "s")")
+                for difference in differences.prefix(20) { print("           \(difference)") }
+                if differences.count > 20 { print("           … \(differences.count - 20) more") }
+            case .stale(let reason):
+                print("STALE    \(testCase.name): \(reason)")
             case .failed(let differences):
                 print("FAIL     \(testCase.name): \(differences.count) difference\(differences.count == 1 ? "" : "s")")
                 for difference in differences.prefix(20) { print("           \(difference)") }
@@ -48,7 +63,8 @@ struct TestCommand: ParsableCommand {
             }
         }
         let failed = outcomes.filter(\.isFailure).count
-        print("\(outcomes.count - failed) passed, \(failed) failed")
+        let updated = outcomes.filter { if case .updated = $0.status { true } else { false } }.count
+        print("\(outcomes.count - failed - updated) passed, \(updated) updated, \(failed) failed")
         if let junit {
             do {
                 try JUnitReport.render(outcomes, suite: (folder as NSString).lastPathComponent)

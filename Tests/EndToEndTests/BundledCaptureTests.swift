@@ -19,7 +19,7 @@ struct BundledCaptureTests {
         switch outcome.status {
         case .passed: break
         case .failed(let differences): Issue.record("\(name): \(differences.prefix(20).joined(separator: "\n"))")
-        case .broken(let reason): Issue.record("\(name): \(reason)")
+        case .broken(let reason), .stale(let reason): Issue.record("\(name): \(reason)")
         case .updated: Issue.record("\(name) was rewritten")
         }
     }
