@@ -49,15 +49,11 @@ struct TestCommand: ParsableCommand {
             switch outcome.status {
             case .passed: print("pass     \(testCase.name)")
             case .updated(let differences):
-                print("updated  \(testCase.name): \(differences.count) change\(differences.count == 1 ? "" : "s")")
-                for difference in differences.prefix(20) { print("           \(difference)") }
-                if differences.count > 20 { print("           … \(differences.count - 20) more") }
+                show(differences, "updated  \(testCase.name): \(differences.count) change\(differences.count == 1 ? "" : "s")")
             case .stale(let reason):
                 print("STALE    \(testCase.name): \(reason)")
             case .failed(let differences):
-                print("FAIL     \(testCase.name): \(differences.count) difference\(differences.count == 1 ? "" : "s")")
-                for difference in differences.prefix(20) { print("           \(difference)") }
-                if differences.count > 20 { print("           … \(differences.count - 20) more") }
+                show(differences, "FAIL     \(testCase.name): \(differences.count) difference\(differences.count == 1 ? "" : "s")")
             case .broken(let reason):
                 print("ERROR    \(testCase.name): \(reason)")
             }
@@ -74,5 +70,12 @@ struct TestCommand: ParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// A case's headline and its first differences, as `test` shows a failure or a change.
+    private func show(_ differences: [String], _ headline: String) {
+        print(headline)
+        for difference in differences.prefix(20) { print("           \(difference)") }
+        if differences.count > 20 { print("           … \(differences.count - 20) more") }
     }
 }
