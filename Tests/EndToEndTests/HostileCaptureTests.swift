@@ -15,8 +15,8 @@ struct HostileCaptureTests {
         #expect(text.status == 0 || text.status == 1, "\(shape): \(text.standardError)")
         // A method name of 200 kB is cut in the table, not padded into every row.
         #expect(text.standardOutput.split(separator: "\n").allSatisfy { $0.count < 400 })
-        for format in ["json", "jsonl"] {
-            let run = try CommandRun([path, "--format", format])
+        for format in ["json", "jsonl", "sarif", "html", "perfetto"] {
+            let run = try CommandRun([path, "--format", format, "-o", Paths.temporary("hostile-\(shape.rawValue).\(format)")])
             #expect(run.status == 0 || run.status == 1, "\(shape) \(format): \(run.standardError)")
         }
     }

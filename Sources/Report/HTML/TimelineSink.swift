@@ -31,6 +31,8 @@ public struct TimelineSink: AnalysisSink {
     }
 
     public static let maxItems = 20_000
+    /// Lanes at most; the traffic of further channels shares one last lane.
+    public static let maxLanes = 200
     public static let maxBins = 4_096
     public static let maxFindings = 2_000
 
@@ -61,6 +63,12 @@ public struct TimelineSink: AnalysisSink {
 
     private mutating func lane(_ name: String, kind: String) -> Int {
         if let known = laneIndex[name] { return known }
+        if lanes.count >= Self.maxLanes - 1 {
+            if let other = laneIndex["\u{0}other"] { return other }
+            lanes.append(Lane(name: "other channels", kind: "channel"))
+            laneIndex["\u{0}other"] = lanes.count - 1
+            return lanes.count - 1
+        }
         lanes.append(Lane(name: name, kind: kind))
         laneIndex[name] = lanes.count - 1
         return lanes.count - 1
@@ -83,7 +91,9 @@ public struct TimelineSink: AnalysisSink {
         let bin = item.startNs.saturatingSpan(since: firstNs ?? 0) / binWidthNs
         if density[item.lane, default: [:]][bin] == nil { binCount += 1 }
         density[item.lane, default: [:]][bin, default: 0] += 1
-        while binCount > Self.maxBins { widenBins() }
+        // Every lane keeps at least one bin, so the lanes' cap keeps this loop finite; the width
+        // stops where one bin covers any capture.
+        while binCount > Self.maxBins, binWidthNs < Int64.max / 4 { widenBins() }
     }
 
     private mutating func widenBins() {
@@ -108,7 +118,8 @@ public struct TimelineSink: AnalysisSink {
             buckets[bucket] += 1
             latencyBuckets[transaction.method] = buckets
         }
-        var detail = "\(transaction.method) msgid \(transaction.msgid): \(transaction.caller) → \(transaction.callee) on "
+        let method = Formatting.cut(transaction.method, to: 120)
+        var detail = "\(method) msgid \(transaction.msgid): \(transaction.caller) → \(transaction.callee) on "
             + "\(transaction.channel), \(transaction.status.rawValue)"
         if let latency = transaction.latencyNs { detail += ", \(Formatting.duration(latency))" }
         if let params = transaction.params { detail += "\nparams: \(params.preview(limit: 400))" }
@@ -116,9 +127,9 @@ public struct TimelineSink: AnalysisSink {
         if let error = transaction.error { detail += "\nerror: \(error.preview(limit: 400))" }
         let end = transaction.response?.timeNs
         add(Item(lane: lane(transaction.caller, kind: "core"), kind: .call, startNs: transaction.request.timeNs, endNs: end ?? lastNs,
-                 label: transaction.method, detail: detail, core: core(named: transaction.caller)))
+                 label: method, detail: detail, core: core(named: transaction.caller)))
         add(Item(lane: lane(transaction.callee, kind: "core"), kind: .handling, startNs: transaction.request.timeNs,
-                 endNs: end ?? lastNs, label: "handling \(transaction.method)", detail: detail, core: core(named: transaction.callee)))
+                 endNs: end ?? lastNs, label: "handling \(method)", detail: detail, core: core(named: transaction.callee)))
     }
 
     public mutating func notification(_ notification: Notification) {
