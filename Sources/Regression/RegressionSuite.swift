@@ -33,6 +33,12 @@ public enum RegressionSuite {
         public var status: Status
         public var seconds: Double
 
+        public init(name: String, status: Status, seconds: Double) {
+            self.name = name
+            self.status = status
+            self.seconds = seconds
+        }
+
         public var isFailure: Bool {
             switch status {
             case .passed, .updated: false

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Foundation
 import Live
 import MessagePack
 import Pipeline
+import Regression
 import Report
 
 struct ReplayCommand: ParsableCommand {
@@ -31,6 +33,12 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("A path not to compare, such as result.timestamp or result.*.id (repeatable).", valueName: "path"))
     var ignore: [String] = []
+
+    @Option(help: "Output: text, or json (one object with every call compared and a summary).")
+    var format: ReplayFormat = .text
+
+    @Option(help: "Also write the comparison as JUnit XML to this file (one test case per call).")
+    var junit: String?
 
     @Option(help: "Seconds to wait for an answer.")
     var timeout: Double = 5
@@ -63,17 +71,66 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw CouldNotAnalyse("\(error)")
         }
-        var differing = 0
-        for outcome in outcomes where !outcome.differences.isEmpty {
-            differing += 1
-            let then = outcome.call.latencyNs.map(Formatting.duration) ?? "unanswered"
-            let now = outcome.latencyNowNs.map(Formatting.duration) ?? "no answer"
-            print("DIFF  msgid \(outcome.call.msgid) \(outcome.call.method) (latency \(then) then, \(now) now)")
-            for difference in outcome.differences { print("        \(difference)") }
-        }
+        let differing = outcomes.filter { !$0.differences.isEmpty }.count
         let answered = outcomes.filter { $0.latencyNowNs != nil }
-        print("replayed \(outcomes.count) call\(outcomes.count == 1 ? "" : "s") from \(client) to \(address): "
-            + "\(answered.count) answered, \(differing) differ from the recording")
+        switch format {
+        case .text:
+            for outcome in outcomes where !outcome.differences.isEmpty {
+                let then = outcome.call.latencyNs.map(Formatting.duration) ?? "unanswered"
+                let now = outcome.latencyNowNs.map(Formatting.duration) ?? "no answer"
+                print("DIFF  msgid \(outcome.call.msgid) \(outcome.call.method) (latency \(then) then, \(now) now)")
+                for difference in outcome.differences { print("        \(difference)") }
+            }
+            print("replayed \(outcomes.count) call\(outcomes.count == 1 ? "" : "s") from \(client) to \(address): "
+                + "\(answered.count) answered, \(differing) differ from the recording")
+        case .json:
+            print(Self.json(outcomes, answered: answered.count, differing: differing))
+        }
+        if let junit {
+            let cases = outcomes.map { outcome in
+                RegressionSuite.Outcome(name: "msgid \(outcome.call.msgid) \(outcome.call.method)",
+                                        status: outcome.differences.isEmpty ? .passed : .failed(differences: outcome.differences),
+                                        seconds: Double(outcome.latencyNowNs ?? 0) / 1e9)
+            }
+            do {
+                try JUnitReport.render(cases, suite: "replay \((file as NSString).lastPathComponent)")
+                    .write(toFile: junit, atomically: true, encoding: .utf8)
+            } catch {
+                throw CouldNotAnalyse("cannot write \(junit): \(error.localizedDescription)")
+            }
+        }
         if differing > 0 { throw ExitCode(1) }
     }
+
+    static func json(_ outcomes: [ReplayOutcome], answered: Int, differing: Int) -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("calls")
+        json.beginArray()
+        for outcome in outcomes {
+            json.beginObject()
+            json.key("msgid"); json.int(outcome.call.msgid)
+            json.key("method"); json.string(outcome.call.method)
+            json.key("latency_then_ns"); json.optionalInt(outcome.call.latencyNs)
+            json.key("latency_now_ns"); json.optionalInt(outcome.latencyNowNs)
+            json.key("differences")
+            json.beginArray()
+            for difference in outcome.differences { json.string(difference) }
+            json.endArray()
+            json.endObject()
+        }
+        json.endArray()
+        json.key("summary")
+        json.beginObject()
+        json.key("calls"); json.int(outcomes.count)
+        json.key("answered"); json.int(answered)
+        json.key("differing"); json.int(differing)
+        json.endObject()
+        json.endObject()
+        return json.text
+    }
+}
+
+enum ReplayFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }

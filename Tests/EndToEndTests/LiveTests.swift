@@ -162,8 +162,16 @@ struct LiveTests {
 
         let (changed, changedPort) = try server(changed: true)
         defer { changed.stop() }
-        let differs = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)"])
+        let junit = Paths.temporary("replay-junit.xml")
+        let differs = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)", "--junit", junit])
         #expect(differs.status == 1)
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("tests=\"6\" failures=\"1\"") && xml.contains("result: recorded 5, now 6"))
+        let asJSON = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)", "--format", "json"])
+        #expect(asJSON.status == 1)
+        let replayed = try #require(try JSONDifference.parse(asJSON.standardOutput) as? [String: Any])
+        #expect((replayed["summary"] as? [String: Any])?["differing"] as? Int == 1)
+        #expect((replayed["calls"] as? [[String: Any]])?.count == 6)
         #expect(differs.standardOutput.contains("result: recorded 5, now 6"))
         let ignored = try CommandRun(["replay", recording, "--target", "tcp://127.0.0.1:\(changedPort)", "--ignore", "result"])
         #expect(ignored.status == 0)
