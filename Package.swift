@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -55,7 +56,9 @@ let package = Package(
         // Wires a capture into the RPC and replay stages and hands results to a sink.
         .target(name: "Pipeline", dependencies: ["AnalysisCore", "Capture", "MessagePack", "RPC", "Replay"], swiftSettings: optimised),
         // Text, JSON and JSON Lines renderings of what the pipeline found.
-        .target(name: "Report", dependencies: ["AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline"], swiftSettings: optimised),
+        .target(name: "Report", dependencies: [
+            "AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline", .product(name: "Rainbow", package: "Rainbow"),
+        ], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report", "Scenario"]),
         // Live peers: the recording TCP proxy, live capture, and replay against a running target.

@@ -1,5 +1,6 @@
 import AnalysisCore
 import ArgumentParser
+import Foundation
 import Capture
 import MessagePack
 import Pipeline
@@ -74,6 +75,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "Deepest nesting of arrays and maps accepted in one value.")
     var maxDepth = 32
 
+    @Option(help: ArgumentHelp("Colour: auto (on a terminal, unless NO_COLOR is set), always or never.", valueName: "when"))
+    var color: String = "auto"
+
+    @Flag(name: .shortAndLong, help: "Print only the findings and the verdict (text format).")
+    var quiet = false
+
     @Option(help: ArgumentHelp("Report only these rules: names, or a severity for all its rules (error, warning, note); comma-separated or repeated.", valueName: "rules"))
     var select: [String] = []
 
@@ -106,6 +113,8 @@ struct AnalyzeCommand: ParsableCommand {
         if let dlt, LinkType.userLinkType(dlt) == nil {
             throw ValidationError("--dlt takes 0-15 (USER0..USER15) or a link type number 147-162, not \(dlt)")
         }
+        guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color takes auto, always or never") }
+        if quiet && (format != .text || detail) { throw ValidationError("-q goes with the text summary") }
         if detail && format != .text {
             throw ValidationError("--detail goes with the text format only")
         }
@@ -186,11 +195,8 @@ struct AnalyzeCommand: ParsableCommand {
         case (.html, _):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: TimelineSink(board: options.board))
             let counts = result.sink.collector.counts
-            let failing = failOn.threshold.flatMap { threshold in counts.worstSeverity.map { $0 >= threshold } } ?? false
-            let verdict = failing ? "exit 1: findings at or above --fail-on \(failOn.rawValue)"
-                : "exit 0: no finding at or above --fail-on \(failOn.rawValue)"
             out.write(HTMLReport.render(summary: result.summary, statistics: result.statistics, timeline: result.sink,
-                                        board: result.summary.board, verdict: verdict))
+                                        board: result.summary.board, verdict: verdict(counts)))
             return (counts, result.gate)
         case (.perfetto, _):
             let result = try CaptureAnalysis.run(path: file, options: options,
@@ -214,9 +220,24 @@ struct AnalyzeCommand: ParsableCommand {
             return (result.sink.collector.counts, result.gate)
         case (.text, false):
             let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.summary)
-            out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                        collector: result.sink, board: result.summary.board))
+            let palette = MainActor.assumeIsolated {
+                Palette.resolve(color, isTerminal: output == nil && isatty(1) != 0, environment: ProcessInfo.processInfo.environment)
+            }
+            if quiet {
+                out.write(TextReport.findingsOnly(collector: result.sink, summary: result.summary, palette: palette))
+                out.line(verdict(result.sink.counts))
+            } else {
+                out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
+                                            collector: result.sink, board: result.summary.board, palette: palette))
+            }
             return (result.sink.counts, result.gate)
         }
+    }
+
+    /// What the exit status will be, and why, in words.
+    private func verdict(_ counts: ReportCounts) -> String {
+        let failing = failOn.threshold.flatMap { threshold in counts.worstSeverity.map { $0 >= threshold } } ?? false
+        return failing ? "exit 1: findings at or above --fail-on \(failOn.rawValue)"
+            : "exit 0: no finding at or above --fail-on \(failOn.rawValue)"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Regression
+import Report
 import Testing
 
 /// The built `rpc-analyze` as scripts and people call it: exit codes, messages, formats.
@@ -237,5 +238,36 @@ struct RuleSelectionTests {
         #expect(rules == ["rpc-deadlock"])
         let wrong = try CommandRun(["Captures/giga-servo.pcap", "--select", "eror"])
         #expect(wrong.status == 2 && wrong.standardError.contains("eror is neither a rule nor a severity"))
+    }
+}
+
+/// Colour on a terminal only, when wanted; -q for the findings alone.
+struct TerminalOutputTests {
+    @Test @MainActor func colourFollowsTheChoiceTheTerminalAndNoColor() {
+        #expect(Palette.resolve("auto", isTerminal: true, environment: [:]).enabled)
+        #expect(!Palette.resolve("auto", isTerminal: false, environment: [:]).enabled)
+        #expect(!Palette.resolve("auto", isTerminal: true, environment: ["NO_COLOR": "1"]).enabled)
+        #expect(!Palette.resolve("auto", isTerminal: true, environment: ["TERM": "dumb"]).enabled)
+        #expect(Palette.resolve("always", isTerminal: false, environment: ["NO_COLOR": "1"]).enabled)
+        #expect(!Palette.resolve("never", isTerminal: true, environment: [:]).enabled)
+    }
+
+    @Test func aPipeGetsNoColourUnlessAskedAndTheOverlapsWritersAreColoured() throws {
+        let capture = "Captures/uart-both-cores-print.pcap"
+        let plain = try CommandRun([capture, "--board", "rp2040"])
+        #expect(!plain.standardOutput.contains("\u{1B}["))
+        let coloured = try CommandRun([capture, "--board", "rp2040", "--color", "always"])
+        #expect(coloured.standardOutput.contains("\u{1B}[31;1merror\u{1B}[0m"))
+        #expect(coloured.standardOutput.contains("\u{1B}[36mdevice-overlap\u{1B}[0m"))
+        let wire = try #require(coloured.standardOutput.split(separator: "\n").first { $0.contains("written by") })
+        #expect(wire.contains("\u{1B}[35m1") && wire.contains("\u{1B}[32m2"), "each writer in its own colour")
+    }
+
+    @Test func quietPrintsTheFindingsAndTheVerdictOnly() throws {
+        let run = try CommandRun(["Captures/uart-both-cores-print.pcap", "--board", "rp2040", "-q"])
+        #expect(run.status == 1)
+        #expect(run.standardOutput.hasPrefix("Findings  1 error"))
+        #expect(!run.standardOutput.contains("Capture  ") && !run.standardOutput.contains("Streams"))
+        #expect(run.standardOutput.hasSuffix("exit 1: findings at or above --fail-on error\n"))
     }
 }

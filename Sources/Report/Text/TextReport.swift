@@ -7,7 +7,8 @@ import RPC
 /// latency, and the findings with time and record number.
 public enum TextReport {
     public static func render(
-        summary: CaptureSummary, statistics: [MethodStatistics], collector: ReportCollector, board: String?
+        summary: CaptureSummary, statistics: [MethodStatistics], collector: ReportCollector, board: String?,
+        palette: Palette = .plain
     ) -> String {
         var lines: [String] = []
         lines.append("Capture  \(summary.file)")
@@ -28,13 +29,18 @@ public enum TextReport {
         lines.append("")
         lines.append(contentsOf: streamTable(summary))
         lines.append(contentsOf: methodTable(statistics, counts: collector.counts))
-        var findings = findingList(collector, start: summary.firstNs)
+        var findings = findingList(collector, start: summary.firstNs, palette: palette)
         var held: [String] = []
         if summary.findingsBaselined > 0 { held.append("\(summary.findingsBaselined) accepted by the baseline") }
         if summary.findingsIgnored > 0 { held.append("\(summary.findingsIgnored) of rules not selected") }
         if !held.isEmpty { findings.insert("  (not shown: \(held.joined(separator: ", ")))", at: 1) }
         lines.append(contentsOf: findings)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `-q`: the findings alone (and what to do about them), for a glance or a log.
+    public static func findingsOnly(collector: ReportCollector, summary: CaptureSummary, palette: Palette = .plain) -> String {
+        findingList(collector, start: summary.firstNs, palette: palette).joined(separator: "\n") + "\n"
     }
 
     static let streamRows = 40
@@ -91,7 +97,7 @@ public enum TextReport {
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.
-    static func sides(of finding: Finding, start: Nanoseconds?) -> [String] {
+    static func sides(of finding: Finding, start: Nanoseconds?, palette: Palette = .plain) -> [String] {
         guard !finding.accesses.isEmpty else { return [] }
         var rows = [[""] + finding.accesses.map(\.core)]
         rows.append(["when"] + finding.accesses.map { "\(Formatting.relative($0.timeNs, from: start)) (#\($0.record))" })
@@ -99,25 +105,27 @@ public enum TextReport {
         rows.append(["locks held"] + finding.accesses.map { $0.locksHeld.isEmpty ? "none" : $0.locksHeld.joined(separator: ", ") })
         var lines = Formatting.table(rows, rightAligned: []).map { "        " + $0 }
         if let wire = finding.wire {
-            lines.append(contentsOf: wireLines(wire, sides: finding.accesses.map(\.core)))
+            lines.append(contentsOf: wireLines(wire, sides: finding.accesses.map(\.core), palette: palette))
         }
         return lines
     }
 
     /// The bytes as they left, one column each, and under them which side wrote each byte
     /// (1 for the first column above, 2 for the second).
-    static func wireLines(_ wire: Finding.WireExcerpt, sides: [String], width: Int = 96) -> [String] {
+    static func wireLines(_ wire: Finding.WireExcerpt, sides: [String], width: Int = 96, palette: Palette = .plain) -> [String] {
         var text = ""
         var marks = ""
         for (byte, writer) in zip(wire.bytes, wire.writers).prefix(width) {
-            switch byte {
-            case 0x0A: text += "␊"
-            case 0x0D: text += "␍"
-            case 0x09: text += "␉"
-            case 0x20...0x7E: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default: text += "·"
+            let shown: String = switch byte {
+            case 0x0A: "␊"
+            case 0x0D: "␍"
+            case 0x09: "␉"
+            case 0x20...0x7E: String(Unicode.Scalar(byte))
+            default: "·"
             }
-            marks += (sides.firstIndex(of: writer).map { String($0 + 1) }) ?? "?"
+            let side = sides.firstIndex(of: writer)
+            text += side.map { palette.writer(shown, side: $0) } ?? shown
+            marks += side.map { palette.writer(String($0 + 1), side: $0) } ?? "?"
         }
         let more = wire.bytes.count > width ? " … (\(wire.bytes.count) bytes)" : ""
         return [
@@ -126,7 +134,7 @@ public enum TextReport {
         ]
     }
 
-    static func findingList(_ collector: ReportCollector, start: Nanoseconds?) -> [String] {
+    static func findingList(_ collector: ReportCollector, start: Nanoseconds?, palette: Palette = .plain) -> [String] {
         let counts = collector.counts
         let total = counts.findings.values.reduce(0, +)
         guard total > 0 else { return ["Findings  none"] }
@@ -137,9 +145,9 @@ public enum TextReport {
         var lines = ["Findings  \(bySeverity.joined(separator: ", "))"]
         for finding in collector.findingsInTimeOrder {
             let record = finding.record.map { "#\($0)" } ?? "-"
-            lines.append("  \(Formatting.relative(finding.timeNs, from: start))  \(record)  \(finding.severity.name)  "
-                + "\(finding.rule.rawValue)  \(finding.message)")
-            lines.append(contentsOf: sides(of: finding, start: start))
+            lines.append("  \(Formatting.relative(finding.timeNs, from: start))  \(record)  "
+                + "\(palette.severity(finding.severity.name, finding.severity))  \(palette.rule(finding.rule.rawValue))  \(finding.message)")
+            lines.append(contentsOf: sides(of: finding, start: start, palette: palette))
         }
         let shown = collector.findings.count
         if shown < total {
