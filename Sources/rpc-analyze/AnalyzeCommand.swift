@@ -223,15 +223,27 @@ struct AnalyzeCommand: ParsableCommand {
             let palette = MainActor.assumeIsolated {
                 Palette.resolve(color, isTerminal: output == nil && isatty(1) != 0, environment: ProcessInfo.processInfo.environment)
             }
+            let width = Self.terminalWidth(isTerminal: output == nil && isatty(1) != 0)
             if quiet {
-                out.write(TextReport.findingsOnly(collector: result.sink, summary: result.summary, palette: palette))
+                out.write(LineFitting.fit(TextReport.findingsOnly(collector: result.sink, summary: result.summary,
+                                                                  palette: palette), width: width))
                 out.line(verdict(result.sink.counts))
             } else {
-                out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                            collector: result.sink, board: result.summary.board, palette: palette))
+                out.write(LineFitting.fit(TextReport.render(summary: result.summary, statistics: result.statistics,
+                                                            collector: result.sink, board: result.summary.board,
+                                                            palette: palette), width: width))
             }
             return (result.sink.counts, result.gate)
         }
+    }
+
+    /// The width lines must fit: COLUMNS when set, else a terminal's size (80 when it has none);
+    /// no limit for a pipe without COLUMNS, so that logs keep whole lines.
+    static func terminalWidth(isTerminal: Bool) -> Int? {
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        guard isTerminal else { return nil }
+        var size = winsize()
+        return ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
     }
 
     /// What the exit status will be, and why, in words.

@@ -271,3 +271,23 @@ struct TerminalOutputTests {
         #expect(run.standardOutput.hasSuffix("exit 1: findings at or above --fail-on error\n"))
     }
 }
+
+extension TerminalOutputTests {
+    @Test(arguments: ["uart-both-cores-print", "giga-callback-deadlock", "pipelined-errors", "data-race"])
+    func linesFitTheWidthColumnsGives(name: String) throws {
+        let board = name.hasPrefix("giga") ? "giga-r1" : name == "data-race" ? "Captures/boards/shared-data.yaml" : "rp2040"
+        let run = try CommandRun(["/usr/bin/env", "COLUMNS=60", Paths.executable.path, "Captures/\(name).pcap", "--board", board],
+                                 direct: true)
+        let lines = run.standardOutput.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(lines.filter { $0.count > 60 }.first ?? "")")
+        // The words are all still there.
+        let whole = try CommandRun(["Captures/\(name).pcap", "--board", board])
+        let words = { (text: String) in text.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { !$0.contains("…") } }
+        #expect(Set(words(whole.standardOutput).filter { $0.count < 40 }).isSubset(of: Set(words(run.standardOutput))))
+    }
+
+    @Test func aPipeWithoutColumnsKeepsWholeLines() throws {
+        let run = try CommandRun(["Captures/uart-both-cores-print.pcap", "--board", "rp2040"])
+        #expect(run.standardOutput.split(separator: "\n").contains { $0.count > 120 })
+    }
+}
