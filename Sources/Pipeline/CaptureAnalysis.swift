@@ -22,6 +22,9 @@ public struct AnalysisOptions: Sendable {
     public var caps: AnalysisCaps
     /// Which findings are reported: rules selected, and a baseline of accepted ones.
     public var gate = FindingGate()
+    /// Told now and then (every 64 Ki records) how far the reading is: records, bytes read; and
+    /// once more with `UInt64.max` records when the reading is over.
+    public var progress: (@Sendable (UInt64, Int64?) -> Void)?
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
                 board: Board = .generic, replay: Bool = true, port: UInt16? = nil, caps: AnalysisCaps = AnalysisCaps()) {
@@ -110,10 +113,12 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     }
 
     private mutating func readAll(_ file: CaptureFile) {
+        defer { options.progress?(.max, nil) }
         while true {
             switch file.next() {
             case .record(let record):
                 consume(record)
+                if record.number & 0xFFFF == 0, let progress = options.progress { progress(record.number, file.bytesRead) }
             case .end:
                 return
             case .truncated(let number, let reason):

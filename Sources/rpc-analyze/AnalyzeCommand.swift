@@ -161,6 +161,9 @@ struct AnalyzeCommand: ParsableCommand {
             board: resolved, replay: !noReplay, port: port, caps: caps
         )
         options.gate = FindingGate(selection: selection, baseline: known)
+        let progress = ProgressLine.wanted && !quiet ? ProgressLine(path: file) : nil
+        if let progress { options.progress = { progress.update(records: $0, bytesRead: $1) } }
+        defer { progress?.finish() }
         let out: Output
         if let output {
             guard let file = Output.file(path: output) else { throw CouldNotAnalyse("cannot write \(output)") }

@@ -291,3 +291,44 @@ extension TerminalOutputTests {
         #expect(run.standardOutput.split(separator: "\n").contains { $0.count > 120 })
     }
 }
+
+extension TerminalOutputTests {
+    /// A run that lasts past a second shows its progress on a terminal's standard error, clears
+    /// it before the report, and shows nothing in a pipe.
+    @Test func progressOnATerminalOnlyAndClearedBeforeTheReport() throws {
+        let capture = Paths.temporary("progress.pcap")
+        let made = try CommandRun(["bench", "--write-only", capture, "--megabytes", "40"])
+        #expect(made.status == 0)
+        let script = """
+        import os, pty, select, subprocess, sys
+        master, slave = pty.openpty()
+        p = subprocess.Popen([sys.argv[1], sys.argv[2], "--no-replay"], stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif p.poll() is not None:
+                break
+        report = p.stdout.read()
+        p.wait()
+        print(repr(seen))
+        print(report.decode().splitlines()[0])
+        """
+        let run = try CommandRun(["/usr/bin/env", "python3", "-c", script, Paths.executable.path, capture], direct: true)
+        let lines = run.standardOutput.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("MB (") == true && lines.first?.contains("records/s") == true, "\(run.standardOutput)")
+        #expect(lines.first?.hasSuffix("\\r\\x1b[K'") == true, "the line is cleared at the end")
+        #expect(lines.last == "Capture  \(capture)")
+        let piped = try CommandRun([capture, "--no-replay"])
+        #expect(piped.standardError.isEmpty)
+    }
+}

@@ -105,6 +105,14 @@ public final class CaptureFile {
         self.filter = program
     }
 
+    /// Bytes of the file read so far, when the file says (for a progress line); nil for a pipe.
+    public var bytesRead: Int64? {
+        if let pcapng { return Int64(pcapng.bytesRead) }
+        guard let stream = pcap_file(handle) else { return nil }
+        let position = ftello(stream)
+        return position >= 0 ? Int64(position) : nil
+    }
+
     /// Reads the next record that passes the filter.
     @inline(__always)
     public func next() -> ReadOutcome {

@@ -29,6 +29,8 @@ final class PcapngReader {
     private(set) var interfaces: [Interface] = []
     private var block: [UInt8] = []
     private var offset: UInt64 = 0
+    /// Bytes of the file read so far.
+    public var bytesRead: UInt64 { offset }
     static let maxBlock = 64 << 20
 
     init?(path: String) {
