@@ -15,8 +15,9 @@ struct TransportSegment {
 struct NetworkPath {
     var ip = IPLayer()
     var streams = NetworkStreams()
-    /// Streams of the TCP/UDP layer already handed to the registry.
-    var registered = 0
+    /// The registry's stream of each stream of the TCP/UDP layer (nil: refused at the cap), in
+    /// the layer's own numbering, so that a delivery needs no lookup by key.
+    var handles: [Int?] = []
 }
 
 extension CaptureAnalysis {
@@ -93,24 +94,22 @@ extension CaptureAnalysis {
     /// Hands what the TCP/UDP layer delivered to the stream registry, as stream events.
     private mutating func handOn(at stamp: RecordStamp) {
         let port = options.port, filtered = options.filter != nil
-        while network.registered < network.streams.streams.count {
-            let info = network.streams.streams[network.registered]
-            _ = registry.stream(Self.key(info, network.registered), at: stamp, into: &output,
-                                describe: { Self.describe(info, port: port, filtered: filtered) })
-            network.registered += 1
+        while network.handles.count < network.streams.streams.count {
+            let index = network.handles.count
+            let info = network.streams.streams[index]
+            network.handles.append(registry.stream(Self.key(info, index), at: stamp, into: &output,
+                                                   describe: { Self.describe(info, port: port, filtered: filtered) }))
         }
         for delivery in network.streams.deliveries {
-            let info = network.streams.streams[delivery.stream]
-            let key = Self.key(info, delivery.stream)
-            guard let handle = registry.handle(of: key) else { continue }
+            guard let handle = network.handles[delivery.stream] else { continue }
             switch delivery.kind {
             case .data:
+                let endsMessage = network.streams.streams[delivery.stream].transport == .udp
                 network.streams.bytes(of: delivery).withUnsafeBytes {
-                    registry.deliver(StreamEvent(key, .bytes($0, endsMessage: info.transport == .udp), at: delivery.stamp),
-                                     to: handle, into: &output)
+                    registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: handle, into: &output)
                 }
             case .loss(let count, let reason):
-                registry.deliver(StreamEvent(key, .loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
+                registry.deliver(StreamEvent(.loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
                                              at: delivery.stamp), to: handle, into: &output)
             }
         }

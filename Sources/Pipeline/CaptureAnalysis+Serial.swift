@@ -58,6 +58,6 @@ extension CaptureAnalysis {
     private mutating func feedSerial(_ key: StreamKey, _ description: StreamDescription, _ content: StreamEvent.Content,
                                      _ record: RawRecord) {
         guard let handle = registry.stream(key, at: record.stamp, into: &output, describe: { description }) else { return }
-        registry.deliver(StreamEvent(key, content, at: record.stamp), to: handle, into: &output)
+        registry.deliver(StreamEvent(content, at: record.stamp), to: handle, into: &output)
     }
 }

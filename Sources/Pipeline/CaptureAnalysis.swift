@@ -55,8 +55,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     /// The renderer's sink, behind the replay engine that watches what passes.
     var output: ReplayTap<Sink>
     var registry: StreamRegistry<ReplayTap<Sink>>
-    /// Sequence counters of the inter-core directions.
+    /// Sequence counters of the inter-core directions, and each direction's stream in the
+    /// registry: the table's own lookup of a record's direction is the only one per record.
     private var interCore = StreamTable()
+    private var interCoreStreams: [Int] = []
     var summary: CaptureSummary
     let options: AnalysisOptions
     var network = NetworkPath()
@@ -180,19 +182,22 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     @inline(__always)
     private mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
         let header = view.header
-        let key = StreamKey(.interCore, UInt64(header.directionID))
-        let board = options.board
-        guard let handle = registry.stream(key, at: record.stamp, into: &output,
-                                           describe: { Self.describe(header, on: board) }) else { return }
-        let observation = interCore.observe(header)
-        if observation.isNewDirection { checkAgainstBoard(header, at: record) }
+        guard let observation = interCore.observe(header, mayAdd: registry.hasRoom(for: 1)) else {
+            return registry.refused(at: record.stamp, into: &output)
+        }
+        if observation.isNewDirection {
+            interCoreStreams.append(registry.open(StreamKey(.interCore, UInt64(header.directionID)),
+                                                  Self.describe(header, on: options.board)))
+            checkAgainstBoard(header, at: record)
+        }
+        let handle = interCoreStreams[observation.direction]
         if header.isReceiverSide { registry.rows[handle].receiverSideRecords += 1 }
         let decodes = observation.role == .stream && header.kind != .trace
         if observation.missingRecords != 0 || header.lossBefore {
             let lost = LostData.records(missing: observation.missingRecords, sequence: header.sequence,
                                         expected: observation.expectedSequence, flagged: header.lossBefore,
                                         receiverSide: header.isReceiverSide)
-            registry.deliver(StreamEvent(key, .loss(lost, interruptsDecoding: decodes), at: record.stamp),
+            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
                              to: handle, into: &output)
         }
         if output.wantsRecords {
@@ -210,14 +215,14 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
-            registry.deliver(StreamEvent(key, .bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+            registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
                              to: handle, into: &output)
         } else {
-            registry.deliver(StreamEvent(key, .seen(byteCount: view.payload.count), at: record.stamp), to: handle, into: &output)
+            registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: handle, into: &output)
         }
         if record.originalLength > record.bytes.count {
             let lost = LostData.cutRecord(record: record.number, kept: record.bytes.count, original: record.originalLength)
-            registry.deliver(StreamEvent(key, .loss(lost, interruptsDecoding: decodes), at: record.stamp),
+            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
                              to: handle, into: &output)
         }
         // An empty trace record holds no event: a recorder's mark that carries only its seq

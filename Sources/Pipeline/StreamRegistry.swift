@@ -82,7 +82,8 @@ struct StreamRegistry<Sink: RPCSink> {
                                   consequence: "records of further streams are counted but not decoded or checked"))
     }
 
-    private mutating func open(_ key: StreamKey, _ description: StreamDescription) -> Int {
+    /// A new stream: the caller knows the key is new and that `hasRoom(for: 1)`.
+    mutating func open(_ key: StreamKey, _ description: StreamDescription) -> Int {
         let handle = keys.add(key)
         rows.append(DirectionSummary(names: description.names, kind: description.kind))
         decoding.append(description.decoding)

@@ -20,8 +20,9 @@ public struct StreamKey: Hashable, Sendable {
     }
 }
 
-/// What a link layer hands on for one stream: bytes in stream order, bytes that only count
-/// (a copy already decoded from the other side), or a point where bytes were lost.
+/// What a link layer hands on for one stream (the stream the registry numbered when its key
+/// first came): bytes in stream order, bytes that only count (a copy already decoded from the
+/// other side), or a point where bytes were lost.
 public struct StreamEvent {
     public enum Content {
         /// Bytes to decode. `endsMessage`: the link delivered them as one whole message, so a
@@ -34,12 +35,10 @@ public struct StreamEvent {
         case loss(LostData, interruptsDecoding: Bool)
     }
 
-    public var key: StreamKey
     public var content: Content
     public var stamp: RecordStamp
 
-    public init(_ key: StreamKey, _ content: Content, at stamp: RecordStamp) {
-        self.key = key
+    public init(_ content: Content, at stamp: RecordStamp) {
         self.content = content
         self.stamp = stamp
     }

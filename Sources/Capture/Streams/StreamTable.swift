@@ -1,21 +1,5 @@
 import AnalysisCore
 
-/// One direction of a channel: (kind, channel, src, dst). Its sender-side and receiver-side
-/// records are two streams of the same direction.
-public struct DirectionKey: Hashable, Sendable {
-    public var kind: ChannelKind
-    public var channel: UInt8
-    public var source: UInt8
-    public var destination: UInt8
-
-    public init(_ header: InterCoreHeader) {
-        kind = header.kind
-        channel = header.channel
-        source = header.source
-        destination = header.destination
-    }
-}
-
 /// What a record is for, once its stream is known.
 public enum RecordRole: Sendable, Equatable {
     /// Its bytes are the direction's byte stream: decode them.
@@ -45,7 +29,6 @@ public struct StreamObservation: Sendable, Equatable {
 /// records, those are decoded instead; from its first sender-side record on, receiver-side
 /// records only give delivery times.
 public struct StreamTable {
-    public private(set) var directions: [DirectionKey] = []
     private struct Counters {
         var hasSenderSide = false
         var senderSequence: UInt32?
@@ -73,7 +56,6 @@ public struct StreamTable {
         } else {
             guard mayAdd else { return nil }
             direction = keys.add(packed)
-            directions.append(DirectionKey(header))
             counters.append(Counters())
             isNew = true
         }
