@@ -63,16 +63,18 @@ extension HTMLReport {
           var t = view[0] + (view[1] - view[0]) * tick / 4;
           svg.appendChild(element("text", {x: x(t) - (tick === 4 ? 60 : 0), y: 12}, "+" + duration(t)));
         }
-        var visible = data.items.filter(function (item) {
+        // Indices of the items in view: an item's index is what a click shows.
+        var visible = [];
+        data.items.forEach(function (item, index) {
           var end = item[3] === null ? item[2] : item[3];
-          return end >= view[0] && item[2] <= view[1];
+          if (end >= view[0] && item[2] <= view[1]) visible.push(index);
         });
         var drawOne = visible.length <= data.maxDrawn;
         var columns = {};
         // Calls in flight at once on one core are staggered, so that each stays visible.
         var callLevels = {};
-        visible.forEach(function (item) {
-          var index = data.items.indexOf(item);
+        visible.forEach(function (index) {
+          var item = data.items[index];
           var lane = item[0], kind = item[1], y = top + lane * laneHeight;
           if (!drawOne && kind !== "finding") {
             var column = lane + ":" + Math.floor(x(item[2]));

@@ -79,13 +79,15 @@ public struct TimelineSink: AnalysisSink {
         lastNs = max(lastNs, time)
     }
 
-    /// Adds an item, or counts it in its lane's density once the detailed ones are full.
-    private mutating func add(_ item: Item) {
+    /// Adds an item, or counts it in its lane's density once the detailed ones are full; true
+    /// when it was kept in detail.
+    @discardableResult
+    private mutating func add(_ item: Item) -> Bool {
         note(item.startNs)
         if let end = item.endNs { note(end) }
         if items.count < Self.maxItems || item.kind == .finding {
             items.append(item)
-            return
+            return true
         }
         droppedItems += 1
         let bin = item.startNs.saturatingSpan(since: firstNs ?? 0) / binWidthNs
@@ -94,6 +96,7 @@ public struct TimelineSink: AnalysisSink {
         // Every lane keeps at least one bin, so the lanes' cap keeps this loop finite; the width
         // stops where one bin covers any capture.
         while binCount > Self.maxBins, binWidthNs < Int64.max / 4 { widenBins() }
+        return false
     }
 
     private mutating func widenBins() {
@@ -193,8 +196,8 @@ public struct TimelineSink: AnalysisSink {
     /// A span from a begin event to its end event; an end without a begin is a mark.
     private mutating func open(_ key: String, _ kind: Item.Kind, _ label: String, _ lane: Int, _ time: Int64, _ core: Int,
                                _ text: String) {
-        add(Item(lane: lane, kind: kind, startNs: time, endNs: nil, label: label, detail: text, core: core))
-        if items.last?.startNs == time, items.last?.label == label, openSpans.count < 4_096 { openSpans[key] = items.count - 1 }
+        let kept = add(Item(lane: lane, kind: kind, startNs: time, endNs: nil, label: label, detail: text, core: core))
+        if kept, openSpans.count < 4_096 { openSpans[key] = items.count - 1 }
     }
 
     private mutating func close(_ key: String, _ time: Int64) {
