@@ -21,11 +21,8 @@ public struct ReplayEngine {
     private var calls: CallCheck
     /// Each core's interrupt depth, kept beside the lifecycle check so that every call can ask.
     private var interruptDepth = [Int](repeating: 0, count: VectorClock.maxCores)
-    /// The devices of each method by its index, resolved from the board once.
-    private var methodDevices: [[String]?] = []
-    private var methodDevicesResolved: [Bool] = []
+    private var methods = MethodFacts()
     private var uarts: [Int: UARTLine] = [:]
-    private var coreByName: [String: Int]
     private var lastTimeNs: Int64 = 0
     /// What the per-record path needs of each channel, resolved once: indexed by kind * 256 + number.
     private var traits: [ChannelTraits]
@@ -51,7 +48,6 @@ public struct ReplayEngine {
         procedures = ProcedureCheck(board: board)
         regions = RegionCheck(maxRegions: caps.replayObjects)
         calls = CallCheck(maxUnanswered: caps.replayObjects)
-        coreByName = Dictionary(board.cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
         traits = Array(repeating: ChannelTraits(), count: 3 * 256)
     }
 
@@ -87,12 +83,6 @@ public struct ReplayEngine {
 
     /// Calls over their method's budget, by method (the first few of each are findings).
     public var overBudget: [String: Int] { calls.overBudget }
-
-    public func coreNumber(named name: String) -> Int? {
-        if let number = coreByName[name] { return number }
-        if name.hasPrefix("core"), let number = Int(name.dropFirst(4)) { return number }
-        return nil
-    }
 
     private static func isCore(_ number: Int) -> Bool { VectorClock.covers(number) }
 
@@ -266,7 +256,8 @@ public struct ReplayEngine {
     public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
         guard Self.isCore(call.caller) else { return }
         let interrupt = interruptDepth[call.caller] > 0 ? lifecycle.interrupt(of: call.caller) : (0, nil)
-        calls.started(call, interrupt: interrupt, board: board, into: &sink)
+        methods.note(call, board: board)
+        calls.started(call, interrupt: interrupt, methods: methods, board: board, into: &sink)
     }
 
     /// A call between cores ended. A method that uses devices on its callee holds them from
@@ -274,8 +265,8 @@ public struct ReplayEngine {
     /// other cores did meanwhile with the callee's clock at the response: ordering is, if
     /// anything, overstated, which can hide a race but never invents one.
     public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        calls.ended(call, board: board, into: &sink)
-        guard !board.methodDevices.isEmpty, Self.isCore(call.callee), let used = devices(of: call) else { return }
+        calls.ended(call, budget: methods.budget(of: call, board: board), board: board, into: &sink)
+        guard Self.isCore(call.callee), let used = methods.devices(of: call, board: board) else { return }
         for device in used {
             let access = DeviceAccess(
                 core: call.callee, epoch: Epoch(core: call.callee, tick: clocks[call.callee][call.callee]),
@@ -284,20 +275,6 @@ public struct ReplayEngine {
             )
             devices.access(access, device: device, clock: clocks[call.callee], board: board, checkOverlap: true, into: &sink)
         }
-    }
-
-    /// The devices of the call's method, looked up by name the first time its index is seen.
-    private mutating func devices(of call: CallEvent) -> [String]? {
-        guard call.methodIndex >= 0 else { return board.methodDevices[call.method] }
-        while methodDevices.count <= call.methodIndex {
-            methodDevices.append(nil)
-            methodDevicesResolved.append(false)
-        }
-        if !methodDevicesResolved[call.methodIndex] {
-            methodDevices[call.methodIndex] = board.methodDevices[call.method]
-            methodDevicesResolved[call.methodIndex] = true
-        }
-        return methodDevices[call.methodIndex]
     }
 
     // MARK: End

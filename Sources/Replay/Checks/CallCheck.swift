@@ -10,7 +10,7 @@ struct CallCheck {
     private static let cores = VectorClock.maxCores
     private var inFlight = [Int](repeating: 0, count: cores * cores)
     /// The latest call in flight per pair of cores, as plain numbers: stored on every call, it
-    /// must cost no reference counting. Its method's name is in `methodNames`.
+    /// must cost no reference counting. Its method's name is in the engine's `MethodFacts`.
     private struct Outer {
         var sequence: UInt64 = .max
         var methodIndex = -1
@@ -18,10 +18,6 @@ struct CallCheck {
         var request = RecordStamp(number: 0, timeNs: 0)
     }
     private var latest = [Outer](repeating: Outer(), count: cores * cores)
-    private var methodNames: [String] = []
-    /// Each method's budget by its index, resolved from the board once: no hashing per call.
-    private var budgets: [Int64?] = []
-    private var budgetResolved: [Bool] = []
     private var unanswered: [CallEvent] = []
     private var reported: Set<String> = []
     /// Calls over their method's budget, by method; the first few of each are findings.
@@ -39,8 +35,8 @@ struct CallCheck {
         VectorClock.covers(call.caller) && VectorClock.covers(call.callee) && call.caller != call.callee
     }
 
-    mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), board: Board,
-                                             into sink: inout Sink) {
+    mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), methods: MethodFacts,
+                                             board: Board, into sink: inout Sink) {
         guard Self.covers(call) else { return }
         if interrupt.depth > 0, reported.insert("irq \(call.caller) \(call.method)").inserted {
             let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
@@ -54,7 +50,7 @@ struct CallCheck {
         let back = Self.pair(call.callee, call.caller)
         if inFlight[back] > 0, latest[back].sequence != .max,
            reported.insert("nested \(call.caller) \(call.callee) \(call.method)").inserted {
-            let outer = CallEvent(sequence: latest[back].sequence, method: name(ofMethod: latest[back].methodIndex),
+            let outer = CallEvent(sequence: latest[back].sequence, method: methods.name(of: latest[back].methodIndex),
                                   methodIndex: latest[back].methodIndex, msgid: latest[back].msgid,
                                   caller: call.callee, callee: call.caller, request: latest[back].request)
             let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
@@ -70,29 +66,10 @@ struct CallCheck {
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] += 1
         latest[pair] = Outer(sequence: call.sequence, methodIndex: call.methodIndex, msgid: call.msgid, request: call.request)
-        if call.methodIndex >= methodNames.count, call.methodIndex == methodNames.count { methodNames.append(call.method) }
     }
 
-    private func name(ofMethod index: Int) -> String {
-        index >= 0 && index < methodNames.count ? methodNames[index] : "?"
-    }
-
-    /// The budget of the call's method, looked up by name the first time its index is seen.
-    private mutating func budget(of call: CallEvent, board: Board) -> Int64? {
-        guard !board.methodBudgetsNs.isEmpty else { return nil }
-        guard call.methodIndex >= 0 else { return board.methodBudgetsNs[call.method] }
-        while budgets.count <= call.methodIndex {
-            budgets.append(nil)
-            budgetResolved.append(false)
-        }
-        if !budgetResolved[call.methodIndex] {
-            budgets[call.methodIndex] = board.methodBudgetsNs[call.method]
-            budgetResolved[call.methodIndex] = true
-        }
-        return budgets[call.methodIndex]
-    }
-
-    mutating func ended<Sink: FindingSink>(_ call: CallEvent, board: Board, into sink: inout Sink) {
+    /// `budget`: the board's for the call's method, if any.
+    mutating func ended<Sink: FindingSink>(_ call: CallEvent, budget: Int64?, board: Board, into sink: inout Sink) {
         guard Self.covers(call) else { return }
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] = max(0, inFlight[pair] - 1)
@@ -101,7 +78,7 @@ struct CallCheck {
             if unanswered.count < maxUnanswered { unanswered.append(call) }
             return
         }
-        guard let budget = budget(of: call, board: board) else { return }
+        guard let budget else { return }
         let latency = response.timeNs.saturatingSpan(since: call.request.timeNs)
         guard latency > budget else { return }
         let count = (overBudget[call.method] ?? 0) + 1
