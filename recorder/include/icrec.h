@@ -139,11 +139,6 @@ uint32_t icrec_drain(struct icrec *rec);
 /* Frame types of the drained stream. */
 enum icrec_frame { ICREC_FRAME_HEADER = 'H', ICREC_FRAME_RECORD = 'R', ICREC_FRAME_DROPS = 'D' };
 
-/* Exposed for tests: COBS-encodes `length` bytes plus their CRC-32 and a 0x00 delimiter into
- * `out` (at least length + 4 + length / 254 + 2 bytes); returns the bytes written. */
-uint32_t icrec_frame_encode(const uint8_t *bytes, uint32_t length, uint8_t *out);
-uint32_t icrec_crc32(const uint8_t *bytes, uint32_t length);
-
 #ifdef __cplusplus
 }
 #endif

@@ -15,33 +15,16 @@ static uint32_t crc_update(uint32_t crc, uint8_t byte) {
     return (crc >> 4) ^ crc_nibble[crc & 15u];
 }
 
-uint32_t icrec_crc32(const uint8_t *bytes, uint32_t length) {
-    uint32_t crc = 0xFFFFFFFFu;
-    for (uint32_t i = 0; i < length; i++) crc = crc_update(crc, bytes[i]);
-    return ~crc;
-}
-
-/* COBS, one block of up to 254 bytes at a time, written to `out` or to the port. */
+/* COBS, one block of up to 254 bytes at a time, written to the port's sink. */
 struct framer {
     uint8_t block[255];
     uint32_t count;   /* bytes in block after its code byte */
     uint32_t crc;
-    uint8_t *out;     /* NULL: the port's sink */
-    uint32_t written;
 };
-
-static void emit(struct framer *f, const uint8_t *bytes, uint32_t n) {
-    if (f->out) {
-        for (uint32_t i = 0; i < n; i++) f->out[f->written + i] = bytes[i];
-    } else {
-        icrec_port_write(bytes, n);
-    }
-    f->written += n;
-}
 
 static void close_block(struct framer *f) {
     f->block[0] = (uint8_t)(f->count + 1);
-    emit(f, f->block, f->count + 1);
+    icrec_port_write(f->block, f->count + 1);
     f->count = 0;
 }
 
@@ -54,16 +37,14 @@ static void encode_byte(struct framer *f, uint8_t byte) {
     if (f->count == 254) {
         /* A full block implies no zero: its code is 0xFF and the next block starts afresh. */
         f->block[0] = 0xFF;
-        emit(f, f->block, 255);
+        icrec_port_write(f->block, 255);
         f->count = 0;
     }
 }
 
-static void frame_begin(struct framer *f, uint8_t *out) {
+static void frame_begin(struct framer *f) {
     f->count = 0;
     f->crc = 0xFFFFFFFFu;
-    f->out = out;
-    f->written = 0;
 }
 
 static void frame_byte(struct framer *f, uint8_t byte) {
@@ -76,15 +57,7 @@ static void frame_end(struct framer *f) {
     for (uint32_t i = 0; i < 4; i++) encode_byte(f, (uint8_t)(crc >> (8 * i)));
     close_block(f);
     static const uint8_t delimiter = 0;
-    emit(f, &delimiter, 1);
-}
-
-uint32_t icrec_frame_encode(const uint8_t *bytes, uint32_t length, uint8_t *out) {
-    struct framer f;
-    frame_begin(&f, out);
-    for (uint32_t i = 0; i < length; i++) frame_byte(&f, bytes[i]);
-    frame_end(&f);
-    return f.written;
+    icrec_port_write(&delimiter, 1);
 }
 
 static void frame_u32(struct framer *f, uint32_t value) {
@@ -94,7 +67,7 @@ static void frame_u32(struct framer *f, uint32_t value) {
 static void send_header(const struct icrec *rec) {
     const struct icrec_config *config = rec->config;
     struct framer f;
-    frame_begin(&f, 0);
+    frame_begin(&f);
     frame_byte(&f, ICREC_FRAME_HEADER);
     frame_byte(&f, 1); /* version of the drained stream */
     frame_byte(&f, config->core_count);
@@ -114,7 +87,7 @@ static void send_header(const struct icrec *rec) {
  * stream that drops records and then falls silent still shows its loss. */
 static void send_drops(uint32_t core, const struct icrec_stream *st, uint32_t next_seq, uint32_t dropped) {
     struct framer f;
-    frame_begin(&f, 0);
+    frame_begin(&f);
     frame_byte(&f, ICREC_FRAME_DROPS);
     frame_byte(&f, (uint8_t)core);
     frame_u32(&f, st ? st->key : 0xFFFFFFFFu);
@@ -146,7 +119,7 @@ uint32_t icrec_drain(struct icrec *rec) {
                 continue;
             }
             struct framer f;
-            frame_begin(&f, 0);
+            frame_begin(&f);
             frame_byte(&f, ICREC_FRAME_RECORD);
             frame_byte(&f, (uint8_t)c);
             for (uint32_t i = 4; i < 12; i++) frame_byte(&f, entry[i]);
