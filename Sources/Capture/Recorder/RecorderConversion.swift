@@ -53,9 +53,10 @@ public struct RecorderConversion {
             if clockHz == nil, hz > 0 { clockHz = hz }
             coreNames = names
         case .record(let core, let ticks, let bytes):
-            guard bytes.count >= 12 else { return }
-            let id = StreamID(core: core, key: Self.key(of: bytes), rx: bytes[7] & 1)
-            lastSequence[id] = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            guard bytes.count >= InterCoreHeader.size else { return }
+            if let header = bytes.withUnsafeBytes({ InterCoreRecordView($0)?.header }) {
+                lastSequence[StreamID(core: core, key: header.directionID, rx: header.isReceiverSide ? 1 : 0)] = header.sequence
+            }
             lastTicks = max(lastTicks, ticks)
             window.insert(Pending(ticks: ticks, arrival: arrivals, bytes: bytes))
             arrivals += 1
@@ -79,12 +80,12 @@ public struct RecorderConversion {
         while !window.isEmpty { writeOldest() }
         for (id, next) in announced.sorted(by: { ($0.key.core, $0.key.key) < ($1.key.core, $1.key.key) }) {
             let seen = lastSequence[id]
-            guard seen.map({ $0 &+ 1 != next }) ?? (next > 0) else { continue }
-            let header: [UInt8] = [0x49, 0x43, 1, UInt8(id.key >> 24), UInt8(truncatingIfNeeded: id.key >> 16),
-                                   UInt8(truncatingIfNeeded: id.key >> 8), UInt8(truncatingIfNeeded: id.key), id.rx | 2,
-                                   UInt8(next >> 24), UInt8(truncatingIfNeeded: next >> 16),
-                                   UInt8(truncatingIfNeeded: next >> 8), UInt8(truncatingIfNeeded: next)]
-            write(nanoseconds(lastTicks), header)
+            guard seen.map({ $0 &+ 1 != next }) ?? (next > 0),
+                  let kind = ChannelKind(rawValue: UInt8(id.key >> 24)) else { continue }
+            let mark = InterCoreHeader(kind: kind, channel: UInt8(truncatingIfNeeded: id.key >> 16),
+                                       source: UInt8(truncatingIfNeeded: id.key >> 8), destination: UInt8(truncatingIfNeeded: id.key),
+                                       isReceiverSide: id.rx == 1, lossBefore: true, sequence: next)
+            write(nanoseconds(lastTicks), mark.encoded)
             records += 1
         }
         announced = [:]
@@ -105,9 +106,5 @@ public struct RecorderConversion {
         let (ns, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow, ns <= UInt64(Int64.max) - fraction else { return Int64.max }
         return Int64(ns + fraction)
-    }
-
-    private static func key(of bytes: [UInt8]) -> UInt32 {
-        UInt32(bytes[3]) << 24 | UInt32(bytes[4]) << 16 | UInt32(bytes[5]) << 8 | UInt32(bytes[6])
     }
 }
