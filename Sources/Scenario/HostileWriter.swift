@@ -38,29 +38,29 @@ struct HostileWriter {
     }
 
     mutating func nuttx(source: UInt32, destination: UInt32, _ payload: [UInt8]) {
-        emit(Self.le32(1) + Self.le32(source) + Self.le32(destination) + [0, 0, 0, 0]
+        emit(UInt32(1).littleEndianBytes + UInt32(source).littleEndianBytes + UInt32(destination).littleEndianBytes + [0, 0, 0, 0]
             + [UInt8(payload.count & 0xFF), UInt8(payload.count >> 8), 0, 0] + payload)
     }
 
     mutating func tcp(host: UInt32, clientPort: UInt16, seq: UInt32, _ payload: [UInt8], toServer: Bool, flags: UInt8 = 0x18) {
         let (source, destination) = toServer ? (clientPort, UInt16(7000)) : (UInt16(7000), clientPort)
-        let segment = Self.be16(source) + Self.be16(destination) + Self.be32(seq) + Self.be32(0)
-            + [0x50, flags] + Self.be16(65_535) + [0, 0, 0, 0] + payload
+        let segment = UInt16(source).bigEndianBytes + UInt16(destination).bigEndianBytes + UInt32(seq).bigEndianBytes + UInt32(0).bigEndianBytes
+            + [0x50, flags] + UInt16(65_535).bigEndianBytes + [0, 0, 0, 0] + payload
         emit(Self.ipv4(protocol: 6, segment, host: host, toServer: toServer))
     }
 
     mutating func udp(host: UInt32, clientPort: UInt16, _ payload: [UInt8]) {
-        emit(Self.ipv4(protocol: 17, Self.be16(clientPort) + Self.be16(7000) + Self.be16(UInt16(8 + payload.count))
+        emit(Self.ipv4(protocol: 17, UInt16(clientPort).bigEndianBytes + UInt16(7000).bigEndianBytes + UInt16(8 + payload.count).bigEndianBytes
             + [0, 0] + payload, host: host, toServer: true))
     }
 
     /// The first fragment (more to come) of datagram `id`.
     mutating func fragment(version6: Bool, id: UInt32, _ payload: [UInt8]) {
-        let udp = Self.be16(5000) + Self.be16(7000) + Self.be16(UInt16(8 + payload.count * 2)) + [0, 0] + payload
+        let udp = UInt16(5000).bigEndianBytes + UInt16(7000).bigEndianBytes + UInt16(8 + payload.count * 2).bigEndianBytes + [0, 0] + payload
         if version6 {
-            let fragmentHeader: [UInt8] = [17, 0, 0x00, 0x01] + Self.be32(id)
+            let fragmentHeader: [UInt8] = [17, 0, 0x00, 0x01] + UInt32(id).bigEndianBytes
             let body = fragmentHeader + udp
-            emit([0x60, 0, 0, 0] + Self.be16(UInt16(body.count)) + [44, 64]
+            emit([0x60, 0, 0, 0] + UInt16(body.count).bigEndianBytes + [44, 64]
                 + [UInt8](repeating: 0, count: 15) + [1] + [UInt8](repeating: 0, count: 15) + [2] + body)
         } else {
             var packet = Self.ipv4(protocol: 17, udp, host: id >> 16, toServer: true, id: UInt16(id & 0xFFFF))
@@ -74,11 +74,7 @@ struct HostileWriter {
     static func ipv4(protocol number: UInt8, _ payload: [UInt8], host: UInt32, toServer: Bool, id: UInt16 = 1) -> [UInt8] {
         let client: [UInt8] = [10, UInt8(host >> 16 & 0xFF), UInt8(host >> 8 & 0xFF), UInt8(host & 0xFF) | 2]
         let server: [UInt8] = [10, 255, 255, 1]
-        return [0x45, 0] + be16(UInt16(20 + payload.count)) + be16(id) + [0, 0, 64, number, 0, 0]
+        return [0x45, 0] + UInt16(20 + payload.count).bigEndianBytes + UInt16(id).bigEndianBytes + [0, 0, 64, number, 0, 0]
             + (toServer ? client + server : server + client) + payload
     }
-
-    static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    static func le32(_ v: UInt32) -> [UInt8] { Array(be32(v).reversed()) }
 }

@@ -16,7 +16,7 @@ public final class PcapngWriter {
         }
         self.file = file
         self.path = path
-        block(0x0A0D_0D0A, Self.le32(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
+        block(0x0A0D_0D0A, UInt32(0x1A2B_3C4D).littleEndianBytes + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
         _ = addInterface(linkType: linkType, name: interfaceName)
     }
 
@@ -28,30 +28,30 @@ public final class PcapngWriter {
         var options: [UInt8] = [9, 0, 1, 0, 9, 0, 0, 0]     // if_tsresol = 10^-9
         if let interfaceName {
             let name = Array(interfaceName.utf8)
-            options += [2, 0] + Self.le16(name.count) + name + [UInt8](repeating: 0, count: (4 - name.count % 4) % 4)
+            options += [2, 0] + UInt16(truncatingIfNeeded: name.count).littleEndianBytes + name
+                + [UInt8](repeating: 0, count: (4 - name.count % 4) % 4)
         }
         options += [0, 0, 0, 0]
-        block(1, Self.le16(Int(linkType)) + [0, 0] + Self.le32(262_144) + options)
+        block(1, UInt16(truncatingIfNeeded: Int(linkType)).littleEndianBytes + [0, 0] + UInt32(262_144).littleEndianBytes + options)
         interfaces += 1
         return interfaces - 1
     }
 
     deinit { fclose(file) }
 
-    static func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-    static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
 
     private func block(_ type: UInt32, _ body: [UInt8]) {
         let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
-        let length = Self.le32(UInt32(12 + padded.count))
-        let bytes = Self.le32(type) + length + padded + length
+        let length = UInt32(12 + padded.count).littleEndianBytes
+        let bytes = type.littleEndianBytes + length + padded + length
         _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
     }
 
     public func write(_ record: RawRecord, interface: Int = 0) {
         let ticks = UInt64(bitPattern: record.timeNs)
-        block(6, Self.le32(UInt32(interface)) + Self.le32(UInt32(ticks >> 32)) + Self.le32(UInt32(ticks & 0xFFFF_FFFF))
-            + Self.le32(UInt32(record.bytes.count)) + Self.le32(UInt32(record.originalLength)) + Array(record.bytes))
+        block(6, UInt32(interface).littleEndianBytes + UInt32(ticks >> 32).littleEndianBytes
+            + UInt32(ticks & 0xFFFF_FFFF).littleEndianBytes + UInt32(record.bytes.count).littleEndianBytes
+            + UInt32(record.originalLength).littleEndianBytes + Array(record.bytes))
         fflush(file)
     }
 }

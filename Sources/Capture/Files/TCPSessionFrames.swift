@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// One TCP connection written as ordinary Ethernet/IPv4/TCP frames, the way `tcpdump -i lo`
 /// shows loopback traffic: a handshake, each side's bytes as PSH/ACK segments with their
 /// sequence and acknowledgement numbers, and a FIN per side. Checksums are computed, so
@@ -68,21 +70,21 @@ public struct TCPSessionFrames {
         let source = ends[side], destination = ends[1 - side]
         identification &+= 1
         var tcp: [UInt8] = []
-        tcp.appendBigEndian(source.port)
-        tcp.appendBigEndian(destination.port)
-        tcp.appendBigEndian(next[side])
-        tcp.appendBigEndian(ack)
+        tcp += source.port.bigEndianBytes
+        tcp += destination.port.bigEndianBytes
+        tcp += next[side].bigEndianBytes
+        tcp += ack.bigEndianBytes
         tcp += [5 << 4, flags, 0xFF, 0xFF, 0, 0, 0, 0]
         tcp += payload
         let addresses = Self.bytes(source.address) + Self.bytes(destination.address)
         var pseudo = addresses + [0, 6]
-        pseudo.appendBigEndian(UInt16(tcp.count))
+        pseudo += UInt16(tcp.count).bigEndianBytes
         let tcpSum = Self.checksum(pseudo + tcp)
         tcp[16] = UInt8(tcpSum >> 8)
         tcp[17] = UInt8(tcpSum & 0xFF)
         var ip: [UInt8] = [0x45, 0]
-        ip.appendBigEndian(UInt16(20 + tcp.count))
-        ip.appendBigEndian(identification)
+        ip += UInt16(20 + tcp.count).bigEndianBytes
+        ip += identification.bigEndianBytes
         ip += [0x40, 0, 64, 6, 0, 0] + addresses
         let ipSum = Self.checksum(ip)
         ip[10] = UInt8(ipSum >> 8)
@@ -106,16 +108,5 @@ public struct TCPSessionFrames {
         if i < bytes.count { sum += UInt32(bytes[i]) << 8 }
         while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
         return ~UInt16(sum)
-    }
-}
-
-extension Array where Element == UInt8 {
-    fileprivate mutating func appendBigEndian(_ value: UInt16) {
-        append(UInt8(value >> 8))
-        append(UInt8(value & 0xFF))
-    }
-
-    fileprivate mutating func appendBigEndian(_ value: UInt32) {
-        for shift in [24, 16, 8, 0] { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 }
