@@ -19,27 +19,7 @@ struct LiveRecording {
         } catch {
             throw CouldNotAnalyse(error.description)
         }
-        let write: (RawRecord) -> Void
-        let pcapng: PcapngWriter?
-        let classic: CaptureWriter?
-        do {
-            if output.hasSuffix(".pcapng") {
-                pcapng = try PcapngWriter(path: output, linkType: capture.linkType, interfaceName: interface)
-                classic = nil
-            } else {
-                classic = try CaptureWriter(path: output, linkType: capture.linkType)
-                pcapng = nil
-            }
-        } catch {
-            throw CouldNotAnalyse(error.description)
-        }
-        if let pcapng {
-            write = { pcapng.write($0) }
-        } else {
-            write = { record in
-                classic!.write(timeNs: record.timeNs, bytes: record.bytes, originalLength: record.originalLength)
-            }
-        }
+        let recording = try RecordSink(path: output, linkType: capture.linkType, interfaceName: interface)
         var analysis = LiveAnalysis(name: output, linkType: capture.linkType,
                                     options: AnalysisOptions(filter: filter.isEmpty ? nil : filter),
                                     sink: ReportCollector.summary)
@@ -50,7 +30,7 @@ struct LiveRecording {
             switch capture.next() {
             case .record(let record):
                 records += 1
-                write(record)
+                recording.write(record)
                 analysis.consume(record)
             case .idle:
                 break
@@ -62,7 +42,7 @@ struct LiveRecording {
             status.show("\(records) records, \(now.calls) calls (\(now.inFlight) in flight), \(now.notifications) notifications, "
                 + "\(analysis.sink.counts.findings.values.reduce(0, +)) findings")
         }
-        classic?.close()
+        recording.close()
         let result = analysis.finish()
         status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? ""))
         let report = TextReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,

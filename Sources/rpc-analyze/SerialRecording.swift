@@ -16,7 +16,7 @@ struct SerialRecording {
     func run() throws {
         let fd = try open()
         defer { if fd != 0 { close(fd) } }
-        let sink = try RecordSink(path: output)
+        let sink = try RecordSink(path: output, linkType: LinkType.user0, interfaceName: "icrec")
         var reader = RecorderFrameReader()
         var conversion = RecorderConversion(clockHz: clockHz) { timeNs, bytes in sink.write(timeNs, bytes) }
         status.announce("reading the recorder's stream from \(source), writing \(output); Ctrl-C stops")
@@ -101,38 +101,5 @@ struct SerialRecording {
                                    230_400: B230400, 460_800: B460800, 921_600: B921600, 1_000_000: B1000000,
                                    2_000_000: B2000000, 3_000_000: B3000000]
         return known[baud].map { speed_t($0) }
-    }
-}
-
-/// The capture being written: pcapng for a `.pcapng` name, else classic pcap with nanoseconds.
-final class RecordSink {
-    private var pcapng: PcapngWriter?
-    private var classic: CaptureWriter?
-    private var number: UInt64 = 0
-
-    init(path: String) throws {
-        do {
-            if path.hasSuffix(".pcapng") {
-                pcapng = try PcapngWriter(path: path, linkType: LinkType.user0, interfaceName: "icrec")
-            } else {
-                classic = try CaptureWriter(path: path, linkType: LinkType.user0)
-            }
-        } catch {
-            throw CouldNotAnalyse(error.description)
-        }
-    }
-
-    func write(_ timeNs: Int64, _ bytes: [UInt8]) {
-        number += 1
-        if let classic { classic.write(timeNs: timeNs, bytes: bytes); return }
-        bytes.withUnsafeBytes {
-            pcapng?.write(RawRecord(number: number, timeNs: timeNs, originalLength: $0.count, bytes: $0, linkType: LinkType.user0))
-        }
-    }
-
-    func close() {
-        classic?.close()
-        classic = nil
-        pcapng = nil
     }
 }
