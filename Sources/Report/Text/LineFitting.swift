@@ -10,7 +10,9 @@ public enum LineFitting {
         return out.joined(separator: "\n")
     }
 
-    static func fit(line original: String, width: Int) -> [String] {
+    /// One line in lines of at most `width`; the rest under it indented by `hanging` (by default
+    /// four more than the line's own indent).
+    static func fit(line original: String, width: Int, hanging: String? = nil) -> [String] {
         guard visibleWidth(original) > width else { return [original] }
         // A table row too wide for the terminal loses its column padding first: runs of spaces
         // become two, so that what follows wraps at words, not at padding.
@@ -27,7 +29,7 @@ public enum LineFitting {
             }
         }
         guard visibleWidth(line) > width else { return [line] }
-        let hanging = String(repeating: " ", count: min(indent.count + 4, width / 2))
+        let hanging = hanging ?? String(repeating: " ", count: min(indent.count + 4, width / 2))
         var lines: [String] = []
         var current = indent
         var currentWidth = indent.count

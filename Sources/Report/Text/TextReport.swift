@@ -158,24 +158,8 @@ public enum TextReport {
         lines.append("")
         lines.append("What to do")
         for rule in counts.findingsByRule.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            lines.append(contentsOf: wrap("\(rule.rawValue): \(rule.advice)", width: 100, indent: "  ", hanging: "    "))
+            lines.append(contentsOf: LineFitting.fit(line: "  \(rule.rawValue): \(rule.advice)", width: 100, hanging: "    "))
         }
-        return lines
-    }
-
-    /// Words of `text` in lines of at most `width` characters (a longer word stands alone).
-    static func wrap(_ text: String, width: Int, indent: String, hanging: String) -> [String] {
-        var lines: [String] = []
-        var line = indent
-        for word in text.split(separator: " ") {
-            let prefix = lines.isEmpty ? indent : hanging
-            if line.count > prefix.count, line.count + 1 + word.count > width {
-                lines.append(line)
-                line = hanging
-            }
-            line += (line.count > (lines.isEmpty ? indent : hanging).count ? " " : "") + word
-        }
-        if line.count > (lines.isEmpty ? indent : hanging).count { lines.append(line) }
         return lines
     }
 }
