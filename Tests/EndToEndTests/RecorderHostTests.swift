@@ -103,9 +103,7 @@ struct RecorderHostTests {
 /// the given speed, and read until its other side closes.
 struct SerialTerminalTests {
     @Test func aPtyIsReadInRawModeUntilTheBoardSideCloses() throws {
-        let stream = Paths.temporary("pty-stream.bin")
-        let made = try CommandRun(["/bin/sh", "-c", "\(RecorderHostTests.program) 50 65536 5 > \(stream)"], direct: true)
-        #expect(made.status == 0)
+        let stream = try RecorderHostTests().record(calls: 50, ringBytes: 65_536, drainEvery: 5, name: "pty-stream.bin").path
         let capture = Paths.temporary("pty.pcapng")
         // Python opens the pty pair, starts the recorder on the terminal side, writes the stream
         // to the controlling side in pieces, and closes it.
@@ -139,9 +137,7 @@ struct SerialTerminalTests {
 
 extension SerialTerminalTests {
     @Test func ctrlCStopsARecordingAndKeepsWhatCame() throws {
-        let stream = Paths.temporary("sigint-stream.bin")
-        let made = try CommandRun(["/bin/sh", "-c", "\(RecorderHostTests.program) 40 65536 5 > \(stream)"], direct: true)
-        #expect(made.status == 0)
+        let stream = try RecorderHostTests().record(calls: 40, ringBytes: 65_536, drainEvery: 5, name: "sigint-stream.bin").path
         let capture = Paths.temporary("sigint.pcapng")
         // The board side stays open (no end of stream): only SIGINT ends the recording.
         let script = """

@@ -43,6 +43,4 @@ public struct Palette: Sendable {
         guard enabled else { return text }
         return text.applyingCodes(side == 0 ? Color.magenta : Color.green)
     }
-
-    func heading(_ text: String) -> String { enabled ? text.applyingCodes(Style.bold) : text }
 }
