@@ -102,6 +102,15 @@ struct RecorderHostTests {
 /// `record --serial` on a terminal: a pty stands for the board's serial port, put in raw mode at
 /// the given speed, and read until its other side closes.
 struct SerialTerminalTests {
+    /// Runs a Python script that plays the board's side for `record --serial` (argv: the
+    /// command, the drained stream, the capture to write; it leaves the recorder's process in
+    /// `proc` and its output in `out` and `err`), and passes the recorder's output and status on.
+    static func drive(_ script: String, stream: String, capture: String) throws -> CommandRun {
+        let passOn = "\nsys.stdout.write(out.decode())\nsys.stderr.write(err.decode())\nsys.exit(proc.returncode)\n"
+        return try CommandRun(["/usr/bin/env", "python3", "-c", script + passOn, Paths.executable.path, stream, capture],
+                              direct: true)
+    }
+
     @Test func aPtyIsReadInRawModeUntilTheBoardSideCloses() throws {
         let stream = try RecorderHostTests().record(calls: 50, ringBytes: 65_536, drainEvery: 5, name: "pty-stream.bin").path
         let capture = Paths.temporary("pty.pcapng")
@@ -122,12 +131,8 @@ struct SerialTerminalTests {
         os.close(slave)
         os.close(master)
         out, err = proc.communicate(timeout=20)
-        sys.stdout.write(out.decode())
-        sys.stderr.write(err.decode())
-        sys.exit(proc.returncode)
         """
-        let run = try CommandRun(["/usr/bin/env", "python3", "-c", script, Paths.executable.path, stream, capture],
-                                 direct: true)
+        let run = try Self.drive(script, stream: stream, capture: capture)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardError.contains("recorded"))
         #expect(!run.standardError.contains("corrupt"), "raw mode: no byte translated")
@@ -153,12 +158,8 @@ extension SerialTerminalTests {
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
         os.close(board)
-        sys.stdout.write(out.decode())
-        sys.stderr.write(err.decode())
-        sys.exit(proc.returncode)
         """
-        let run = try CommandRun(["/usr/bin/env", "python3", "-c", script, Paths.executable.path, stream, capture],
-                                 direct: true)
+        let run = try Self.drive(script, stream: stream, capture: capture)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("40 transactions"))
     }
