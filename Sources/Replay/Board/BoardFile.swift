@@ -221,13 +221,7 @@ struct BoardDecoder {
             let name = try text(item, "name", path: path, required: true)!
             var owner: Int?
             if let ownerNode = item["owner"] {
-                if let number = ownerNode.int, cores.contains(where: { $0.number == number }) {
-                    owner = number
-                } else if let ownerName = ownerNode.string, let number = coreByName[ownerName] {
-                    owner = number
-                } else {
-                    throw fail(ownerNode, "\(path).owner", "expected the name or number of a declared core")
-                }
+                owner = try core(ownerNode, path: "\(path).owner", coreByName: coreByName, cores: cores)
             }
             devices.append(Board.Device(name: name, owner: owner, lock: try lockName(item, path: path)))
         }
