@@ -16,7 +16,7 @@ public struct Direction: Sendable, Hashable {
 }
 
 /// The names a report uses for a direction's channel and endpoints.
-public struct DirectionNames: Sendable, Equatable {
+public struct DirectionNames: Sendable, Hashable {
     public var channel: String
     public var from: String
     public var to: String

@@ -50,6 +50,7 @@ public struct TimelineSink: AnalysisSink {
     public private(set) var firstNs: Int64?
     public private(set) var lastNs: Int64 = 0
     private var openSpans: [String: Int] = [:]
+    private var channelLanes: [DirectionNames: Int] = [:]
     private let board: Board
 
     public var wantsValues: Bool { items.count < Self.maxItems }
@@ -80,19 +81,22 @@ public struct TimelineSink: AnalysisSink {
     }
 
     /// Adds an item, or counts it in its lane's density once the detailed ones are full; true
-    /// when it was kept in detail.
+    /// when it was kept in detail. Its words are made only when it is kept.
     @discardableResult
-    private mutating func add(_ item: Item) -> Bool {
-        note(item.startNs)
-        if let end = item.endNs { note(end) }
-        if items.count < Self.maxItems || item.kind == .finding {
-            items.append(item)
+    private mutating func add(_ kind: Item.Kind, lane: Int, at start: Int64, to end: Int64? = nil,
+                              core: @autoclosure () -> Int, finding: Int? = nil,
+                              label: @autoclosure () -> String, detail: @autoclosure () -> String) -> Bool {
+        note(start)
+        if let end { note(end) }
+        if items.count < Self.maxItems || kind == .finding {
+            items.append(Item(lane: lane, kind: kind, startNs: start, endNs: end, label: label(), detail: detail(),
+                              core: core(), finding: finding))
             return true
         }
         droppedItems += 1
-        let bin = item.startNs.saturatingSpan(since: firstNs ?? 0) / binWidthNs
-        if density[item.lane, default: [:]][bin] == nil { binCount += 1 }
-        density[item.lane, default: [:]][bin, default: 0] += 1
+        let bin = start.saturatingSpan(since: firstNs ?? 0) / binWidthNs
+        if density[lane, default: [:]][bin] == nil { binCount += 1 }
+        density[lane, default: [:]][bin, default: 0] += 1
         // Every lane keeps at least one bin, so the lanes' cap keeps this loop finite; the width
         // stops where one bin covers any capture.
         while binCount > Self.maxBins, binWidthNs < Int64.max / 4 { widenBins() }
@@ -110,75 +114,95 @@ public struct TimelineSink: AnalysisSink {
         }
     }
 
-    private func core(named name: String) -> Int { board.cores.first { $0.name == name }?.number ?? (Int(name.dropFirst(4)) ?? -1) }
+    /// A core's number by its name on `board` (or `coreN` on none), for colouring its UART writes.
+    private static func core(named name: String, on board: Board) -> Int {
+        board.cores.first { $0.name == name }?.number ?? (Int(name.dropFirst(4)) ?? -1)
+    }
 
     // MARK: What the analysis hands on
 
     public mutating func transaction(_ transaction: Transaction) {
+        let board = board
         if let latency = transaction.latencyNs {
             let bucket = latency <= 0 ? 0 : min(63, 64 - Int(UInt64(latency).leadingZeroBitCount))
             var buckets = latencyBuckets[transaction.method] ?? Array(repeating: 0, count: 64)
             buckets[bucket] += 1
             latencyBuckets[transaction.method] = buckets
         }
+        let end = transaction.response?.timeNs ?? lastNs
         let method = Formatting.cut(transaction.method, to: 120)
+        add(.call, lane: lane(transaction.caller, kind: "core"), at: transaction.request.timeNs, to: end,
+            core: Self.core(named: transaction.caller, on: board), label: method,
+            detail: Self.detail(of: transaction, method: method))
+        add(.handling, lane: lane(transaction.callee, kind: "core"), at: transaction.request.timeNs, to: end,
+            core: Self.core(named: transaction.callee, on: board), label: "handling \(method)",
+            detail: Self.detail(of: transaction, method: method))
+    }
+
+    private static func detail(of transaction: Transaction, method: String) -> String {
         var detail = "\(method) msgid \(transaction.msgid): \(transaction.caller) → \(transaction.callee) on "
             + "\(transaction.channel), \(transaction.status.rawValue)"
         if let latency = transaction.latencyNs { detail += ", \(Formatting.duration(latency))" }
         if let params = transaction.params { detail += "\nparams: \(params.preview(limit: 400))" }
         if let result = transaction.result { detail += "\nresult: \(result.preview(limit: 400))" }
         if let error = transaction.error { detail += "\nerror: \(error.preview(limit: 400))" }
-        let end = transaction.response?.timeNs
-        add(Item(lane: lane(transaction.caller, kind: "core"), kind: .call, startNs: transaction.request.timeNs, endNs: end ?? lastNs,
-                 label: method, detail: detail, core: core(named: transaction.caller)))
-        add(Item(lane: lane(transaction.callee, kind: "core"), kind: .handling, startNs: transaction.request.timeNs,
-                 endNs: end ?? lastNs, label: "handling \(method)", detail: detail, core: core(named: transaction.callee)))
+        return detail
     }
 
     public mutating func notification(_ notification: Notification) {
-        var detail = "\(notification.method): \(notification.from) → \(notification.to) on \(notification.channel)"
-        if let params = notification.params { detail += "\nparams: \(params.preview(limit: 400))" }
-        add(Item(lane: lane(notification.from, kind: "core"), kind: .notification, startNs: notification.origin.timeNs,
-                 endNs: nil, label: notification.method, detail: detail, core: core(named: notification.from)))
+        let board = board
+        add(.notification, lane: lane(notification.from, kind: "core"), at: notification.origin.timeNs,
+            core: Self.core(named: notification.from, on: board), label: notification.method,
+            detail: "\(notification.method): \(notification.from) → \(notification.to) on \(notification.channel)"
+                + (notification.params.map { "\nparams: \($0.preview(limit: 400))" } ?? ""))
     }
 
     public mutating func finding(_ finding: Finding) {
         collector.finding(finding)
         guard findings.count < Self.maxFindings else { return }
         findings.append(finding)
-        add(Item(lane: 0, kind: .finding, startNs: finding.timeNs, endNs: finding.endNs, label: finding.rule.rawValue,
-                 detail: finding.message, core: -1, finding: findings.count - 1))
+        add(.finding, lane: 0, at: finding.timeNs, to: finding.endNs, core: -1, finding: findings.count - 1,
+            label: finding.rule.rawValue, detail: finding.message)
     }
 
     public mutating func record(_ record: RecordInfo) {
+        let board = board
         guard let names = record.names, let kind = record.kind else { return note(record.stamp.timeNs) }
+        let time = record.stamp.timeNs
         switch kind {
         case "uart":
-            guard names.to == "offchip" else { return note(record.stamp.timeNs) }
+            guard names.to == "offchip" else { return note(time) }
             let channel = board.channels.first { $0.kind == .uart && $0.name == names.channel }
             let byteTime = channel?.byteTimeNs ?? Board.generic.channel(.uart, 0)?.byteTimeNs ?? 86_806
-            add(Item(lane: lane(names.channel, kind: "channel"), kind: .uart, startNs: record.stamp.timeNs,
-                     endNs: record.stamp.timeNs &+ Int64(record.payloadLength) &* byteTime,
-                     label: "\(names.from): \(record.payloadLength) B",
-                     detail: "\(names.from) wrote \(record.payloadLength) bytes to \(names.channel) (record \(record.stamp.number))",
-                     core: core(named: names.from)))
+            add(.uart, lane: lane(names.channel, kind: "channel"), at: time,
+                to: time &+ Int64(record.payloadLength) &* byteTime, core: Self.core(named: names.from, on: board),
+                label: "\(names.from): \(record.payloadLength) B",
+                detail: "\(names.from) wrote \(record.payloadLength) bytes to \(names.channel) (record \(record.stamp.number))")
         case "mailbox", "message":
             let side = record.isReceiverSide ? "received by \(names.to)" : "sent by \(names.from)"
-            add(Item(lane: lane("\(names.channel) \(names.from)→\(names.to)", kind: "channel"), kind: .record,
-                     startNs: record.stamp.timeNs, endNs: nil, label: "\(record.payloadLength) B",
-                     detail: "\(record.payloadLength) bytes on \(names.channel), \(side) (record \(record.stamp.number))",
-                     core: core(named: record.isReceiverSide ? names.to : names.from)))
+            add(.record, lane: lane(of: names), at: time,
+                core: Self.core(named: record.isReceiverSide ? names.to : names.from, on: board),
+                label: "\(record.payloadLength) B",
+                detail: "\(record.payloadLength) bytes on \(names.channel), \(side) (record \(record.stamp.number))")
         default:
-            note(record.stamp.timeNs)
+            note(time)
         }
+    }
+
+    /// The lane of a mailbox or message direction, found by its names without making a new one.
+    private mutating func lane(of names: DirectionNames) -> Int {
+        if let known = channelLanes[names] { return known }
+        let number = lane("\(names.channel) \(names.from)→\(names.to)", kind: "channel")
+        channelLanes[names] = number
+        return number
     }
 
     public mutating func trace(_ event: TraceEvent) {
         let coreName = board.coreName(event.core)
         let laneNumber = lane(coreName, kind: "core")
         let time = event.origin.timeNs
-        let args = event.args.map { $0.preview(limit: 40) }.joined(separator: ", ")
-        let text = "\(event.name)(\(args)) on \(coreName) (record \(event.origin.number))"
+        let text = { "\(event.name)(\(event.args.map { $0.preview(limit: 40) }.joined(separator: ", "))) on \(coreName) "
+            + "(record \(event.origin.number))" }
         switch event.action {
         case .lockAcquire(let lock): open("\(event.core) lock \(lock)", .lock, "lock \(lock)", laneNumber, time, event.core, text)
         case .lockRelease(let lock): close("\(event.core) lock \(lock)", time)
@@ -189,14 +213,14 @@ public struct TimelineSink: AnalysisSink {
         case .functionEnter(let name): open("\(event.core) fn \(name)", .procedure, name, laneNumber, time, event.core, text)
         case .functionExit(let name): close("\(event.core) fn \(name)", time)
         default:
-            add(Item(lane: laneNumber, kind: .event, startNs: time, endNs: nil, label: event.name, detail: text, core: event.core))
+            add(.event, lane: laneNumber, at: time, core: event.core, label: event.name, detail: text())
         }
     }
 
     /// A span from a begin event to its end event; an end without a begin is a mark.
     private mutating func open(_ key: String, _ kind: Item.Kind, _ label: String, _ lane: Int, _ time: Int64, _ core: Int,
-                               _ text: String) {
-        let kept = add(Item(lane: lane, kind: kind, startNs: time, endNs: nil, label: label, detail: text, core: core))
+                               _ text: () -> String) {
+        let kept = add(kind, lane: lane, at: time, core: core, label: label, detail: text())
         if kept, openSpans.count < 4_096 { openSpans[key] = items.count - 1 }
     }
 
