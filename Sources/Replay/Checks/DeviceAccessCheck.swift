@@ -16,8 +16,9 @@ struct DeviceAccess {
 struct DeviceAccessCheck {
     private struct DeviceState {
         var name: String
-        /// The latest use per core.
-        var last: [Int: DeviceAccess] = [:]
+        /// The latest use per core, by core number: walked in that order, so that findings come
+        /// out the same on every run.
+        var last = [DeviceAccess?](repeating: nil, count: VectorClock.maxCores)
         /// Overlaps already reported, so that two views of one episode (a UART's bytes and its
         /// `dev.begin` brackets) make one finding.
         var overlaps: [(cores: Set<Int>, start: Int64, end: Int64)] = []
@@ -64,7 +65,8 @@ struct DeviceAccessCheck {
                 accesses: [Self.describe(access, board: board)]
             ))
         }
-        for (core, other) in devices[i].last where core != access.core {
+        for core in devices[i].last.indices where core != access.core {
+            guard let other = devices[i].last[core] else { continue }
             if checkOverlap, Self.overlaps(other, access) {
                 reportOverlap(device: device, first: other, second: access, endNs: access.endNs, board: board, into: &sink)
                 continue

@@ -17,10 +17,11 @@ struct ProcedureCheck {
     }
 
     private struct ProcedureState {
-        /// Runs in progress per core, innermost last (a handler's run above the code it interrupted).
-        var open: [Int: [Run]] = [:]
+        /// Runs in progress per core number, innermost last (a handler's run above the code it
+        /// interrupted). By core number, walked in that order: findings come out the same on every run.
+        var open = [[Run]](repeating: [], count: VectorClock.maxCores)
         /// Each core's last finished run.
-        var last: [Int: Run] = [:]
+        var last = [Run?](repeating: nil, count: VectorClock.maxCores)
         var reported: Set<Set<Int>> = []
     }
 
@@ -37,14 +38,16 @@ struct ProcedureCheck {
     mutating func enter<Sink: FindingSink>(_ name: String, run: Run, core: Int, clock: VectorClock, board: Board,
                                            into sink: inout Sink) {
         guard watched.contains(name) else { return }
-        var state = procedures[name] ?? ProcedureState()
+        // Taken out while it is worked on: a copy left in the table would be copied on every change.
+        var state = procedures.removeValue(forKey: name) ?? ProcedureState()
         defer { procedures[name] = state }
-        state.open[core, default: []].append(run)
+        state.open[core].append(run)
         // Entries whose exits were lost must not pile up: a core is rarely more than a few deep.
-        if state.open[core]!.count > Self.maxDepth { state.open[core]!.removeFirst() }
+        if state.open[core].count > Self.maxDepth { state.open[core].removeFirst() }
         let coreName = board.coreName(core)
         // Inside it on another core right now: the two runs overlap.
-        if let (other, inside) = state.open.first(where: { $0.key != core && !$0.value.isEmpty }).map({ ($0.key, $0.value.last!) }) {
+        if let other = state.open.indices.first(where: { $0 != core && !state.open[$0].isEmpty }) {
+            let inside = state.open[other].last!
             guard state.reported.insert([core, other]).inserted else { return }
             sink.finding(Finding(
                 .reentrancyViolation, at: run.stamp.timeNs, record: run.stamp.number,
@@ -56,7 +59,7 @@ struct ProcedureCheck {
             return
         }
         // Inside it on this core, in code an interrupt handler of this core interrupted.
-        let runs = state.open[core]!
+        let runs = state.open[core]
         if runs.count > 1, let outer = runs.dropLast().last(where: { $0.interruptDepth < run.interruptDepth }) {
             guard state.reported.insert([core]).inserted else { return }
             sink.finding(Finding(
@@ -69,7 +72,8 @@ struct ProcedureCheck {
             return
         }
         // No overlap: is the other core's last run ordered before this one, or under a common lock?
-        for (other, previous) in state.last where other != core {
+        for other in state.last.indices where other != core {
+            guard let previous = state.last[other] else { continue }
             let ordered = previous.exit.map { $0.happensBefore(clock) } ?? false
             let commonLock = !Set(previous.locks).isDisjoint(with: run.locks)
             guard !ordered, !commonLock, state.reported.insert([core, other]).inserted else { continue }
