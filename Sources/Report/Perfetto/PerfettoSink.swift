@@ -20,9 +20,27 @@ public struct PerfettoSink: AnalysisSink {
     private let board: Board
     private var tracks: [String: UInt64] = [:]
     private var nextUUID: UInt64 = 1
-    private var lanes: [String: [Int64]] = [:]
+    /// Each core's call lanes and, apart, its handling lanes: when each lane's last slice ends,
+    /// and its track.
+    private var lanes: [LaneKey: [(end: Int64, track: UInt64)]] = [:]
     private var processes: [String: UInt64] = [:]
-    private var occupancy: [String: Int] = [:]
+    /// The tracks of each direction's records and their FIFO counter, found by the direction's
+    /// names: a record makes no string to find its track.
+    private var channels: [DirectionNames: ChannelTracks] = [:]
+
+    private struct LaneKey: Hashable {
+        var core: String
+        var label: String
+    }
+
+    private struct ChannelTracks {
+        var sent: UInt64?
+        var received: UInt64?
+        var writes: UInt64?
+        /// Mailboxes whose board gives a depth: the counter's track, words per record, the level.
+        var fifo: (track: UInt64, wordSize: Int, level: Int)?
+        var fifoResolved = false
+    }
     private var findingsTrack: UInt64?
     /// Slices open on each track of trace events, so that an end without a begin (a release
     /// of a lock not held) becomes an instant instead of unbalancing the track.
@@ -113,11 +131,15 @@ public struct PerfettoSink: AnalysisSink {
 
     /// A free call lane on `core` for a call from `start` to `end`.
     private mutating func lane(on core: String, from start: Int64, to end: Int64, label: String) -> UInt64 {
-        var ends = lanes[core] ?? []
-        let index = ends.firstIndex { $0 <= start } ?? (ends.count < Self.maxLanes ? ends.count : ends.count - 1)
-        if index == ends.count { ends.append(end) } else { ends[index] = max(ends[index], end) }
-        lanes[core] = ends
-        return track("\(label) \(index + 1)", in: core)
+        let key = LaneKey(core: core, label: label)
+        var ends = lanes.removeValue(forKey: key) ?? []
+        defer { lanes[key] = ends }
+        if let index = ends.firstIndex(where: { $0.end <= start }) ?? (ends.count < Self.maxLanes ? nil : ends.count - 1) {
+            ends[index].end = max(ends[index].end, end)
+            return ends[index].track
+        }
+        ends.append((end, track("\(label) \(ends.count + 1)", in: core)))
+        return ends[ends.count - 1].track
     }
 
     // MARK: What the analysis hands on
@@ -158,23 +180,34 @@ public struct PerfettoSink: AnalysisSink {
     public mutating func record(_ record: RecordInfo) {
         guard let names = record.names, let kind = record.kind else { return }
         let time = record.stamp.timeNs
+        // Taken out while it is worked on, as the lanes are: a copy left behind would be copied.
+        var known = channels.removeValue(forKey: names) ?? ChannelTracks()
+        defer { channels[names] = known }
         switch kind {
         case "uart":
             guard names.to == "offchip" else { return }
-            let track = track("\(names.channel) writes", in: names.from)
-            event(.instant, at: time, track: track, name: "\(record.payloadLength) bytes to \(names.channel)")
+            let writes = known.writes ?? track("\(names.channel) writes", in: names.from)
+            known.writes = writes
+            event(.instant, at: time, track: writes, name: "\(record.payloadLength) bytes to \(names.channel)")
         case "mailbox", "message":
-            let side = record.isReceiverSide ? "received" : "sent"
-            let track = track("\(names.channel) \(names.from)→\(names.to) \(side)", in: "channels")
-            event(.instant, at: time, track: track, name: "\(record.payloadLength) bytes")
-            if kind == "mailbox", let channel = board.channels.first(where: { $0.kind == .mailbox && $0.name == names.channel }),
-               let depth = channel.fifoDepth {
-                let key = "\(names.channel) \(names.from)→\(names.to)"
-                let words = (record.payloadLength + (channel.wordSize ?? 4) - 1) / (channel.wordSize ?? 4)
-                let level = max(0, (occupancy[key] ?? 0) + (record.isReceiverSide ? -words : words))
-                occupancy[key] = level
-                let counter = self.track("\(key) FIFO words (depth \(depth))", in: "channels", counter: true)
-                event(.counter, at: time, track: counter, counter: Int64(level))
+            let side = record.isReceiverSide ? known.received : known.sent
+            let records = side ?? track("\(names.channel) \(names.from)→\(names.to) \(record.isReceiverSide ? "received" : "sent")",
+                                        in: "channels")
+            if record.isReceiverSide { known.received = records } else { known.sent = records }
+            event(.instant, at: time, track: records, name: "\(record.payloadLength) bytes")
+            if kind == "mailbox", !known.fifoResolved {
+                known.fifoResolved = true
+                if let channel = board.channels.first(where: { $0.kind == .mailbox && $0.name == names.channel }),
+                   let depth = channel.fifoDepth {
+                    let name = "\(names.channel) \(names.from)→\(names.to) FIFO words (depth \(depth))"
+                    known.fifo = (track(name, in: "channels", counter: true), channel.wordSize ?? 4, 0)
+                }
+            }
+            if kind == "mailbox", var fifo = known.fifo {
+                let words = (record.payloadLength + fifo.wordSize - 1) / fifo.wordSize
+                fifo.level = max(0, fifo.level + (record.isReceiverSide ? -words : words))
+                known.fifo = fifo
+                event(.counter, at: time, track: fifo.track, counter: Int64(fifo.level))
             }
         default:
             return
