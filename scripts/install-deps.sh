@@ -43,6 +43,10 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
   echo "installed chromium and chromium-driver (the HTML report's tests)"
 fi
+if ! python3 -c "import duckdb" 2>/dev/null; then
+  python3 -m pip install -q duckdb 2>/dev/null || python3 -m pip install -q --break-system-packages duckdb
+  echo "installed Python's duckdb (loads --format jsonl as an engine would)"
+fi
 if ! python3 -c "import selenium" 2>/dev/null; then
   python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
   echo "installed Python's selenium"

@@ -9,6 +9,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var currentStream = 0
     var methods: MethodTable
     var statistics: [MethodStatistics] = []
+    /// Latencies the methods may still keep for exact percentiles.
+    private var exactSamplesLeft = MethodStatistics.exactSampleBudget
     var pending = PendingTable()
     /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
     var pendingParams: [UInt64: MessagePackValue] = [:]
@@ -171,7 +173,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             return
         }
         let isError = !envelope.errorIsNil
-        statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError)
+        statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError,
+                                                     budget: &exactSamplesLeft)
         tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
         totals.transactions += 1
         if isError { totals.errors += 1 }

@@ -2,11 +2,13 @@ import Histogram
 
 /// Calls, outcomes and latency of one method.
 ///
-/// Percentiles are exact (nearest rank) while a method has at most `exactSampleLimit` answered
-/// calls, which covers every capture a person reads call by call; past that they come from an
-/// HDR histogram with three significant digits, so memory stays fixed on any capture.
+/// Percentiles are exact (nearest rank, as a query over the JSON Lines computes them) while a
+/// method has at most `exactSampleLimit` answered calls and the capture's methods together keep
+/// at most `exactSampleBudget` latencies (8 MiB); past that a method's come from an HDR histogram
+/// with three significant digits, so memory stays fixed on any capture.
 public struct MethodStatistics: Sendable {
-    public static let exactSampleLimit = 4096
+    public static let exactSampleLimit = 65_536
+    public static let exactSampleBudget = 1 << 20
 
     public let method: String
     public internal(set) var calls = 0
@@ -26,7 +28,8 @@ public struct MethodStatistics: Sendable {
         self.method = method
     }
 
-    mutating func recordAnswer(latencyNs: Int64, isError: Bool) {
+    /// - Parameter budget: latencies the capture's methods may still keep exactly; spent here.
+    mutating func recordAnswer(latencyNs: Int64, isError: Bool, budget: inout Int) {
         answered += 1
         if isError { errors += 1 }
         let latency = max(0, latencyNs)
@@ -34,9 +37,11 @@ public struct MethodStatistics: Sendable {
         maxLatencyNs = max(maxLatencyNs, latency)
         totalLatencyNs += Double(latency)
         _ = histogram.record(UInt64(latency))
-        if answered <= Self.exactSampleLimit {
+        if answered <= Self.exactSampleLimit, samples.count == answered - 1, budget > 0 {
             samples.append(latency)
+            budget -= 1
         } else if !samples.isEmpty {
+            budget += samples.count
             samples = []
         }
     }

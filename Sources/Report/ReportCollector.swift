@@ -12,6 +12,8 @@ public struct ReportCounts: Sendable, Equatable {
     public var findings: [Severity: Int] = [:]
     public var findingsByRule: [Rule: Int] = [:]
 
+    public init() {}
+
     public func findings(_ severity: Severity) -> Int { findings[severity, default: 0] }
 
     /// The most severe finding, nil when there is none.

@@ -27,24 +27,33 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Analyse a capture (the default command: `rpc-analyze FILE` means `rpc-analyze analyze FILE`).",
+        abstract: "Analyse captures (the default command: `rpc-analyze FILE...` means `rpc-analyze analyze FILE...`).",
         discussion: """
         The text report lists the capture's streams, every method's calls with latency \
         percentiles, and the findings with their time since the first record and record number \
         (#N, as Wireshark numbers packets). --format json writes the report contract's object \
         (docs/report.md); --format jsonl writes one transaction, notification or finding per line \
         while the capture is read, then a summary line, so memory stays flat on any capture size.
+
+        Several captures (files or folders) are analysed each on its own, --jobs at once, and \
+        reported in the order given with a total; the exit status is the worst of them. With \
+        several, a BPF filter goes after -f, and -o DIR/ writes one report per capture.
         """,
         aliases: ["analyse"]
     )
 
-    @Argument(help: "The capture: a pcap or pcapng file, or - for standard input.")
-    var file: String
-
     @Argument(help: ArgumentHelp(
-        "A filter expression as tcpdump takes it, compiled by libpcap (for example 'len > 40').",
-        valueName: "filter"))
-    var filter: [String] = []
+        "Captures: pcap or pcapng files, folders (every .pcap, .pcapng and .cap under them), or - for standard input. "
+            + "After one capture, words that are not files are a BPF filter, as tcpdump takes it ('len > 40').",
+        valueName: "capture"))
+    var inputs: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("filter")], help: ArgumentHelp(
+        "A BPF filter applied to every capture's records before decoding, compiled by libpcap.", valueName: "expr"))
+    var filterExpression: String?
+
+    @Option(help: ArgumentHelp("Captures analysed at once (default: one per core).", valueName: "n"))
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Report format: text, json, jsonl, sarif (SARIF 2.1.0 for code-scanning pages) perfetto (a Perfetto trace) or html (a page with a timeline); write those two with -o FILE.")
     var format: OutputFormat = .text
@@ -93,7 +102,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("write-baseline"), help: ArgumentHelp("Write the findings reported as a baseline file.", valueName: "file"))
     var writeBaseline: String?
 
-    @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Write the report to this file instead of standard output. With several captures, a folder (one that "
+            + "exists, or a path ending in /) gets one report per capture, named after it.", valueName: "path"))
     var output: String?
 
     @Option(name: .customLong("limit"), help: ArgumentHelp(
@@ -122,6 +133,7 @@ struct AnalyzeCommand: ParsableCommand {
         for setting in limit {
             if let problem = caps.apply(setting) { throw ValidationError("--limit \(setting): \(problem)") }
         }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxMessageBytes >= 16 else { throw ValidationError("--max-message-bytes must be at least 16") }
         guard (1...FrameLimits.maxSupportedDepth).contains(maxDepth) else {
             throw ValidationError("--max-depth must be from 1 to \(FrameLimits.maxSupportedDepth)")
@@ -129,16 +141,50 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let inputs: CaptureInputs
+        let captures: [String]
+        do {
+            inputs = try CaptureInputs.resolve(self.inputs, filter: filterExpression)
+            captures = try inputs.expanded()
+        } catch {
+            throw CouldNotAnalyse(error.message)
+        }
+        for file in captures {
+            let lower = file.lowercased()
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".toml") {
+                throw CouldNotAnalyse("\(file) is a scenario or board file, not a capture: `rpc-analyze synth \(file) -o capture.pcap` "
+                    + "turns a scenario into one, and --board takes a board file")
+            }
+        }
+        let options = try analysisOptions(filter: inputs.filter)
+        let toTerminal = output == nil && isatty(1) != 0
+        let palette = MainActor.assumeIsolated {
+            Palette.resolve(color, isTerminal: toTerminal, environment: ProcessInfo.processInfo.environment)
+        }
+        let report = CaptureReport(format: format, detail: detail, quiet: quiet, palette: palette,
+                                   width: Self.terminalWidth(isTerminal: toTerminal), failOn: failOn,
+                                   isOneOfSeveral: inputs.isSeveral)
+        let reported: [FindingPrint: Int]
+        let exitCode: Int32
+        if inputs.isSeveral {
+            (reported, exitCode) = try runSeveral(captures, report: report, options: options)
+        } else {
+            (reported, exitCode) = try runOne(captures[0], report: report, options: options)
+        }
+        if let writeBaseline {
+            guard let file = Output.file(path: writeBaseline) else { throw CouldNotAnalyse("cannot write \(writeBaseline)") }
+            file.line(BaselineFile.render(reported))
+            file.flush()
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    private func analysisOptions(filter: String?) throws -> AnalysisOptions {
         let resolved: Board
         do {
             resolved = try board.map(BoardFile.resolve) ?? .generic
         } catch {
             throw CouldNotAnalyse(error.description)
-        }
-        let lower = file.lowercased()
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".toml") {
-            throw CouldNotAnalyse("\(file) is a scenario or board file, not a capture: `rpc-analyze synth \(file) -o capture.pcap` "
-                + "turns a scenario into one, and --board takes a board file")
         }
         let selection: FindingSelection
         do {
@@ -155,89 +201,97 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         var options = AnalysisOptions(
-            filter: filter.isEmpty ? nil : filter.joined(separator: " "),
+            filter: filter,
             linkType: dlt.flatMap(LinkType.userLinkType) ?? LinkType.user0,
             limits: FrameLimits(maxDepth: maxDepth, maxFrameBytes: maxMessageBytes),
             board: resolved, replay: !noReplay, port: port, caps: caps
         )
         options.gate = FindingGate(selection: selection, baseline: known)
-        let progress = ProgressLine.wanted && !quiet ? ProgressLine(path: file) : nil
-        if let progress { options.progress = { progress.update(records: $0, bytesRead: $1) } }
-        defer { progress?.finish() }
-        let out: Output
-        if let output {
-            guard let file = Output.file(path: output) else { throw CouldNotAnalyse("cannot write \(output)") }
-            out = file
-        } else {
-            out = .standardOutput()
-        }
-        let counts: ReportCounts
-        let gate: FindingGate
-        do {
-            (counts, gate) = try analyse(options: options, out: out)
-        } catch {
-            throw CouldNotAnalyse(error.description)
-        }
-        out.flush()
-        if let writeBaseline {
-            guard let file = Output.file(path: writeBaseline) else { throw CouldNotAnalyse("cannot write \(writeBaseline)") }
-            file.line(BaselineFile.render(gate.reported))
-            file.flush()
-        }
-        if let threshold = failOn.threshold, let worst = counts.worstSeverity, worst >= threshold {
-            throw ExitCode(1)
-        }
+        return options
     }
 
-    private func analyse(options: AnalysisOptions, out: Output) throws(CaptureError) -> (ReportCounts, FindingGate) {
-        switch (format, detail) {
-        case (.jsonl, _):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: JSONLinesSink(output: out))
-            result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
-            return (result.sink.counts, result.gate)
-        case (.html, _):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: TimelineSink(board: options.board))
-            let counts = result.sink.collector.counts
-            out.write(HTMLReport.render(summary: result.summary, statistics: result.statistics, timeline: result.sink,
-                                        board: result.summary.board, verdict: verdict(counts)))
-            return (counts, result.gate)
-        case (.perfetto, _):
-            let result = try CaptureAnalysis.run(path: file, options: options,
-                                                 sink: PerfettoSink(output: out, board: options.board))
-            return (result.sink.counts, result.gate)
-        case (.sarif, _):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
-            out.line(SARIFReport.render(summary: result.summary, findings: result.sink.findingsInTimeOrder,
-                                        version: RPCAnalyze.configuration.version))
-            return (result.sink.counts, result.gate)
-        case (.json, _):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.complete)
-            out.line(JSONReport.render(summary: result.summary, statistics: result.statistics,
-                                       collector: result.sink, board: result.summary.board))
-            return (result.sink.counts, result.gate)
-        case (.text, true):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: DetailedListing(output: out))
-            out.line()
-            out.write(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                        collector: result.sink.collector, board: result.summary.board))
-            return (result.sink.collector.counts, result.gate)
-        case (.text, false):
-            let result = try CaptureAnalysis.run(path: file, options: options, sink: ReportCollector.summary)
-            let palette = MainActor.assumeIsolated {
-                Palette.resolve(color, isTerminal: output == nil && isatty(1) != 0, environment: ProcessInfo.processInfo.environment)
-            }
-            let width = Self.terminalWidth(isTerminal: output == nil && isatty(1) != 0)
-            if quiet {
-                out.write(LineFitting.fit(TextReport.findingsOnly(collector: result.sink, summary: result.summary,
-                                                                  palette: palette), width: width))
-                out.line(verdict(result.sink.counts))
-            } else {
-                out.write(LineFitting.fit(TextReport.render(summary: result.summary, statistics: result.statistics,
-                                                            collector: result.sink, board: result.summary.board,
-                                                            palette: palette), width: width))
-            }
-            return (result.sink.counts, result.gate)
+    private func openOutput() throws -> Output {
+        guard let output else { return .standardOutput() }
+        guard let file = Output.file(path: output) else { throw CouldNotAnalyse("cannot write \(output)") }
+        return file
+    }
+
+    /// One capture, streamed to the output as it is read.
+    private func runOne(_ path: String, report: CaptureReport, options: AnalysisOptions) throws -> ([FindingPrint: Int], Int32) {
+        var options = options
+        let progress = ProgressLine.wanted && !quiet ? ProgressLine(path: path) : nil
+        if let progress { options.progress = { progress.update(records: $0, bytesRead: $1) } }
+        let out = try openOutput()
+        if format == .jsonl { out.write(JSONLinesSink.schemaLines(namesFile: false)) }
+        let outcome: CaptureReport.Outcome
+        do {
+            outcome = try report.run(path: path, options: options, out: out)
+        } catch {
+            progress?.finish()
+            throw CouldNotAnalyse(error.description)
         }
+        progress?.finish()
+        if format == .sarif {
+            out.line(SARIFReport.render(captures: [(path, outcome.sarifFindings)], version: RPCAnalyze.configuration.version))
+        }
+        if quiet { out.line(report.verdict(outcome.counts)) }
+        out.flush()
+        return (outcome.gate.reported, report.fails(outcome.counts) ? 1 : 0)
+    }
+
+    /// Several captures, `--jobs` at once: their reports in the order given, then a total.
+    private func runSeveral(_ captures: [String], report: CaptureReport, options: AnalysisOptions) throws -> ([FindingPrint: Int], Int32) {
+        var folder: String?
+        if let output {
+            var isFolder: ObjCBool = false
+            if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isFolder) && isFolder.boolValue) {
+                do {
+                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+                } catch {
+                    throw CouldNotAnalyse("cannot make the folder \(output)")
+                }
+                folder = output
+            }
+        }
+        if folder == nil, format == .html || format == .perfetto {
+            throw CouldNotAnalyse("--format \(format.rawValue) of several captures writes one file each: name a folder with -o DIR/")
+        }
+        let out = folder == nil ? try openOutput() : nil
+        let batch = CaptureBatch(paths: captures, jobs: jobs, report: report, options: options, folder: folder)
+        if format == .jsonl { out?.write(JSONLinesSink.schemaLines(namesFile: true)) }
+        if format == .json { out?.write("[") }
+        var written = 0
+        let results = batch.run(into: format == .sarif ? nil : out) { _ in
+            if format == .json, written > 0 { out?.write(",") }
+            if format == .text, written > 0 { out?.line() }
+            written += 1
+        }
+        let outcomes = results.compactMap { if case .analysed(let outcome) = $0 { outcome } else { nil } }
+        switch format {
+        case .json: out?.line("]")
+        case .sarif:
+            if let folder {
+                for (outcome, name) in zip(outcomes, batch.reportNames) {
+                    Output.file(path: (folder as NSString).appendingPathComponent(name))?
+                        .line(SARIFReport.render(captures: [(outcome.file, outcome.sarifFindings)], version: RPCAnalyze.configuration.version))
+                }
+            } else {
+                out?.line(SARIFReport.render(captures: outcomes.map { ($0.file, $0.sarifFindings) }, version: RPCAnalyze.configuration.version))
+            }
+        case .text:
+            if let out {
+                out.line()
+                out.write(LineFitting.fit(BatchTotal(results: results, report: report).render(quiet: quiet), width: report.width))
+            }
+        default: break
+        }
+        out?.flush()
+        var reported: [FindingPrint: Int] = [:]
+        for outcome in outcomes {
+            reported.merge(outcome.gate.reported) { max($0, $1) }
+        }
+        let failedToRead = outcomes.count < results.count
+        return (reported, failedToRead ? 2 : outcomes.contains { report.fails($0.counts) } ? 1 : 0)
     }
 
     /// The width lines must fit: COLUMNS when set, else a terminal's size (80 when it has none);
@@ -247,12 +301,5 @@ struct AnalyzeCommand: ParsableCommand {
         guard isTerminal else { return nil }
         var size = winsize()
         return ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
-    }
-
-    /// What the exit status will be, and why, in words.
-    private func verdict(_ counts: ReportCounts) -> String {
-        let failing = failOn.threshold.flatMap { threshold in counts.worstSeverity.map { $0 >= threshold } } ?? false
-        return failing ? "exit 1: findings at or above --fail-on \(failOn.rawValue)"
-            : "exit 0: no finding at or above --fail-on \(failOn.rawValue)"
     }
 }

@@ -29,6 +29,13 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Also write the results as JUnit XML to this file.")
     var junit: String?
 
+    @Option(help: ArgumentHelp("Cases run at once (default: one per core); the output is the same in any case.", valueName: "n"))
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() throws {
         var cases: [RegressionSuite.Case]
         do {
@@ -43,8 +50,11 @@ struct TestCommand: ParsableCommand {
             cases = cases.filter { names.contains($0.name) }
         }
         var outcomes: [RegressionSuite.Outcome] = []
-        for testCase in cases {
-            let outcome = RegressionSuite.run(testCase, update: update)
+        let update = update, chosen = cases
+        OrderedJobs<RegressionSuite.Outcome>.run(count: cases.count, jobs: jobs) { index in
+            RegressionSuite.run(chosen[index], update: update)
+        } each: { index, outcome in
+            let testCase = chosen[index]
             outcomes.append(outcome)
             switch outcome.status {
             case .passed: print("pass     \(testCase.name)")
@@ -57,6 +67,7 @@ struct TestCommand: ParsableCommand {
             case .broken(let reason):
                 print("ERROR    \(testCase.name): \(reason)")
             }
+            fflushStandardOutput()
         }
         let failed = outcomes.filter(\.isFailure).count
         let updated = outcomes.filter { if case .updated = $0.status { true } else { false } }.count

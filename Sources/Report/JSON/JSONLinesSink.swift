@@ -5,8 +5,11 @@ import RPC
 /// `--format jsonl`: one object per line, written as the analysis goes. Each line has a
 /// `type` (`transaction`, `notification`, `finding`, and a closing `summary`) and otherwise the
 /// fields of the JSON report's object of that kind. Transactions come in completion order.
+/// With several captures in one stream, every line also names its capture's `file`.
 public struct JSONLinesSink: AnalysisSink {
     public let output: Output
+    /// The capture's file, written on every line when several captures share the stream.
+    public var file: String?
     public private(set) var counts = ReportCounts()
     public var wantsValues: Bool { true }
 
@@ -37,6 +40,7 @@ public struct JSONLinesSink: AnalysisSink {
         var json = JSONWriter()
         json.beginObject()
         json.key("type"); json.string("summary")
+        if let file { json.key("file"); json.string(file) }
         json.key("schema"); json.string(JSONWriter.schema)
         json.key("capture"); json.capture(summary)
         json.key("board"); json.optionalString(board)
@@ -53,9 +57,45 @@ public struct JSONLinesSink: AnalysisSink {
         json.beginObject()
         json.key("type")
         json.string(type)
+        if let file { json.key("file"); json.string(file) }
         fields(&json)
         json.endObject()
         output.write(json.bytes)
         output.line()
     }
+
+    /// The two `schema` lines a stream begins with: every field any later line may carry, with
+    /// a value of its type, so that engines that guess columns from the first lines (DuckDB's
+    /// read_json reads 20,480) know the summary's and the findings' fields however late they
+    /// come. `params`, `result` and `error` hold any MessagePack value: the two lines give them
+    /// an object and a number, which such engines read as "any JSON".
+    public static func schemaLines(namesFile: Bool) -> String {
+        let fields = (namesFile ? [("file", "\"\"")] : []) + exampleFields
+        let first = fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
+        let anyValue = ["params", "result", "error"].map { "\"\($0)\":0" }.joined(separator: ",")
+        return "{\"type\":\"schema\",\(first)}\n{\"type\":\"schema\",\(anyValue)}\n"
+    }
+
+    /// Every field of every line type after `type`, with an example value of its JSON type.
+    static let exampleFields: [(String, String)] = [
+        ("schema", "\"\(JSONWriter.schema)\""),
+        // transaction
+        ("method", "\"\""), ("msgid", "0"), ("caller", "\"\""), ("callee", "\"\""), ("channel", "\"\""),
+        ("request_ns", "0"), ("response_ns", "0"), ("latency_ns", "0"), ("status", "\"\""),
+        ("params", "{}"), ("result", "{}"), ("error", "{}"), ("request_record", "0"), ("response_record", "0"),
+        // notification
+        ("from", "\"\""), ("to", "\"\""), ("time_ns", "0"), ("record", "0"),
+        // finding
+        ("rule", "\"\""), ("severity", "\"\""), ("message", "\"\""), ("cores", "[\"\"]"), ("bytes", "0"), ("end_ns", "0"),
+        ("device", "\"\""), ("lock", "\"\""), ("procedure", "\"\""), ("region", "\"\""),
+        ("calls", #"[{"method":"","msgid":0,"caller":"","callee":"","request_ns":0,"record":0}]"#),
+        ("accesses", #"[{"core":"","time_ns":0,"record":0,"action":"","locks_held":[""]}]"#),
+        ("wire", #"[{"core":"","hex":"","text":""}]"#),
+        // summary
+        ("capture", #"{"file":"","linktype":0,"records":0,"bytes":0,"first_ns":0,"last_ns":0}"#),
+        ("board", "\"\""),
+        ("methods", #"[{"method":"","calls":0,"errors":0,"unanswered":0,"#
+            + #""latency_ns":{"min":0,"p50":0,"p90":0,"p99":0,"max":0,"mean":0},"budget_ns":0,"over_budget":0}]"#),
+        ("summary", #"{"transactions":0,"notifications":0,"errors":0,"unanswered":0,"findings":{"error":0,"warning":0,"note":0}}"#),
+    ]
 }

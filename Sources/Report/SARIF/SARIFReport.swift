@@ -3,9 +3,14 @@ import Pipeline
 
 /// `--format sarif`: SARIF 2.1.0, so code-scanning pages list the findings. One rule per
 /// finding name with its help text; each result points at the capture file, with the record
-/// number as its line (a capture has no lines) and as a logical location.
+/// number as its line (a capture has no lines) and as a logical location. Several captures make
+/// one run with an artifact each: code-scanning pages take one run per tool.
 public enum SARIFReport {
     public static func render(summary: CaptureSummary, findings: [Finding], version: String) -> String {
+        render(captures: [(summary.file, findings)], version: version)
+    }
+
+    public static func render(captures: [(file: String, findings: [Finding])], version: String) -> String {
         var json = JSONWriter()
         json.beginObject()
         json.key("$schema"); json.string("https://json.schemastore.org/sarif-2.1.0.json")
@@ -27,13 +32,18 @@ public enum SARIFReport {
         json.endObject()
         json.key("artifacts")
         json.beginArray()
-        json.beginObject()
-        json.key("location"); json.beginObject(); json.key("uri"); json.string(summary.file); json.endObject()
-        json.endObject()
+        for capture in captures {
+            json.beginObject()
+            json.key("location"); json.beginObject(); json.key("uri"); json.string(capture.file); json.endObject()
+            json.endObject()
+        }
         json.endArray()
         json.key("results")
         json.beginArray()
-        for finding in findings { writeResult(finding, file: summary.file, into: &json) }
+        for (index, capture) in captures.enumerated() {
+            let artifact = Artifact(uri: capture.file, index: index)
+            for finding in capture.findings { writeResult(finding, artifact: artifact, into: &json) }
+        }
         json.endArray()
         json.endObject()
         json.endArray()
@@ -48,13 +58,18 @@ public enum SARIFReport {
         json.endObject()
     }
 
-    private static func location(file: String, record: UInt64, into json: inout JSONWriter) {
+    private struct Artifact {
+        var uri: String
+        var index: Int
+    }
+
+    private static func location(_ artifact: Artifact, record: UInt64, into json: inout JSONWriter) {
         json.key("physicalLocation")
         json.beginObject()
         json.key("artifactLocation")
         json.beginObject()
-        json.key("uri"); json.string(file)
-        json.key("index"); json.int(0)
+        json.key("uri"); json.string(artifact.uri)
+        json.key("index"); json.int(artifact.index)
         json.endObject()
         json.key("region")
         json.beginObject()
@@ -77,7 +92,7 @@ public enum SARIFReport {
         json.endObject()
     }
 
-    private static func writeResult(_ finding: Finding, file: String, into json: inout JSONWriter) {
+    private static func writeResult(_ finding: Finding, artifact: Artifact, into json: inout JSONWriter) {
         json.beginObject()
         json.key("ruleId"); json.string(finding.rule.rawValue)
         json.key("ruleIndex"); json.int(Rule.allCases.firstIndex(of: finding.rule) ?? 0)
@@ -86,7 +101,7 @@ public enum SARIFReport {
         json.key("locations")
         json.beginArray()
         json.beginObject()
-        location(file: file, record: finding.record ?? 1, into: &json)
+        location(artifact, record: finding.record ?? 1, into: &json)
         json.key("logicalLocations")
         json.beginArray()
         json.beginObject()
@@ -104,7 +119,7 @@ public enum SARIFReport {
                 json.beginObject()
                 json.key("id"); json.int(i + 1)
                 json.key("message"); text("\(access.core) \(access.action)", into: &json)
-                location(file: file, record: access.record, into: &json)
+                location(artifact, record: access.record, into: &json)
                 json.endObject()
             }
             json.endArray()
