@@ -22,6 +22,8 @@ public struct AnalysisOptions: Sendable {
     public var caps: AnalysisCaps
     /// Which findings are reported: rules selected, and a baseline of accepted ones.
     public var gate = FindingGate()
+    /// Which transactions, notifications and findings are shown and counted (`-Y`).
+    public var displayFilter: DisplayFilter?
     /// Told now and then (every 64 Ki records) how far the reading is: records, bytes read; and
     /// once more with `UInt64.max` records when the reading is over.
     public var progress: (@Sendable (UInt64, Int64?) -> Void)?
@@ -74,7 +76,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        self.output = ReplayTap(inner: sink, engine: engine, gate: options.gate)
+        self.output = ReplayTap(inner: sink, engine: engine, gate: options.gate,
+                                selection: options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) })
         self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
@@ -107,8 +110,14 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         output.finishReplay()
         summary.directions = registry.rows
         output.finish(totals: registry.rpc.totals)
-        let statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
+        var statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
                                                  overBudget: output.engine?.overBudget ?? [:])
+        if let selection = output.selection {
+            statistics = selection.statistics
+            var counts = selection.counts
+            counts.findings = output.gated.displayed
+            summary.display = (selection.filter.description, counts)
+        }
         summary.findingsIgnored = output.gated.gate.ignored
         summary.findingsBaselined = output.gated.gate.baselined
         return AnalysisResult(summary: summary, statistics: statistics, sink: output.inner, gate: output.gated.gate)

@@ -19,6 +19,8 @@ public struct CaptureSummary: Sendable {
     /// Findings left out by --select/--ignore, and accepted by --baseline.
     public var findingsIgnored = 0
     public var findingsBaselined = 0
+    /// The display filter (`-Y`) and what it was offered and showed.
+    public var display: (filter: String, counts: DisplayFilterCounts)?
 
     public var durationNs: Int64 {
         guard let firstNs, let lastNs else { return 0 }

@@ -34,11 +34,20 @@ public struct FindingGate: Sendable {
 }
 
 /// The renderer's sink behind the gate: what the replay engine reports into.
+/// With a display filter, only the findings it selects pass too.
 struct GatedSink<Inner: AnalysisSink>: FindingSink {
     var inner: Inner
     var gate: FindingGate
+    var display: DisplayFilter?
+    var displayed = DisplayFilterCounts.Share()
 
     mutating func finding(_ finding: Finding) {
-        if gate.passes(finding) { inner.finding(finding) }
+        guard gate.passes(finding) else { return }
+        if let display {
+            displayed.offered += 1
+            guard display.selects(finding) else { return }
+            displayed.shown += 1
+        }
+        inner.finding(finding)
     }
 }

@@ -9,10 +9,13 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     /// The renderer's sink behind the finding gate; the engine reports into it too.
     var gated: GatedSink<Inner>
     var engine: ReplayEngine?
+    /// The display filter's own totals and statistics over what it selects (`-Y`).
+    var selection: DisplaySelection?
 
-    init(inner: Inner, engine: ReplayEngine?, gate: FindingGate = FindingGate()) {
-        gated = GatedSink(inner: inner, gate: gate)
+    init(inner: Inner, engine: ReplayEngine?, gate: FindingGate = FindingGate(), selection: DisplaySelection? = nil) {
+        gated = GatedSink(inner: inner, gate: gate, display: selection?.filter)
         self.engine = engine
+        self.selection = selection
     }
 
     var inner: Inner {
@@ -23,15 +26,16 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     var wantsValues: Bool { inner.wantsValues }
     var wantsMessages: Bool { inner.wantsMessages }
     var wantsRecords: Bool { inner.wantsRecords }
-    var wantsTransactions: Bool { inner.wantsTransactions }
+    var wantsTransactions: Bool { selection != nil || inner.wantsTransactions }
     var wantsCallEvents: Bool { engine != nil || inner.wantsCallEvents }
 
     mutating func message(_ message: DecodedMessage) { inner.message(message) }
     mutating func finding(_ finding: Finding) { gated.finding(finding) }
     mutating func record(_ record: RecordInfo) { inner.record(record) }
-    mutating func finish(totals: CallTotals) { inner.finish(totals: totals) }
+    mutating func finish(totals: CallTotals) { inner.finish(totals: selection?.totals ?? totals) }
 
     mutating func transaction(_ transaction: Transaction) {
+        if selection != nil, !selection!.admit(transaction) { return }
         if inner.wantsTransactions { inner.transaction(transaction) }
     }
 
@@ -46,6 +50,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func notification(_ notification: Notification) {
+        if selection != nil, !selection!.admit(notification) { return }
         if inner.wantsTransactions { inner.notification(notification) }
     }
 

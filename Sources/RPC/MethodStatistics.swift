@@ -24,8 +24,21 @@ public struct MethodStatistics: Sendable {
     private var samples: [Int64] = []
     private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
 
-    init(method: String) {
+    public init(method: String, budgetNs: Int64? = nil) {
         self.method = method
+        self.budgetNs = budgetNs
+    }
+
+    /// Counts a finished call as the RPC stage does, for statistics over a selection of calls.
+    public mutating func add(_ transaction: Transaction, budget: inout Int) {
+        calls += 1
+        switch transaction.status {
+        case .unanswered: unanswered += 1
+        case .ok, .error:
+            let latency = transaction.latencyNs ?? 0
+            recordAnswer(latencyNs: latency, isError: transaction.status == .error, budget: &budget)
+            if let budgetNs, latency > budgetNs { overBudget += 1 }
+        }
     }
 
     /// - Parameter budget: latencies the capture's methods may still keep exactly; spent here.

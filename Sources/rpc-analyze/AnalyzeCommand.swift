@@ -55,6 +55,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Captures analysed at once (default: one per core).", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: [.customShort("Y"), .customLong("display-filter")], help: ArgumentHelp(
+        "Show and count only the calls, notifications and findings this selects, after decoding and pairing "
+            + "(as tshark -Y): method == \"servo_write\" && latency > 2ms, rule == \"device-overlap\" || core == \"core1\". "
+            + "Fields: \(DisplayFilter.fieldNames); ==, !=, <, <=, >, >=, contains; &&, ||, !, ( ); durations take a unit (ns, us, ms, s).",
+        valueName: "expr"))
+    var displayFilter: String?
+
     @Option(help: "Report format: text, json, jsonl, sarif (SARIF 2.1.0 for code-scanning pages) perfetto (a Perfetto trace) or html (a page with a timeline); write those two with -o FILE.")
     var format: OutputFormat = .text
 
@@ -207,6 +214,13 @@ struct AnalyzeCommand: ParsableCommand {
             board: resolved, replay: !noReplay, port: port, caps: caps
         )
         options.gate = FindingGate(selection: selection, baseline: known)
+        if let displayFilter {
+            do {
+                options.displayFilter = try DisplayFilter(displayFilter)
+            } catch {
+                throw CouldNotAnalyse("-Y \(error.description)")
+            }
+        }
         return options
     }
 

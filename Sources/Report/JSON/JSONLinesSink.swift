@@ -46,6 +46,7 @@ public struct JSONLinesSink: AnalysisSink {
         json.key("board"); json.optionalString(board)
         json.key("methods"); json.methods(statistics)
         json.key("summary"); json.summary(counts)
+        if let display = summary.display { json.key("display_filter"); json.displayFilter(display.filter, display.counts) }
         json.endObject()
         output.line(json.text)
         output.flush()
@@ -97,5 +98,7 @@ public struct JSONLinesSink: AnalysisSink {
         ("methods", #"[{"method":"","calls":0,"errors":0,"unanswered":0,"#
             + #""latency_ns":{"min":0,"p50":0,"p90":0,"p99":0,"max":0,"mean":0},"budget_ns":0,"over_budget":0}]"#),
         ("summary", #"{"transactions":0,"notifications":0,"errors":0,"unanswered":0,"findings":{"error":0,"warning":0,"note":0}}"#),
+        ("display_filter", #"{"filter":"","transactions":{"offered":0,"shown":0},"notifications":{"offered":0,"shown":0},"#
+            + #""findings":{"offered":0,"shown":0}}"#),
     ]
 }

@@ -164,6 +164,20 @@ extension JSONWriter {
         endArray()
     }
 
+    /// `-Y`: the expression and, per kind, how many items it was offered and showed.
+    public mutating func displayFilter(_ filter: String, _ counts: DisplayFilterCounts) {
+        beginObject()
+        key("filter"); string(filter)
+        for (name, share) in [("transactions", counts.transactions), ("notifications", counts.notifications), ("findings", counts.findings)] {
+            key(name)
+            beginObject()
+            key("offered"); int(share.offered)
+            key("shown"); int(share.shown)
+            endObject()
+        }
+        endObject()
+    }
+
     public mutating func summary(_ counts: ReportCounts) {
         beginObject()
         key("transactions"); int(counts.transactions)
@@ -205,6 +219,7 @@ public enum JSONReport {
         for finding in collector.findingsInTimeOrder { json.finding(finding) }
         json.endArray()
         json.key("summary"); json.summary(collector.counts)
+        if let display = summary.display { json.key("display_filter"); json.displayFilter(display.filter, display.counts) }
         json.endObject()
         return json.text
     }

@@ -26,6 +26,9 @@ public enum TextReport {
         if summary.malformedRecords > 0 || summary.traceEvents > 0 {
             lines.append("  \(summary.malformedRecords) malformed records, \(summary.traceEvents) trace events")
         }
+        if let display = summary.display {
+            lines.append("  display filter \(display.filter): " + displayShares(display.counts))
+        }
         lines.append("")
         lines.append(contentsOf: streamTable(summary))
         lines.append(contentsOf: methodTable(statistics, counts: collector.counts))
@@ -36,6 +39,12 @@ public enum TextReport {
         if !held.isEmpty { findings.insert("  (not shown: \(held.joined(separator: ", ")))", at: 1) }
         lines.append(contentsOf: findings)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "3 of 10 calls, 0 of 2 notifications, 1 of 5 findings shown".
+    static func displayShares(_ counts: DisplayFilterCounts) -> String {
+        let shares = [(counts.transactions, "calls"), (counts.notifications, "notifications"), (counts.findings, "findings")]
+        return shares.map { "\($0.0.shown) of \($0.0.offered) \($0.1)" }.joined(separator: ", ") + " shown"
     }
 
     /// `-q`: the findings alone (and what to do about them), for a glance or a log.
