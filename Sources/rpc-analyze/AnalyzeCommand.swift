@@ -45,7 +45,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Argument(help: ArgumentHelp(
         "Captures: pcap or pcapng files, folders (every .pcap, .pcapng and .cap under them), or - for standard input. "
             + "After one capture, words that are not files are a BPF filter, as tcpdump takes it ('len > 40').",
-        valueName: "capture"))
+        valueName: "capture"), completion: .file(extensions: CaptureInputs.captureExtensions))
     var inputs: [String] = []
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: ArgumentHelp(
@@ -67,7 +67,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "The board: a built-in name (rp2040, giga-r1) or a board file (.yaml or .toml). Without it, a generic two-core board.",
-        valueName: "name-or-file"))
+        valueName: "name-or-file"), completion: .list(Board.builtins.map(\.name)))
     var board: String?
 
     @Option(help: "TCP/UDP port that carries MessagePack-RPC. Without it (or a filter), RPC streams are found by decoding them and other traffic is ignored.")
