@@ -58,6 +58,7 @@ let package = Package(
         // Text, JSON and JSON Lines renderings of what the pipeline found.
         .target(name: "Report", dependencies: [
             "AnalysisCore", "MessagePack", "RPC", "Replay", "Pipeline", .product(name: "Rainbow", package: "Rainbow"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report", "Scenario"]),

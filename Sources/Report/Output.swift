@@ -37,6 +37,11 @@ public final class Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     public func line(_ text: String = "") {
         write(text)
         buffer.append(UInt8(ascii: "\n"))

@@ -49,9 +49,11 @@ struct CaptureReport: Sendable {
             return Outcome(file: path, counts: result.sink.counts, gate: result.gate,
                            sarifFindings: result.sink.findingsInTimeOrder)
         case (.json, _):
-            let result = try CaptureAnalysis.run(path: path, options: options, sink: ReportCollector.complete)
-            out.line(JSONReport.render(summary: result.summary, statistics: result.statistics,
-                                       collector: result.sink, board: result.summary.board))
+            var result = try CaptureAnalysis.run(path: path, options: options, sink: StreamedJSONReport())
+            guard result.sink.write(summary: result.summary, statistics: result.statistics,
+                                    board: result.summary.board, to: out) else {
+                throw .cannotWrite(path: NSTemporaryDirectory(), reason: "the report of \(path) spills to temporary files there and could not")
+            }
             return Outcome(file: path, counts: result.sink.counts, gate: result.gate)
         case (.text, true):
             let result = try CaptureAnalysis.run(path: path, options: options, sink: DetailedListing(output: out))
