@@ -23,40 +23,50 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
         _modify { yield &gated.inner }
     }
 
-    var wantsValues: Bool { inner.wantsValues }
-    var wantsMessages: Bool { inner.wantsMessages }
-    var wantsRecords: Bool { inner.wantsRecords }
-    var wantsTransactions: Bool { selection != nil || inner.wantsTransactions }
-    var wantsCallEvents: Bool { engine != nil || inner.wantsCallEvents }
+    // Every use reaches the sink through `gated.inner`: the `inner` accessor's getter would copy
+    // the whole sink (its arrays retained and released) on each call where it is not specialised.
+    var wantsValues: Bool { gated.inner.wantsValues }
+    var wantsMessages: Bool { gated.inner.wantsMessages }
+    var wantsRecords: Bool { gated.inner.wantsRecords }
+    var wantsTransactions: Bool { selection != nil || gated.inner.wantsTransactions }
+    var wantsCallEvents: Bool { engine != nil || gated.inner.wantsCallEvents }
 
-    mutating func message(_ message: DecodedMessage) { inner.message(message) }
+    mutating func message(_ message: DecodedMessage) { gated.inner.message(message) }
     mutating func finding(_ finding: Finding) { gated.finding(finding) }
-    mutating func record(_ record: RecordInfo) { inner.record(record) }
-    mutating func finish(totals: CallTotals) { inner.finish(totals: selection?.totals ?? totals) }
+    mutating func record(_ record: RecordInfo) { gated.inner.record(record) }
+    mutating func finish(totals: CallTotals) { gated.inner.finish(totals: selection?.totals ?? totals) }
 
     mutating func transaction(_ transaction: Transaction) {
         if selection != nil, !selection!.admit(transaction) { return }
-        if inner.wantsTransactions { inner.transaction(transaction) }
+        if gated.inner.wantsTransactions { gated.inner.transaction(transaction) }
     }
 
     mutating func callStarted(_ call: CallEvent) {
-        engine?.callStarted(call, into: &gated)
-        inner.callStarted(call)
+        if engine != nil {
+            engine!.callStarted(call)
+            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+        }
+        gated.inner.callStarted(call)
     }
 
     mutating func callEnded(_ call: CallEvent) {
-        engine?.callEnded(call, into: &gated)
-        inner.callEnded(call)
+        if engine != nil {
+            engine!.callEnded(call)
+            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+        }
+        gated.inner.callEnded(call)
     }
 
     mutating func notification(_ notification: Notification) {
         if selection != nil, !selection!.admit(notification) { return }
-        if inner.wantsTransactions { inner.notification(notification) }
+        if gated.inner.wantsTransactions { gated.inner.notification(notification) }
     }
 
     @inline(__always)
     mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
-        engine?.channelRecord(event, payload: payload, into: &gated)
+        guard engine != nil else { return }
+        engine!.channelRecord(event, payload: payload)
+        if engine!.hasFindings { engine!.drainFindings(into: &gated) }
     }
 
     mutating func finishReplay() {
@@ -64,7 +74,10 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func trace(_ event: TraceEvent) {
-        engine?.trace(event, into: &gated)
-        inner.trace(event)
+        if engine != nil {
+            engine!.trace(event)
+            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+        }
+        gated.inner.trace(event)
     }
 }

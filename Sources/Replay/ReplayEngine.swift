@@ -28,6 +28,8 @@ public struct ReplayEngine {
     private var traits: [ChannelTraits]
     /// Cores whose first activity has been noted.
     private var active = [Bool](repeating: false, count: VectorClock.maxCores)
+    /// Findings of the event being handled, until the caller drains them.
+    private var pending = FindingBuffer()
 
     /// The numbers the per-record path reads, without the channel's names.
     private struct ChannelTraits {
@@ -96,7 +98,7 @@ public struct ReplayEngine {
 
     /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
     /// what the wire carried.
-    public mutating func channelRecord<Sink: FindingSink>(
+    private mutating func handle<Sink: FindingSink>(
         _ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink
     ) {
         lastTimeNs = max(lastTimeNs, event.stamp.timeNs)
@@ -181,7 +183,7 @@ public struct ReplayEngine {
 
     // MARK: Trace events
 
-    public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
+    private mutating func handle<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
         let core = event.core
         lastTimeNs = max(lastTimeNs, event.origin.timeNs)
         guard Self.isCore(core) else { return }
@@ -253,7 +255,7 @@ public struct ReplayEngine {
 
     /// A request between cores was sent: is the caller inside an interrupt handler, and is the
     /// callee's call to it still in flight?
-    public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+    private mutating func handle<Sink: FindingSink>(started call: CallEvent, into sink: inout Sink) {
         guard Self.isCore(call.caller) else { return }
         let interrupt = interruptDepth[call.caller] > 0 ? lifecycle.interrupt(of: call.caller) : (0, nil)
         methods.note(call, board: board)
@@ -264,7 +266,7 @@ public struct ReplayEngine {
     /// request to response. It is seen when it completes, so its use is checked against what the
     /// other cores did meanwhile with the callee's clock at the response: ordering is, if
     /// anything, overstated, which can hide a race but never invents one.
-    public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+    private mutating func handle<Sink: FindingSink>(ended call: CallEvent, into sink: inout Sink) {
         calls.ended(call, budget: methods.budget(of: call, board: board), board: board, into: &sink)
         guard Self.isCore(call.callee), let used = methods.devices(of: call, board: board) else { return }
         for device in used {
@@ -280,7 +282,7 @@ public struct ReplayEngine {
     // MARK: End
 
     /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
-    public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
+    private mutating func handleEnd<Sink: FindingSink>(into sink: inout Sink) {
         for number in uarts.keys.sorted() {
             guard var line = uarts.removeValue(forKey: number) else { continue }
             if let drained = line.advance(to: .max) { reportUARTOverlap(drained, device: line.device, into: &sink) }
@@ -289,4 +291,85 @@ public struct ReplayEngine {
         mailboxes.finish(into: &sink)
         calls.finish(board: board, into: &sink)
     }
+
+    // MARK: Entry points
+
+    // Each event's findings wait in `pending` until the caller drains them: the entry points
+    // are not generic, so the caller's per-record path makes no generic call into the engine
+    // (which, unspecialised across modules, looked up type metadata on every call).
+
+    /// Whether the latest event made findings that wait for `drainFindings`.
+    public var hasFindings: Bool { !pending.findings.isEmpty }
+
+    /// Hands the waiting findings to `sink`, in the order they were made.
+    public mutating func drainFindings<Sink: FindingSink>(into sink: inout Sink) {
+        for finding in pending.findings { sink.finding(finding) }
+        pending.findings.removeAll(keepingCapacity: true)
+    }
+
+    /// Takes the waiting findings out while an event is handled, so that they are not accessed
+    /// through `self` twice at once.
+    private mutating func withPending(_ body: (inout Self, inout FindingBuffer) -> Void) {
+        var found = FindingBuffer()
+        swap(&found, &pending)
+        body(&self, &found)
+        swap(&found, &pending)
+    }
+
+    /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
+    /// what the wire carried.
+    public mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
+        withPending { engine, found in engine.handle(event, payload: payload, into: &found) }
+    }
+
+    public mutating func trace(_ event: TraceEvent) {
+        withPending { engine, found in engine.handle(event, into: &found) }
+    }
+
+    /// A request between cores was sent.
+    public mutating func callStarted(_ call: CallEvent) {
+        withPending { engine, found in engine.handle(started: call, into: &found) }
+    }
+
+    /// A call between cores ended.
+    public mutating func callEnded(_ call: CallEvent) {
+        withPending { engine, found in engine.handle(ended: call, into: &found) }
+    }
+
+    /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
+    public mutating func finish() {
+        withPending { engine, found in engine.handleEnd(into: &found) }
+    }
+
+    public mutating func channelRecord<Sink: FindingSink>(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink) {
+        channelRecord(event, payload: payload)
+        drainFindings(into: &sink)
+    }
+
+    public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
+        trace(event)
+        drainFindings(into: &sink)
+    }
+
+    public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+        callStarted(call)
+        drainFindings(into: &sink)
+    }
+
+    public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
+        callEnded(call)
+        drainFindings(into: &sink)
+    }
+
+    public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
+        finish()
+        drainFindings(into: &sink)
+    }
+}
+
+/// The findings of one event, until the engine's caller drains them.
+struct FindingBuffer: FindingSink {
+    var findings: [Finding] = []
+
+    mutating func finding(_ finding: Finding) { findings.append(finding) }
 }
