@@ -10,7 +10,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var methods: MethodTable
     var statistics: [MethodStatistics] = []
     /// Latencies the methods may still keep for exact percentiles.
-    var exactSamplesLeft = MethodStatistics.exactSampleBudget
+    private var exactSamplesLeft = MethodStatistics.exactSampleBudget
     var pending = PendingTable()
     /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
     var pendingParams: [UInt64: MessagePackValue] = [:]
@@ -32,9 +32,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// requests in flight. Kept only near the cap (built from the table when it is first passed,
     /// dropped when few are left in flight), so that ordinary traffic pays nothing for it.
     /// Answered ones are skipped when met, and compacted away.
-    var requestOrder: [MadeRequest] = []
-    var requestOrderStart = 0
-    var tracksRequestOrder = false
+    private var requestOrder: [MadeRequest] = []
+    private var requestOrderStart = 0
+    private var tracksRequestOrder = false
     /// Entries held in the request order queue (for tests of its bound).
     var requestOrderHeld: Int { requestOrder.count }
 
@@ -87,7 +87,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ), into: &output)
     }
 
-    mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
+    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         let conversation = streams[currentStream].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
@@ -134,7 +134,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     /// The cap on requests in flight is reached: the oldest waiting is given up as unanswered.
-    mutating func closeOldestInFlight(at origin: RecordStamp, into output: inout Sink) {
+    private mutating func closeOldestInFlight(at origin: RecordStamp, into output: inout Sink) {
         if capsReached.first(.requests) {
             output.finding(caps.reached(.requests, at: origin.timeNs, record: origin.number,
                                       consequence: "the oldest requests still waiting are reported unanswered from here on"))
@@ -149,7 +149,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
     }
 
-    mutating func compactRequestOrder() {
+    private mutating func compactRequestOrder() {
         if pending.totalCount < caps.requestsInFlight / 4 {
             requestOrder = []
             tracksRequestOrder = false
@@ -161,7 +161,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         requestOrderStart = 0
     }
 
-    mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
+    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         let conversation = streams[currentStream].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
             let names = streams[currentStream].names
@@ -193,7 +193,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
+    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         totals.notifications += 1
         guard output.wantsTransactions else { return }
         let names = streams[currentStream].names
@@ -206,7 +206,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Int {
+    private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Int {
         let index = methods.index(of: name)
         if methods.reachedCap, capsReached.first(.methods) {
             output.finding(caps.reached(.methods, at: origin.timeNs, record: origin.number,
@@ -219,7 +219,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         return index
     }
 
-    func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> DecodedMessage {
+    private func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> DecodedMessage {
         DecodedMessage(
             kind: envelope.kind, msgid: envelope.msgid, method: String(decoding: envelope.method, as: UTF8.self),
             names: streams[currentStream].names, origin: origin, byteCount: bytes.count,
@@ -246,7 +246,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     /// Reports a request as unanswered and closes it.
-    mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
+    private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
         let names = streams[request.stream].names
         output.finding(Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
@@ -257,14 +257,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     /// The replay learns that a call between cores ended, answered or not.
-    func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
+    private func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
         guard output.wantsCallEvents, let cores = streams[request.stream].cores else { return }
         output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex],
                                    methodIndex: request.methodIndex, msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
 
-    mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
+    private mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
         tellCallEnded(request, msgid: msgid, response: nil, into: &output)
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
