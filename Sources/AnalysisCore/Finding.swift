@@ -110,6 +110,14 @@ public struct Finding: Sendable, Equatable {
 /// Anything that takes findings: renderers, collectors, tests.
 public protocol FindingSink {
     mutating func finding(_ finding: Finding)
+    /// Whether the next finding's words will be read (kept, written, or filtered on). A summary
+    /// that only counts findings past the first thousands says no, and stages that make many
+    /// findings (a lossy recorder's gaps) then leave the message empty instead of wording it.
+    var wantsFindingText: Bool { get }
+}
+
+extension FindingSink {
+    public var wantsFindingText: Bool { true }
 }
 
 /// Where a byte of a stream came from: the capture record that carried it.

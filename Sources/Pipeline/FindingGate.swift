@@ -11,6 +11,9 @@ public struct FindingGate: Sendable {
     /// Prints of the findings reported, for a new baseline.
     public private(set) var reported: [FindingPrint: Int] = [:]
     public static let maxPrints = 65_536
+    /// Whether the prints of reported findings are kept (for `--write-baseline`); without it and
+    /// without a baseline, a finding's print is never made.
+    public var keepsPrints = false
 
     public init(selection: FindingSelection = .all, baseline: Baseline? = nil) {
         self.selection = selection
@@ -22,13 +25,14 @@ public struct FindingGate: Sendable {
             ignored += 1
             return false
         }
+        guard keepsPrints || !remaining.isEmpty else { return true }
         let print = FindingPrint(finding)
         if !remaining.isEmpty, let left = remaining[print], left > 0 {
             remaining[print] = left - 1
             baselined += 1
             return false
         }
-        if reported[print] != nil || reported.count < Self.maxPrints { reported[print, default: 0] += 1 }
+        if keepsPrints, reported[print] != nil || reported.count < Self.maxPrints { reported[print, default: 0] += 1 }
         return true
     }
 }

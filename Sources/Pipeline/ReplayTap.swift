@@ -30,6 +30,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     var wantsRecords: Bool { gated.inner.wantsRecords }
     var wantsTransactions: Bool { selection != nil || gated.inner.wantsTransactions }
     var wantsCallEvents: Bool { engine != nil || gated.inner.wantsCallEvents }
+    /// A display filter may ask about a finding's message.
+    var wantsFindingText: Bool { selection != nil || gated.inner.wantsFindingText }
 
     mutating func message(_ message: DecodedMessage) { gated.inner.message(message) }
     mutating func finding(_ finding: Finding) { gated.finding(finding) }

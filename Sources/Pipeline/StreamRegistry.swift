@@ -115,16 +115,20 @@ struct StreamRegistry<Sink: RPCSink> {
         case .loss(let lost, let interruptsDecoding):
             rows[handle].lostRecords += lost.recordCount
             let names = rows[handle].names
-            let route = lost.side.map { "\($0) stream \(names.channel) " } ?? "\(names.channel) stream "
+            let message = sink.wantsFindingText ? Self.lossMessage(lost, names) : ""
             let finding = Finding(
-                .captureLoss, at: event.stamp.timeNs, record: event.stamp.number,
-                "\(route)\(names.from)→\(names.to): \(lost.what); its analysis may be incomplete",
+                .captureLoss, at: event.stamp.timeNs, record: event.stamp.number, message,
                 cores: [names.from, names.to], channel: names.channel, bytes: lost.byteCount
             )
             guard stream >= 0 else { return sink.finding(finding) }
             rpc.finding(finding, stream: stream, into: &sink)
             if interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
         }
+    }
+
+    static func lossMessage(_ lost: LostData, _ names: DirectionNames) -> String {
+        let route = lost.side.map { "\($0) stream \(names.channel) " } ?? "\(names.channel) stream "
+        return "\(route)\(names.from)→\(names.to): \(lost.what); its analysis may be incomplete"
     }
 
     /// The capture ended: unfinished values and unanswered calls are reported, and streams never

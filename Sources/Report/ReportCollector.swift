@@ -48,6 +48,7 @@ public struct ReportCollector: AnalysisSink {
     }
 
     public var wantsTransactions: Bool { keepsTransactions }
+    public var wantsFindingText: Bool { findings.count < findingLimit }
 
     public mutating func transaction(_ transaction: Transaction) {
         transactions.append(transaction)

@@ -8,6 +8,7 @@ import MessagePack
 /// per byte and peak memory against an ordinary capture.
 public enum HostileTraffic: String, CaseIterable, Sendable {
     case ordinary = "ordinary-calls"
+    case lossyRecorder = "lossy-recorder"
     case tcpConnections = "tcp-connections"
     case udpFlows = "udp-flows"
     case udpJunk = "udp-junk"
@@ -32,6 +33,7 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .ordinary: "ordinary calls and answers on one message channel"
+        case .lossyRecorder: "ordinary calls from a recorder that loses one record in four (a capture-loss finding each)"
         case .tcpConnections: "one call on each of many TCP connections"
         case .udpFlows: "one call on each of many UDP flows"
         case .udpJunk: "non-RPC datagrams on many UDP flows"
@@ -63,6 +65,14 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
             while out.bytes < targetBytes {
                 out.interCore(.message, channel: 0, from: 0, to: 1, Self.request(UInt64(n & 0xFFFF), "servo_write"))
                 out.interCore(.message, channel: 0, from: 1, to: 0, Self.response(UInt64(n & 0xFFFF)))
+                n += 1
+            }
+        case .lossyRecorder:
+            var n = 0
+            while out.bytes < targetBytes {
+                out.interCore(.message, channel: 0, from: 0, to: 1, Self.request(UInt64(n & 0xFFFF), "servo_write"))
+                out.interCore(.message, channel: 0, from: 1, to: 0, Self.response(UInt64(n & 0xFFFF)))
+                if n % 2 == 1 { out.loseRecord(.message, channel: 0, from: 0, to: 1) }
                 n += 1
             }
         case .tcpConnections:

@@ -24,13 +24,21 @@ struct HostileWriter {
 
     mutating func interCore(_ kind: ChannelKind, channel: UInt8, from: UInt8, to: UInt8, _ payload: [UInt8],
                             receiverSide: Bool = false) {
-        let key = UInt32(kind.rawValue) << 25 | UInt32(channel) << 17 | UInt32(from) << 9 | UInt32(to) << 1
-            | (receiverSide ? 1 : 0)
+        let key = Self.direction(kind, channel: channel, from: from, to: to, receiverSide: receiverSide)
         let sequence = sequences[key, default: 0]
         sequences[key] = sequence &+ 1
         var header = InterCoreHeader(kind: kind, channel: channel, source: from, destination: to, sequence: sequence)
         header.isReceiverSide = receiverSide
         emit(header.encoded + payload)
+    }
+
+    /// A record the recorder lost: its direction's sequence number is used up, nothing written.
+    mutating func loseRecord(_ kind: ChannelKind, channel: UInt8, from: UInt8, to: UInt8) {
+        sequences[Self.direction(kind, channel: channel, from: from, to: to, receiverSide: false), default: 0] &+= 1
+    }
+
+    private static func direction(_ kind: ChannelKind, channel: UInt8, from: UInt8, to: UInt8, receiverSide: Bool) -> UInt32 {
+        UInt32(kind.rawValue) << 25 | UInt32(channel) << 17 | UInt32(from) << 9 | UInt32(to) << 1 | (receiverSide ? 1 : 0)
     }
 
     mutating func trace(core: UInt8, _ event: String, _ args: [MessagePackValue]) {

@@ -214,6 +214,7 @@ struct AnalyzeCommand: ParsableCommand {
             board: resolved, replay: !noReplay, port: port, caps: caps
         )
         options.gate = FindingGate(selection: selection, baseline: known)
+        options.gate.keepsPrints = writeBaseline != nil
         if let displayFilter {
             do {
                 options.displayFilter = try DisplayFilter(displayFilter)

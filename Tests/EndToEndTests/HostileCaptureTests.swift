@@ -31,6 +31,24 @@ struct HostileCaptureTests {
         #expect(runs[1] == runs[0] && runs[2] == runs[0])
     }
 
+    /// Past the summary's first 2,000 findings, a lossy recorder's gaps are only counted, and
+    /// their words are not made; everything that shows a finding still shows its words.
+    @Test func findingsOnlyCountedAreNotWordedButShownOnesAre() throws {
+        let path = Paths.temporary("lossy.pcap")
+        try HostileTraffic.lossyRecorder.write(to: path, targetBytes: 1_000_000)
+        let text = try CommandRun([path]).standardOutput
+        let shown = text.split(separator: "\n").filter { $0.contains("warning  capture-loss ") }
+        #expect(shown.count == 2000)
+        #expect(shown.allSatisfy { $0.contains("record missing") })
+        let counted = try #require(text.split(separator: "\n").first { $0.hasPrefix("Findings ") })
+        let total = Int(counted.split(separator: " ")[1]) ?? 0
+        #expect(total > 5000)
+        let lines = try CommandRun([path, "--format", "jsonl"]).standardOutput.split(separator: "\n")
+            .filter { $0.contains(#""rule":"capture-loss""#) }
+        #expect(lines.count == total)
+        #expect(lines.allSatisfy { $0.contains("record missing") })
+    }
+
     @Test func tablesTrimTrailingSpaceWithoutScanningBack() {
         let rows = [["method", "calls"], [String(repeating: "m", count: 200_000), "1"]]
         let lines = Formatting.table(rows, rightAligned: [1])

@@ -49,8 +49,13 @@ public final class CaptureFile {
     /// Takes over when libpcap refuses a pcapng file whose interfaces differ in link type.
     private var pcapng: PcapngReader?
     private var filtersByLinkType: [Int32: bpf_program] = [:]
+    /// Reads a classic pcap file's plain records without libpcap's per-record `fread`s; gives
+    /// way to libpcap at the first record it does not read plainly.
+    private var classic: ClassicPcapReader?
 
-    public init(path: String, filter: String? = nil) throws(CaptureError) {
+    /// - Parameter directReading: read classic pcap records without libpcap where they are
+    ///   plain (off only to compare the two readers in tests).
+    public init(path: String, filter: String? = nil, directReading: Bool = true) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var opened: OpaquePointer?
         if UnseekableInput.isRegularFile(path) {
@@ -87,9 +92,14 @@ public final class CaptureFile {
         if let filter, !filter.isEmpty {
             try apply(filter: filter)
         }
+        if directReading, pcapng == nil, UnseekableInput.isRegularFile(path), let reader = ClassicPcapReader(path: path),
+           reader.linkTypeMatches(linkType) {
+            classic = reader
+        }
     }
 
     deinit {
+        classic?.close()
         if filter != nil { pcap_freecode(&filter!) }
         for key in filtersByLinkType.keys { pcap_freecode(&filtersByLinkType[key]!) }
         pcap_close(handle)
@@ -108,6 +118,7 @@ public final class CaptureFile {
     /// Bytes of the file read so far, when the file says (for a progress line); nil for a pipe.
     public var bytesRead: Int64? {
         if let pcapng { return Int64(pcapng.bytesRead) }
+        if let classic { return classic.bytesRead }
         guard let stream = pcap_file(handle) else { return nil }
         let position = ftello(stream)
         return position >= 0 ? Int64(position) : nil
@@ -117,6 +128,10 @@ public final class CaptureFile {
     @inline(__always)
     public func next() -> ReadOutcome {
         if pcapng != nil { return nextFromOwnReader() }
+        if classic != nil {
+            if let outcome = nextDirect() { return outcome }
+            giveWayToLibpcap()
+        }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         while true {
@@ -143,6 +158,45 @@ public final class CaptureFile {
                 if isPcapng, switchToOwnReader() { return nextFromOwnReader() }
                 return .truncated(number: lastNumber + 1, reason: String(cString: pcap_geterr(handle)))
             }
+        }
+    }
+
+    /// The next plain record read directly; nil when libpcap must read what comes next.
+    @inline(__always)
+    private func nextDirect() -> ReadOutcome? {
+        while true {
+            switch classic!.next() {
+            case .end:
+                return .end
+            case .unusual:
+                return nil
+            case .record(let header, let bytes):
+                lastNumber += 1
+                if filter != nil {
+                    var pcapHeader = pcap_pkthdr()
+                    pcapHeader.caplen = UInt32(header.capturedLength)
+                    pcapHeader.len = UInt32(truncatingIfNeeded: header.originalLength)
+                    if pcap_offline_filter(&filter!, &pcapHeader, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 0 {
+                        continue
+                    }
+                }
+                let fraction = classic!.isNanosecond ? header.fraction : header.fraction * 1000
+                return .record(RawRecord(
+                    number: lastNumber, timeNs: header.seconds * 1_000_000_000 + fraction,
+                    originalLength: header.originalLength, bytes: bytes, linkType: linkType
+                ))
+            }
+        }
+    }
+
+    /// libpcap reads on from the record the direct reader stopped at: it skips what was read.
+    private func giveWayToLibpcap() {
+        classic?.close()
+        classic = nil
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        for _ in 0..<lastNumber {
+            guard pcap_next_ex(handle, &header, &data) == 1 else { break }
         }
     }
 
