@@ -25,7 +25,7 @@ public enum BaselineFile {
             for core in print.cores { json.string(core) }
             json.endArray()
             for (key, value) in zip(placeKeys, print.place) where !value.isEmpty {
-                json.key(key); json.string(value)
+                json.key(named: key); json.string(value)
             }
             json.key("count"); json.int(count)
             json.endObject()

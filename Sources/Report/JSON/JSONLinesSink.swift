@@ -10,6 +10,8 @@ public struct JSONLinesSink: AnalysisSink {
     public let output: Output
     /// The capture's file, written on every line when several captures share the stream.
     public var file: String?
+    /// One line's bytes, reused for the next so that a line costs no allocation of its own.
+    private var line = JSONWriter(capacity: 4096)
     public private(set) var counts = ReportCounts()
     public var wantsValues: Bool { true }
 
@@ -53,16 +55,16 @@ public struct JSONLinesSink: AnalysisSink {
     }
 
     /// Writes `{"type": type, ...fields}` on one line.
-    private func emit(_ type: String, _ fields: (inout JSONWriter) -> Void) {
-        var json = JSONWriter()
-        json.beginObject()
-        json.key("type")
-        json.string(type)
-        if let file { json.key("file"); json.string(file) }
-        fields(&json)
-        json.endObject()
-        output.write(json.bytes)
-        output.line()
+    private mutating func emit(_ type: StaticString, _ fields: (inout JSONWriter) -> Void) {
+        line.reset()
+        line.beginObject()
+        line.key("type")
+        line.string(type)
+        if let file { line.key("file"); line.string(file) }
+        fields(&line)
+        line.endObject()
+        line.newline()
+        output.write(line.bytes)
     }
 
     /// The two `schema` lines a stream begins with: every field any later line may carry, with

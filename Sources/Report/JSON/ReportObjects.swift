@@ -168,7 +168,10 @@ extension JSONWriter {
     public mutating func displayFilter(_ filter: String, _ counts: DisplayFilterCounts) {
         beginObject()
         key("filter"); string(filter)
-        for (name, share) in [("transactions", counts.transactions), ("notifications", counts.notifications), ("findings", counts.findings)] {
+        let shares: [(StaticString, DisplayFilterCounts.Share)] = [
+            ("transactions", counts.transactions), ("notifications", counts.notifications), ("findings", counts.findings),
+        ]
+        for (name, share) in shares {
             key(name)
             beginObject()
             key("offered"); int(share.offered)
@@ -187,7 +190,7 @@ extension JSONWriter {
         key("findings")
         beginObject()
         for severity in Severity.allCases.reversed() {
-            key(severity.name)
+            key(named: severity.name)
             int(counts.findings(severity))
         }
         endObject()

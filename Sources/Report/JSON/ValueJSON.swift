@@ -54,7 +54,7 @@ extension JSONWriter {
         }
     }
 
-    private mutating func tagged(_ tag: String, _ hex: String) {
+    private mutating func tagged(_ tag: StaticString, _ hex: String) {
         beginObject()
         key(tag)
         string(hex)
@@ -85,7 +85,7 @@ extension JSONWriter {
         for (i, k) in keys.enumerated() { lastIndex[k] = i }
         beginObject()
         for (i, k) in keys.enumerated() where lastIndex[k] == i {
-            key(k)
+            key(named: k)
             value(entries[i].value)
         }
         endObject()
