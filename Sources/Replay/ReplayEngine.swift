@@ -6,7 +6,9 @@ import RPC
 /// keeps a vector clock and its held locks, and the checks turn what they see into findings.
 public struct ReplayEngine {
     public let board: Board
-    private var clocks = [VectorClock](repeating: VectorClock(), count: VectorClock.maxCores)
+    // Per-core state inline (VectorClock.maxCores is 8): no array to check for sharing on
+    // every record's tick.
+    private var clocks = InlineArray<8, VectorClock>(repeating: VectorClock())
     private var ordering = MessageOrdering()
     private var mailboxes = MailboxCheck()
     private var devices: DeviceAccessCheck
@@ -20,14 +22,14 @@ public struct ReplayEngine {
     private var regions: RegionCheck
     private var calls: CallCheck
     /// Each core's interrupt depth, kept beside the lifecycle check so that every call can ask.
-    private var interruptDepth = [Int](repeating: 0, count: VectorClock.maxCores)
+    private var interruptDepth = InlineArray<8, Int>(repeating: 0)
     private var methods = MethodFacts()
     private var uarts: [Int: UARTLine] = [:]
     private var lastTimeNs: Int64 = 0
     /// What the per-record path needs of each channel, resolved once: indexed by kind * 256 + number.
     private var traits: [ChannelTraits]
     /// Cores whose first activity has been noted.
-    private var active = [Bool](repeating: false, count: VectorClock.maxCores)
+    private var active = InlineArray<8, Bool>(repeating: false)
     /// Findings of the event being handled, until the caller drains them.
     private var pending = FindingBuffer()
 
