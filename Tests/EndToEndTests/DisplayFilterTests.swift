@@ -92,6 +92,22 @@ struct DisplayFilterTests {
         }
     }
 
+    /// A filter cannot make the reading or the evaluation recurse without bound, and a long
+    /// one is quoted only around its mistake.
+    @Test func deepOrHugeFiltersAreRefusedOnOneShortLine() throws {
+        let deep = String(repeating: "(", count: 300) + "msgid == 1" + String(repeating: ")", count: 300)
+        let negated = String(repeating: "!", count: 10_000) + "msgid == 1"
+        let long = Array(repeating: "msgid == 1", count: 5_000).joined(separator: " || ")
+        for (filter, says) in [(deep, "nested deeper than 256"), (negated, "nested deeper than 256"), (long, "more than 4096 terms")] {
+            let run = try CommandRun(["Captures/giga-servo.pcap", "-Y", filter])
+            #expect(run.status == 2)
+            #expect(run.standardError.contains(says))
+            #expect(run.standardError.count < 300 && run.standardError.split(separator: "\n").count == 1)
+        }
+        let wide = Array(repeating: "msgid == 1", count: 2000).joined(separator: " || ")
+        #expect(try CommandRun(["Captures/giga-servo.pcap", "-Y", wide]).status == 0)
+    }
+
     @Test func theParserReadsPrecedenceAsTsharkDoes() throws {
         // && binds tighter than ||: a || b && c is a || (b && c).
         let filter = try DisplayFilter(#"type == "finding" || method == "servo_write" && latency > 1s"#)

@@ -64,11 +64,14 @@ public struct DisplayFilterError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     public var text: String
 
-    /// One line: the column, the reason, and the expression with a mark where it went wrong.
+    /// One line: the column, the reason, and the expression with a mark where it went wrong
+    /// (at most 40 characters either side of it).
     public var description: String {
         let offset = min(max(0, column - 1), text.count)
-        let marked = String(text.prefix(offset)) + "▶" + String(text.dropFirst(offset))
-        return "column \(column): \(reason): \(marked)"
+        let before = text.prefix(offset), after = text.dropFirst(offset)
+        let shownBefore = before.count > 40 ? "…" + before.suffix(40) : String(before)
+        let shownAfter = after.count > 40 ? after.prefix(40) + "…" : String(after)
+        return "column \(column): \(reason): \(shownBefore)▶\(shownAfter)"
     }
 }
 

@@ -8,6 +8,12 @@ struct DisplayFilterParser {
     private let characters: [Character]
     private let text: String
     private var position = 0
+    /// Terms and operators read so far, and parentheses and negations open: both are capped, so
+    /// that neither the reading nor the evaluation of a filter can recurse without bound.
+    private var nodes = 0
+    private var nesting = 0
+    static let maxNodes = 4096
+    static let maxNesting = 256
 
     init(_ text: String) {
         self.text = text
@@ -45,13 +51,24 @@ struct DisplayFilterParser {
     }
 
     private mutating func parseNot() throws(DisplayFilterError) -> DisplayFilter.Node {
-        if try takeIf([.symbol("!"), .word("not")]) { return .not(try parseNot()) }
+        let (_, column) = try peek()
+        nodes += 1
+        guard nodes <= Self.maxNodes else { throw mistake(column, "more than \(Self.maxNodes) terms and operators") }
+        if try takeIf([.symbol("!"), .word("not")]) {
+            nesting += 1
+            defer { nesting -= 1 }
+            guard nesting <= Self.maxNesting else { throw mistake(column, "nested deeper than \(Self.maxNesting)") }
+            return .not(try parseNot())
+        }
         return try parsePrimary()
     }
 
     private mutating func parsePrimary() throws(DisplayFilterError) -> DisplayFilter.Node {
         let (token, column) = try take()
         if token == .symbol("(") {
+            nesting += 1
+            defer { nesting -= 1 }
+            guard nesting <= Self.maxNesting else { throw mistake(column, "nested deeper than \(Self.maxNesting)") }
             let inner = try parseOr()
             let (closing, where_) = try take()
             guard closing == .symbol(")") else { throw mistake(where_, "expected ) to close the ( at column \(column)") }
