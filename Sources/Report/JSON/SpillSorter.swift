@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Puts rendered items (bytes with a sort key) in key order with bounded memory: items gather
-/// in memory up to `memoryBytes`, then go sorted to a temporary file (a run); the end merges the
+/// in memory up to `memoryBytes` (their bytes and their index), then go sorted to a temporary file (a run); the end merges the
 /// runs. Past `maximumRuns`, the runs are merged into one first, so the files open at once and
 /// their read buffers stay bounded too. Temporary files are unlinked as soon as they are open,
 /// so nothing is left behind by a run that is killed.
@@ -32,7 +32,7 @@ struct SpillSorter {
     /// Whether a temporary file could not be written: the report is then incomplete, and says so.
     private(set) var failed = false
 
-    init(memoryBytes: Int = 16 << 20, maximumRuns: Int = 64) {
+    init(memoryBytes: Int = 8 << 20, maximumRuns: Int = 64) {
         self.memoryBytes = memoryBytes
         self.maximumRuns = maximumRuns
     }
@@ -42,7 +42,8 @@ struct SpillSorter {
     mutating func add(_ bytes: [UInt8], key: Key) {
         entries.append(Entry(key: key, offset: arena.count, count: bytes.count))
         arena.append(contentsOf: bytes)
-        if arena.count >= memoryBytes { spill() }
+        // The index counts too: many small items would otherwise hold more in it than in the arena.
+        if arena.count + entries.count * MemoryLayout<Entry>.stride >= memoryBytes { spill() }
     }
 
     /// Every item in key order (equal keys in the order added), then the files are closed.

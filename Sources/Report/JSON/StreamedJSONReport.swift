@@ -5,7 +5,7 @@ import RPC
 /// `--format json` with memory bounded on any capture: the same bytes as `JSONReport.render`,
 /// but each transaction, notification and finding is rendered as it comes and kept as bytes in
 /// a `SpillSorter` (transactions by request order, findings by time), which goes to temporary
-/// files past 16 MiB each. The object is written at the end, when the capture's counts that
+/// files past 8 MiB each (bytes and index). The object is written at the end, when the capture's counts that
 /// head it are known.
 public struct StreamedJSONReport: AnalysisSink {
     public private(set) var counts = ReportCounts()
@@ -19,7 +19,7 @@ public struct StreamedJSONReport: AnalysisSink {
 
     /// - Parameters: memoryBytes and maximumRuns: each list's bytes in memory before a spill,
     ///   and the runs before they are merged into one (small in tests, to spill and merge often).
-    public init(memoryBytes: Int = 16 << 20, maximumRuns: Int = 64) {
+    public init(memoryBytes: Int = 8 << 20, maximumRuns: Int = 64) {
         transactions = SpillSorter(memoryBytes: memoryBytes, maximumRuns: maximumRuns)
         notifications = SpillSorter(memoryBytes: memoryBytes, maximumRuns: maximumRuns)
         findings = SpillSorter(memoryBytes: memoryBytes, maximumRuns: maximumRuns)
