@@ -64,7 +64,7 @@ public struct JSONLinesSink: AnalysisSink {
         fields(&line)
         line.endObject()
         line.newline()
-        output.write(line.bytes)
+        line.withBytes { output.write($0) }
     }
 
     /// The two `schema` lines a stream begins with: every field any later line may carry, with

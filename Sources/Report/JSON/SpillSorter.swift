@@ -39,7 +39,7 @@ struct SpillSorter {
 
     var isEmpty: Bool { entries.isEmpty && runs.isEmpty }
 
-    mutating func add(_ bytes: [UInt8], key: Key) {
+    mutating func add(_ bytes: UnsafeRawBufferPointer, key: Key) {
         entries.append(Entry(key: key, offset: arena.count, count: bytes.count))
         arena.append(contentsOf: bytes)
         // The index counts too: many small items would otherwise hold more in it than in the arena.

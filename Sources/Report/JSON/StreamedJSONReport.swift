@@ -28,13 +28,13 @@ public struct StreamedJSONReport: AnalysisSink {
     public mutating func transaction(_ transaction: Transaction) {
         var json = JSONWriter()
         json.transaction(transaction)
-        transactions.add(json.bytes, key: .init(major: 0, minor: transaction.sequence))
+        json.withBytes { transactions.add($0, key: .init(major: 0, minor: transaction.sequence)) }
     }
 
     public mutating func notification(_ notification: Notification) {
         var json = JSONWriter()
         json.notification(notification)
-        notifications.add(json.bytes, key: .init(major: 0, minor: notificationCount))
+        json.withBytes { notifications.add($0, key: .init(major: 0, minor: notificationCount)) }
         notificationCount += 1
     }
 
@@ -43,7 +43,7 @@ public struct StreamedJSONReport: AnalysisSink {
         counts.findingsByRule[finding.rule, default: 0] += 1
         var json = JSONWriter()
         json.finding(finding)
-        findings.add(json.bytes, key: .init(major: finding.timeNs, minor: findingCount))
+        json.withBytes { findings.add($0, key: .init(major: finding.timeNs, minor: findingCount)) }
         findingCount += 1
     }
 
@@ -59,13 +59,13 @@ public struct StreamedJSONReport: AnalysisSink {
         head.key("schema"); head.string(JSONWriter.schema)
         head.key("capture"); head.capture(summary)
         head.key("board"); head.optionalString(board)
-        out.write(head.bytes)
+        head.withBytes { out.write($0) }
         /// `,"name":` then a value rendered alone.
         func value(_ name: String, _ render: (inout JSONWriter) -> Void) {
             var json = JSONWriter()
             render(&json)
             out.write(",\"\(name)\":")
-            out.write(json.bytes)
+            json.withBytes { out.write($0) }
         }
         out.write(#","transactions":["#)
         Self.list(&transactions, to: out)
