@@ -219,7 +219,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             ))
         }
         if let kind = Self.boardKind(header.kind), output.engine != nil {
-            replay(header, kind, view.payload, record)
+            replay(header, kind, view.payload, record, direction: observation.direction)
         }
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
@@ -243,11 +243,11 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     @inline(__always)
     private mutating func replay(_ header: InterCoreHeader, _ kind: Board.ChannelKind, _ payload: UnsafeRawBufferPointer,
-                                 _ record: RawRecord) {
+                                 _ record: RawRecord, direction: Int) {
         let event = ChannelEvent(
             kind: kind, channel: Int(header.channel), from: Int(header.source),
             to: Int(header.destination), isReceiverSide: header.isReceiverSide, byteCount: payload.count,
-            stamp: record.stamp
+            stamp: record.stamp, direction: direction
         )
         output.channelRecord(event, payload: payload)
     }

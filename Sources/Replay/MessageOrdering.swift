@@ -28,6 +28,9 @@ struct MessageOrdering {
 
     private var directions: [DirectionState] = []
     private var keys = SmallKeyIndex<DirectionID>()
+    /// The caller's direction numbers (`ChannelEvent.direction`) to indices in `directions`,
+    /// -1 where not yet seen: a record's direction found without hashing its key.
+    private var byNumber: [Int] = []
     /// Messages waiting for their recorded delivery, across directions, at most; past it the
     /// oldest of a direction counts as delivered at once, which can only add ordering.
     var maxWaiting = 65_536
@@ -35,16 +38,21 @@ struct MessageOrdering {
     /// Set when a message was delivered early for `maxWaiting`; the engine reports it.
     private(set) var reachedCap = false
 
-    private mutating func index(of key: DirectionID) -> Int {
+    private mutating func index(of key: DirectionID, number: Int) -> Int {
+        if number >= 0, number < byNumber.count, byNumber[number] >= 0 { return byNumber[number] }
         let index = keys.indexAdding(key)
         if index == directions.count { directions.append(DirectionState(key: key)) }
+        if number >= 0 {
+            if number >= byNumber.count { byNumber += Array(repeating: -1, count: number + 1 - byNumber.count) }
+            byNumber[number] = index
+        }
         return index
     }
 
     /// A sender-side record. Returns the clock to deliver now, when the direction has no
     /// receiver side to wait for.
-    mutating func send(_ key: DirectionID, clock: VectorClock, byteCount: Int) -> VectorClock? {
-        let i = index(of: key)
+    mutating func send(_ key: DirectionID, number: Int = -1, clock: VectorClock, byteCount: Int) -> VectorClock? {
+        let i = index(of: key, number: number)
         defer { directions[i].bytesSent += byteCount }
         guard directions[i].hasReceiverSide else { return clock }
         directions[i].sent.append(Sent(clock: clock, firstByte: directions[i].bytesSent))
@@ -56,8 +64,8 @@ struct MessageOrdering {
     }
 
     /// A receiver-side record: the clocks of every message whose first byte it pops, joined.
-    mutating func receive(_ key: DirectionID, byteCount: Int) -> VectorClock? {
-        let i = index(of: key)
+    mutating func receive(_ key: DirectionID, number: Int = -1, byteCount: Int) -> VectorClock? {
+        let i = index(of: key, number: number)
         directions[i].hasReceiverSide = true
         directions[i].bytesReceived += byteCount
         var delivered: VectorClock?

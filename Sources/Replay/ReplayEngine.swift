@@ -131,13 +131,13 @@ public struct ReplayEngine {
             }
             guard Self.isCore(event.from), Self.isCore(event.to) else { return }
             if event.isReceiverSide {
-                if let sent = ordering.receive(key, byteCount: event.byteCount) {
+                if let sent = ordering.receive(key, number: event.direction, byteCount: event.byteCount) {
                     clocks[event.to].join(sent)
                     _ = tick(event.to)
                 }
             } else {
                 _ = tick(event.from)
-                if let sent = ordering.send(key, clock: clocks[event.from], byteCount: event.byteCount) {
+                if let sent = ordering.send(key, number: event.direction, clock: clocks[event.from], byteCount: event.byteCount) {
                     clocks[event.to].join(sent)
                 }
                 if ordering.reachedCap, capsReached.first(.replayMessages) {

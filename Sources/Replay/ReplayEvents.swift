@@ -10,9 +10,14 @@ public struct ChannelEvent: Sendable {
     public var isReceiverSide: Bool
     public var byteCount: Int
     public var stamp: RecordStamp
+    /// A small number the caller gives every record of one direction (kind, channel, from, to)
+    /// and no other, when it has one (the stream table's): the replay then finds the
+    /// direction's state by it instead of by hashing the four. -1 when there is none.
+    public var direction: Int
 
     public init(kind: Board.ChannelKind, channel: Int, from: Int, to: Int, isReceiverSide: Bool, byteCount: Int,
-                stamp: RecordStamp) {
+                stamp: RecordStamp, direction: Int = -1) {
+        self.direction = direction
         self.kind = kind
         self.channel = channel
         self.from = from

@@ -2,7 +2,8 @@
 /// analyzer models have two). Kept inline, so copying one into a message costs no allocation.
 public struct VectorClock: Sendable, Equatable {
     public static let maxCores = 8
-    private var ticks = InlineArray<8, UInt32>(repeating: 0)
+    // A SIMD vector: joining two clocks is one lane-wise maximum.
+    private var ticks = SIMD8<UInt32>(repeating: 0)
 
     public init() {}
 
@@ -18,13 +19,11 @@ public struct VectorClock: Sendable, Equatable {
 
     /// Takes in everything `other` has seen.
     public mutating func join(_ other: VectorClock) {
-        for i in 0..<Self.maxCores where other.ticks[i] > ticks[i] {
-            ticks[i] = other.ticks[i]
-        }
+        ticks = pointwiseMax(ticks, other.ticks)
     }
 
     public static func == (lhs: VectorClock, rhs: VectorClock) -> Bool {
-        (0..<maxCores).allSatisfy { lhs.ticks[$0] == rhs.ticks[$0] }
+        lhs.ticks == rhs.ticks
     }
 }
 
