@@ -52,7 +52,7 @@ struct DirectReadingTests {
         put32(0, into: &bytes)
         let snapshot = [0, 64, 200, 65_535, 262_144, 300_000].randomElement(using: &random)!
         put32(UInt32(snapshot), into: &bytes)
-        put32([147, 1, 147, 231, 0x0400_0093].randomElement(using: &random)!, into: &bytes)
+        put32([147, 1, 147, 231, 0x0400_0093, 101].randomElement(using: &random)!, into: &bytes)
         for _ in 0..<Int.random(in: 0...40, using: &random) {
             let shape = Int.random(in: 0..<20, using: &random)
             let captured = shape == 0 ? Int.random(in: 262_000...270_000, using: &random)

@@ -92,9 +92,9 @@ public final class CaptureFile {
         if let filter, !filter.isEmpty {
             try apply(filter: filter)
         }
-        if directReading, pcapng == nil, UnseekableInput.isRegularFile(path), let reader = ClassicPcapReader(path: path),
-           reader.linkTypeMatches(linkType) {
-            classic = reader
+        if directReading, pcapng == nil, UnseekableInput.isRegularFile(path), let reader = ClassicPcapReader(path: path) {
+            // A reader not taken closes here: its buffer and file are its owner's to free.
+            if reader.linkTypeMatches(linkType) { classic = reader } else { reader.close() }
         }
     }
 
