@@ -114,10 +114,17 @@ public protocol FindingSink {
     /// that only counts findings past the first thousands says no, and stages that make many
     /// findings (a lossy recorder's gaps) then leave the message empty instead of wording it.
     var wantsFindingText: Bool { get }
+    /// Whether the next finding would only be counted by its rule: nothing reads its time, fields
+    /// or words. Stages that make many findings then call `countFinding` and build none.
+    var countsFindingsOnly: Bool { get }
+    /// A finding that `countsFindingsOnly` said would only be counted.
+    mutating func countFinding(_ rule: Rule)
 }
 
 extension FindingSink {
     public var wantsFindingText: Bool { true }
+    public var countsFindingsOnly: Bool { false }
+    public mutating func countFinding(_ rule: Rule) { finding(Finding(rule, at: 0, record: nil, "")) }
 }
 
 /// Where a byte of a stream came from: the capture record that carried it.

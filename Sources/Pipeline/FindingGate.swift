@@ -20,6 +20,18 @@ public struct FindingGate: Sendable {
         remaining = baseline?.counts ?? [:]
     }
 
+    /// Whether a finding's rule is all the gate reads of it: no baseline to match, no prints kept.
+    var readsRuleOnly: Bool { !keepsPrints && remaining.isEmpty }
+
+    /// `passes` for a finding only counted, when `readsRuleOnly`.
+    mutating func passes(_ rule: Rule) -> Bool {
+        guard selection.admits(rule) else {
+            ignored += 1
+            return false
+        }
+        return true
+    }
+
     mutating func passes(_ finding: Finding) -> Bool {
         guard selection.admits(finding.rule) else {
             ignored += 1
@@ -53,5 +65,12 @@ struct GatedSink<Inner: AnalysisSink>: FindingSink {
             displayed.shown += 1
         }
         inner.finding(finding)
+    }
+
+    var countsFindingsOnly: Bool { display == nil && gate.readsRuleOnly && inner.countsFindingsOnly }
+
+    mutating func countFinding(_ rule: Rule) {
+        guard gate.passes(rule) else { return }
+        inner.countFinding(rule)
     }
 }

@@ -35,6 +35,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     mutating func message(_ message: DecodedMessage) { gated.inner.message(message) }
     mutating func finding(_ finding: Finding) { gated.finding(finding) }
+    var countsFindingsOnly: Bool { selection == nil && gated.countsFindingsOnly }
+    mutating func countFinding(_ rule: Rule) { gated.countFinding(rule) }
     mutating func record(_ record: RecordInfo) { gated.inner.record(record) }
     mutating func finish(totals: CallTotals) { gated.inner.finish(totals: selection?.totals ?? totals) }
 

@@ -114,6 +114,13 @@ struct StreamRegistry<Sink: RPCSink> {
             rows[handle].payloadBytes += byteCount
         case .loss(let lost, let interruptsDecoding):
             rows[handle].lostRecords += lost.recordCount
+            if sink.countsFindingsOnly, stream < 0 || rpc.isConfirmed(stream: stream) {
+                // A lossy recorder's gaps, past the findings a summary keeps: counted, not built
+                // (a confirmed stream's findings go straight to the sink, as `finding` would).
+                sink.countFinding(.captureLoss)
+                if stream >= 0, interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
+                return
+            }
             let names = rows[handle].names
             let message = sink.wantsFindingText ? Self.lossMessage(lost, names) : ""
             let finding = Finding(

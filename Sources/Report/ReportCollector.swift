@@ -9,12 +9,36 @@ public struct ReportCounts: Sendable, Equatable {
     public var notifications: Int { calls.notifications }
     public var errors: Int { calls.errors }
     public var unanswered: Int { calls.unanswered }
-    public var findings: [Severity: Int] = [:]
-    public var findingsByRule: [Rule: Int] = [:]
+    // Counted in arrays (by severity, by rule ordinal): a capture may make millions of findings.
+    private var bySeverity = [Int](repeating: 0, count: Severity.allCases.count)
+    private var byRule = [Int](repeating: 0, count: Rule.allCases.count)
 
     public init() {}
 
-    public func findings(_ severity: Severity) -> Int { findings[severity, default: 0] }
+    /// One more finding of `rule`.
+    @inline(__always)
+    public mutating func count(_ rule: Rule) {
+        bySeverity[rule.severity.rawValue] += 1
+        byRule[rule.ordinal] += 1
+    }
+
+    /// Findings by severity, the severities with none left out.
+    public var findings: [Severity: Int] {
+        Dictionary(uniqueKeysWithValues: Severity.allCases.compactMap { bySeverity[$0.rawValue] > 0 ? ($0, bySeverity[$0.rawValue]) : nil })
+    }
+
+    /// Findings by rule, the rules with none left out.
+    public var findingsByRule: [Rule: Int] {
+        Dictionary(uniqueKeysWithValues: Rule.allCases.compactMap { byRule[$0.ordinal] > 0 ? ($0, byRule[$0.ordinal]) : nil })
+    }
+
+    public func findings(_ severity: Severity) -> Int { bySeverity[severity.rawValue] }
+
+    /// Adds another report's finding counts (a total over several captures).
+    public mutating func addFindings(of other: ReportCounts) {
+        for i in bySeverity.indices { bySeverity[i] += other.bySeverity[i] }
+        for i in byRule.indices { byRule[i] += other.byRule[i] }
+    }
 
     /// The most severe finding, nil when there is none.
     public var worstSeverity: Severity? {
@@ -49,6 +73,9 @@ public struct ReportCollector: AnalysisSink {
 
     public var wantsTransactions: Bool { keepsTransactions }
     public var wantsFindingText: Bool { findings.count < findingLimit }
+    public var countsFindingsOnly: Bool { findings.count >= findingLimit }
+
+    public mutating func countFinding(_ rule: Rule) { counts.count(rule) }
 
     public mutating func transaction(_ transaction: Transaction) {
         transactions.append(transaction)
@@ -63,8 +90,7 @@ public struct ReportCollector: AnalysisSink {
     }
 
     public mutating func finding(_ finding: Finding) {
-        counts.findings[finding.severity, default: 0] += 1
-        counts.findingsByRule[finding.rule, default: 0] += 1
+        counts.count(finding.rule)
         if findings.count < findingLimit { findings.append(finding) }
     }
 

@@ -20,7 +20,7 @@ struct BatchTotal {
                 total.calls.errors += counts.calls.errors
                 total.calls.unanswered += counts.calls.unanswered
                 total.calls.notifications += counts.calls.notifications
-                for (severity, count) in counts.findings { total.findings[severity, default: 0] += count }
+                total.addFindings(of: counts)
                 let fails = report.fails(counts)
                 if fails { failing += 1 }
                 rows.append(row(outcome.file, counts, exit: fails ? 1 : 0))

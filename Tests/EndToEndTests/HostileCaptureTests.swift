@@ -47,6 +47,10 @@ struct HostileCaptureTests {
             .filter { $0.contains(#""rule":"capture-loss""#) }
         #expect(lines.count == total)
         #expect(lines.allSatisfy { $0.contains("record missing") })
+        // The counted ones pass the rule selection too.
+        let ignoring = try CommandRun([path, "--ignore", "capture-loss"]).standardOutput
+        #expect(ignoring.contains("\(total) of rules not selected"))
+        #expect(!ignoring.contains("capture-loss"))
     }
 
     @Test func tablesTrimTrailingSpaceWithoutScanningBack() {

@@ -215,6 +215,48 @@ struct ResyncTests {
         #expect(intact.allSatisfy { message in foundSet.contains(message) })
         #expect(found.messages.count >= intact.count)
     }
+
+    /// A record right after a loss that starts with a message is framed before the window (a
+    /// lossy recorder's gaps cost no search); it must decide exactly as the search does, which
+    /// it is made to by cutting that record's first byte off into a record of its own.
+    @Test func aMessageRightAfterALossIsFramedAsTheSearchWould() {
+        var g = SplitMix64(seed: 0x5EED)
+        var encoder = RandomWidthEncoder(generator: SplitMix64(seed: 0x5EEE))
+        for _ in 0..<40 {
+            var records: [[UInt8]] = []
+            var lossBefore: Set<Int> = []
+            for i in 0..<60 {
+                let message = Self.randomMessage(&encoder)
+                var record = message
+                switch Int.random(in: 0..<5, using: &g) {
+                case 0: record += Self.randomJunk(&g, message: message)
+                case 1: record += Self.randomMessage(&encoder)
+                case 2: record = Self.randomJunk(&g, message: message) + record
+                case 3: record = Array(record.prefix(Int.random(in: 1...record.count, using: &g)))
+                default: break
+                }
+                records.append(record)
+                if Int.random(in: 0..<3, using: &g) == 0 { lossBefore.insert(i) }
+            }
+            var split: [[UInt8]] = []
+            var splitLossBefore: Set<Int> = []
+            for (i, record) in records.enumerated() {
+                if lossBefore.contains(i) {
+                    splitLossBefore.insert(split.count)
+                    split.append([record[0]])
+                    if record.count > 1 { split.append(Array(record.dropFirst())) }
+                } else {
+                    split.append(record)
+                }
+            }
+            let direct = Self.frame(records, lossBefore: lossBefore)
+            let searched = Self.frame(split, lossBefore: splitLossBefore)
+            #expect(Self.firstDifference(direct.messages, searched.messages) == nil)
+            #expect(direct.junkBytes == searched.junkBytes)
+            #expect(direct.junkRuns == searched.junkRuns)
+            #expect(direct.valueBytes == searched.valueBytes)
+        }
+    }
 }
 
 /// Times from a corrupt capture may sit anywhere in the 64-bit range.

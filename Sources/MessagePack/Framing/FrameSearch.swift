@@ -51,6 +51,19 @@ struct FrameSearch {
     /// The earliest position still needed.
     var undecidedFrom: Int { min(candidate, greedy ?? candidate) }
 
+    /// Just after a loss, with no byte since: the next byte is the first candidate.
+    var awaitsFirstByteAfterLoss: Bool {
+        guard let junk, junk.origin == nil, junk.from == end else { return false }
+        return greedy == nil && candidate == end && base == end && valuesSinceMessage == nil
+    }
+
+    /// A message was accepted at the first byte after a loss, before the window: the junk run
+    /// it ends is empty, and the stream is in step again.
+    mutating func resumeInStep() {
+        junk = nil
+        greedy = end
+    }
+
     /// Whole messages were taken from the record's bytes without entering the window.
     mutating func skipInStep(_ count: Int) {
         if count > 0 { valuesSinceMessage = nil }

@@ -17,7 +17,7 @@ public struct ResyncAnchor: Sendable, Equatable {
 
     /// True or false when the bytes at `offset` tell; nil when too few of them are there yet.
     @inline(__always)
-    func admits(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool? {
+    public func admits(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool? {
         if self == .anyValue { return true }
         let first = bytes[offset]
         let count: Int

@@ -81,7 +81,7 @@ struct ValueScan {
     mutating func reset() {
         completedEnd = nil
         start = nil
-        levels.removeAll(keepingCapacity: levels.count <= 8)
+        if !levels.isEmpty { levels.removeAll(keepingCapacity: levels.count <= 8) }
     }
 
     /// Walks on until the value is complete or invalid, or the window ends inside it. Every

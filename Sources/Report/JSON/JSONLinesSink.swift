@@ -32,8 +32,7 @@ public struct JSONLinesSink: AnalysisSink {
     }
 
     public mutating func finding(_ finding: Finding) {
-        counts.findings[finding.severity, default: 0] += 1
-        counts.findingsByRule[finding.rule, default: 0] += 1
+        counts.count(finding.rule)
         emit("finding") { $0.findingFields(finding) }
     }
 

@@ -39,8 +39,7 @@ public struct StreamedJSONReport: AnalysisSink {
     }
 
     public mutating func finding(_ finding: Finding) {
-        counts.findings[finding.severity, default: 0] += 1
-        counts.findingsByRule[finding.rule, default: 0] += 1
+        counts.count(finding.rule)
         var json = JSONWriter()
         json.finding(finding)
         json.withBytes { findings.add($0, key: .init(major: finding.timeNs, minor: findingCount)) }

@@ -168,8 +168,7 @@ public struct PerfettoSink: AnalysisSink {
     }
 
     public mutating func finding(_ finding: Finding) {
-        counts.findings[finding.severity, default: 0] += 1
-        counts.findingsByRule[finding.rule, default: 0] += 1
+        counts.count(finding.rule)
         let track = findingsTrack ?? self.track("findings", in: "findings")
         findingsTrack = track
         event(.instant, at: finding.timeNs, track: track, name: finding.rule.rawValue,
