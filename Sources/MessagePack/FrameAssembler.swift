@@ -101,37 +101,28 @@ public struct FrameAssembler {
     ) {
         guard !chunk.isEmpty else { return }
         var rest = chunk
-        var offset = 0
-        if window.isEmpty, !search.isInStep, search.awaitsFirstByteAfterLoss {
-            offset = firstMessageAfterLoss(chunk, origin: origin, into: &sink, output: &output)
-            if offset > 0 { search.resumeInStep() }
-        }
-        if window.isEmpty, search.isInStep {
+        if window.isEmpty, search.isInStep || search.awaitsFirstByteAfterLoss {
+            // Right after a loss, a record that starts with a message puts the stream back in
+            // step: the search would try that first byte first and accept the same message with
+            // no junk before it, so a lossy recorder's every gap costs no trip through the window.
+            let afterLoss = !search.isInStep
+            var offset = 0
             while offset < chunk.count, let end = Self.completeValueEnd(chunk, from: offset, limits: limits),
+                  !afterLoss || offset > 0 || anchor.admits(chunk, at: 0) == true,
                   sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin, into: &output) {
                 offset = end
             }
-            search.skipInStep(offset)
-            if offset == chunk.count { return }
-            rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
+            if afterLoss, offset > 0 { search.resumeInStep() }
+            if search.isInStep {
+                search.skipInStep(offset)
+                if offset == chunk.count { return }
+                rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
+            }
         }
         search.arrive(count: rest.count, origin: origin)
         window.append(contentsOf: rest)
         window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil, into: &sink, output: &output) }
         compact()
-    }
-
-    /// The end of the message that starts a record right after a loss, or 0. The search would
-    /// try that first byte first and accept the same message with no junk before it; taken
-    /// here, a lossy recorder's every gap costs no trip through the window.
-    @inline(__always)
-    private func firstMessageAfterLoss<Sink: FrameSink>(
-        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, into sink: inout Sink, output: inout Sink.Output
-    ) -> Int {
-        guard anchor.admits(chunk, at: 0) == true, let end = Self.completeValueEnd(chunk, from: 0, limits: limits),
-              sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[0..<end]), origin: origin, into: &output)
-        else { return 0 }
-        return end
     }
 
     /// Bytes of the stream were lost here (a recorder's gap or cut): what waits can never be

@@ -125,7 +125,19 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     private mutating func readAll(_ file: CaptureFile) {
         defer { options.progress?(.max, nil) }
+        var plain = RawRecord(number: 0, timeNs: 0, originalLength: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0),
+                              linkType: 0)
         while true {
+            if file.nextPlain(into: &plain) {
+                // Taken field by field: a copy of the whole record reads across the fields the
+                // reader has just stored one by one, which the processor cannot forward (perf).
+                let record = RawRecord(number: plain.number, timeNs: plain.timeNs, originalLength: plain.originalLength,
+                                       bytes: UnsafeRawBufferPointer(start: plain.bytes.baseAddress, count: plain.bytes.count),
+                                       linkType: plain.linkType)
+                consume(record)
+                if record.number & 0xFFFF == 0, let progress = options.progress { progress(record.number, file.bytesRead) }
+                continue
+            }
             switch file.next() {
             case .record(let record):
                 consume(record)

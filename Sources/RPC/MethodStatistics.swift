@@ -22,7 +22,9 @@ public struct MethodStatistics: Sendable {
     public internal(set) var budgetNs: Int64?
     public internal(set) var overBudget = 0
     private var samples: [Int64] = []
-    private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    /// Made when the exact samples are given up, from them: while they last, no call pays for
+    /// it, and it starts wide enough for what was seen instead of growing a step at a time.
+    private var histogram: Histogram<UInt64>?
 
     public init(method: String, budgetNs: Int64? = nil) {
         self.method = method
@@ -49,14 +51,26 @@ public struct MethodStatistics: Sendable {
         minLatencyNs = min(minLatencyNs, latency)
         maxLatencyNs = max(maxLatencyNs, latency)
         totalLatencyNs += Double(latency)
-        _ = histogram.record(UInt64(latency))
-        if answered <= Self.exactSampleLimit, samples.count == answered - 1, budget > 0 {
-            samples.append(latency)
-            budget -= 1
-        } else if !samples.isEmpty {
-            budget += samples.count
-            samples = []
+        if histogram == nil {
+            if answered <= Self.exactSampleLimit, budget > 0 {
+                samples.append(latency)
+                budget -= 1
+                return
+            }
+            startHistogram(budget: &budget)
         }
+        _ = histogram!.record(UInt64(latency))
+    }
+
+    /// Past the exact samples: the histogram takes them in, and their budget goes back.
+    private mutating func startHistogram(budget: inout Int) {
+        var made = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: UInt64(Swift.max(1024, maxLatencyNs)) * 2,
+                                     numberOfSignificantValueDigits: .three)
+        made.autoResize = true
+        for sample in samples { _ = made.record(UInt64(sample)) }
+        budget += samples.count
+        samples = []
+        histogram = made
     }
 
     public struct Latency: Sendable, Equatable {
@@ -66,9 +80,9 @@ public struct MethodStatistics: Sendable {
     /// Nil when no call was answered.
     public var latency: Latency? {
         guard answered > 0 else { return nil }
-        let sorted = samples.count == answered ? samples.sorted() : []
+        let sorted = histogram == nil ? samples.sorted() : []
         func percentile(_ p: Double) -> Int64 {
-            if !sorted.isEmpty {
+            guard let histogram else {
                 let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
                 return sorted[Swift.max(0, Swift.min(sorted.count - 1, rank - 1))]
             }

@@ -161,6 +161,20 @@ public final class CaptureFile {
         }
     }
 
+    /// The next record when it is a plain one that the direct reader has, written into `record`
+    /// in place; false sends the caller to `next()`, which says what comes instead. Records go
+    /// through here without an outcome enum to copy, the per-record path of every analysis.
+    public func nextPlain(into record: inout RawRecord) -> Bool {
+        guard filter == nil, classic != nil, case .record(let header, let bytes) = classic!.next() else { return false }
+        lastNumber += 1
+        record.number = lastNumber
+        record.timeNs = header.seconds * 1_000_000_000 + (classic!.isNanosecond ? header.fraction : header.fraction * 1000)
+        record.originalLength = header.originalLength
+        record.bytes = bytes
+        record.linkType = linkType
+        return true
+    }
+
     /// The next plain record read directly; nil when libpcap must read what comes next.
     @inline(__always)
     private func nextDirect() -> ReadOutcome? {

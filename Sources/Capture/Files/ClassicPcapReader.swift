@@ -123,8 +123,13 @@ struct ClassicPcapReader {
     }
 
     /// Makes `count` bytes from `start` available; false when the file ends first.
+    @inline(__always)
     private mutating func available(_ count: Int) -> Bool {
-        if end - start >= count { return true }
+        end - start >= count || refill(count)
+    }
+
+    /// `available` once the buffer runs short: what is left moves to the front, and reads follow.
+    private mutating func refill(_ count: Int) -> Bool {
         if atEndOfFile { return false }
         if start > 0 {
             if end > start { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start) }
