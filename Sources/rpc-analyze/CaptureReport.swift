@@ -29,11 +29,12 @@ struct CaptureReport: Sendable {
     func run(path: String, options: AnalysisOptions, out: Output) throws(CaptureError) -> Outcome {
         switch (format, detail) {
         case (.jsonl, _):
-            var sink = JSONLinesSink(output: out)
-            if isOneOfSeveral { sink.file = path }
-            let result = try CaptureAnalysis.run(path: path, options: options, sink: sink)
-            result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
-            return Outcome(file: path, counts: result.sink.counts, gate: result.gate)
+            var lines = JSONLinesSink(output: out)
+            if isOneOfSeveral { lines.file = path }
+            var result = try CaptureAnalysis.run(path: path, options: options, sink: JSONLinesOnWriterThread(lines))
+            let sink = result.sink.drained()
+            sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
+            return Outcome(file: path, counts: sink.counts, gate: result.gate)
         case (.html, _):
             let result = try CaptureAnalysis.run(path: path, options: options, sink: TimelineSink(board: options.board))
             let counts = result.sink.collector.counts
