@@ -92,7 +92,9 @@ public struct FrameAssembler {
     public var bufferedByteCount: Int { window.count }
 
     /// Memory held for the stream: the undecided bytes and what the search knows about them.
-    public var heldBytes: Int { window.count + search.memoBytes }
+    /// An empty window holds nothing else either (the search's notes on it go when it empties):
+    /// asked twice per record, this reads one count on the common path.
+    public var heldBytes: Int { window.isEmpty ? 0 : window.count + search.memoBytes }
 
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
