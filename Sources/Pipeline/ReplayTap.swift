@@ -9,6 +9,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     /// The renderer's sink behind the finding gate; the engine reports into it too.
     var gated: GatedSink<Inner>
     var engine: ReplayEngine?
+    /// The engine's findings of the event in hand, passed on to the renderer before anything else.
+    private var replayFindings = FindingBuffer()
     /// The display filter's own totals and statistics over what it selects (`-Y`).
     var selection: DisplaySelection?
 
@@ -47,16 +49,16 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     mutating func callStarted(_ call: CallEvent) {
         if engine != nil {
-            engine!.callStarted(call)
-            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+            engine!.callStarted(call, into: &replayFindings)
+            if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
         }
         gated.inner.callStarted(call)
     }
 
     mutating func callEnded(_ call: CallEvent) {
         if engine != nil {
-            engine!.callEnded(call)
-            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+            engine!.callEnded(call, into: &replayFindings)
+            if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
         }
         gated.inner.callEnded(call)
     }
@@ -69,8 +71,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     @inline(__always)
     mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
         guard engine != nil else { return }
-        engine!.channelRecord(event, payload: payload)
-        if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+        engine!.channelRecord(event, payload: payload, into: &replayFindings)
+        if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
     }
 
     mutating func finishReplay() {
@@ -79,8 +81,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     mutating func trace(_ event: TraceEvent) {
         if engine != nil {
-            engine!.trace(event)
-            if engine!.hasFindings { engine!.drainFindings(into: &gated) }
+            engine!.trace(event, into: &replayFindings)
+            if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
         }
         gated.inner.trace(event)
     }

@@ -38,8 +38,18 @@ struct MessageOrdering {
     /// Set when a message was delivered early for `maxWaiting`; the engine reports it.
     private(set) var reachedCap = false
 
+    @inline(__always)
     private mutating func index(of key: DirectionID, number: Int) -> Int {
-        if number >= 0, number < byNumber.count, byNumber[number] >= 0 { return byNumber[number] }
+        if number >= 0, number < byNumber.count {
+            let known = byNumber[number]
+            if known >= 0 { return known }
+        }
+        return add(key, number: number)
+    }
+
+    /// A direction's first record, or one without a number: found by its key, added when new.
+    @inline(never)
+    private mutating func add(_ key: DirectionID, number: Int) -> Int {
         let index = keys.indexAdding(key)
         if index == directions.count { directions.append(DirectionState(key: key)) }
         if number >= 0 {

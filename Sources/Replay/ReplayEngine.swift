@@ -30,8 +30,6 @@ public struct ReplayEngine {
     private var traits: [ChannelTraits]
     /// Cores whose first activity has been noted.
     private var active = InlineArray<8, Bool>(repeating: false)
-    /// Findings of the event being handled, until the caller drains them.
-    private var pending = FindingBuffer()
 
     /// The numbers the per-record path reads, without the channel's names.
     private struct ChannelTraits {
@@ -64,9 +62,16 @@ public struct ReplayEngine {
         return base + (number & 0xFF)
     }
 
+    @inline(__always)
     private mutating func traits(_ kind: Board.ChannelKind, _ number: Int) -> ChannelTraits {
         let slot = Self.slot(kind, number)
-        if traits[slot].resolved { return traits[slot] }
+        let known = traits[slot]
+        return known.resolved ? known : resolveTraits(kind, number, slot: slot)
+    }
+
+    /// A channel's first record: what the board says of it, kept for the next.
+    @inline(never)
+    private mutating func resolveTraits(_ kind: Board.ChannelKind, _ number: Int, slot: Int) -> ChannelTraits {
         var resolved = ChannelTraits(resolved: true)
         if let channel = board.channel(kind, number) {
             resolved.known = true
@@ -296,82 +301,79 @@ public struct ReplayEngine {
 
     // MARK: Entry points
 
-    // Each event's findings wait in `pending` until the caller drains them: the entry points
-    // are not generic, so the caller's per-record path makes no generic call into the engine
-    // (which, unspecialised across modules, looked up type metadata on every call).
-
-    /// Whether the latest event made findings that wait for `drainFindings`.
-    public var hasFindings: Bool { !pending.findings.isEmpty }
-
-    /// Hands the waiting findings to `sink`, in the order they were made.
-    public mutating func drainFindings<Sink: FindingSink>(into sink: inout Sink) {
-        for finding in pending.findings { sink.finding(finding) }
-        pending.findings.removeAll(keepingCapacity: true)
-    }
-
-    /// Takes the waiting findings out while an event is handled, so that they are not accessed
-    /// through `self` twice at once.
-    private mutating func withPending(_ body: (inout Self, inout FindingBuffer) -> Void) {
-        var found = FindingBuffer()
-        swap(&found, &pending)
-        body(&self, &found)
-        swap(&found, &pending)
-    }
+    // The entry points are not generic: they report into a buffer of the caller's, so that the
+    // caller's per-record path makes no generic call into the engine (which, unspecialised across
+    // modules, looked up type metadata on every call), and no buffer is swapped in and out.
 
     /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
     /// what the wire carried.
-    public mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
-        withPending { engine, found in engine.handle(event, payload: payload, into: &found) }
+    public mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into found: inout FindingBuffer) {
+        handle(event, payload: payload, into: &found)
     }
 
-    public mutating func trace(_ event: TraceEvent) {
-        withPending { engine, found in engine.handle(event, into: &found) }
+    public mutating func trace(_ event: TraceEvent, into found: inout FindingBuffer) {
+        handle(event, into: &found)
     }
 
     /// A request between cores was sent.
-    public mutating func callStarted(_ call: CallEvent) {
-        withPending { engine, found in engine.handle(started: call, into: &found) }
+    public mutating func callStarted(_ call: CallEvent, into found: inout FindingBuffer) {
+        handle(started: call, into: &found)
     }
 
     /// A call between cores ended.
-    public mutating func callEnded(_ call: CallEvent) {
-        withPending { engine, found in engine.handle(ended: call, into: &found) }
+    public mutating func callEnded(_ call: CallEvent, into found: inout FindingBuffer) {
+        handle(ended: call, into: &found)
     }
 
     /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
-    public mutating func finish() {
-        withPending { engine, found in engine.handleEnd(into: &found) }
+    public mutating func finish(into found: inout FindingBuffer) {
+        handleEnd(into: &found)
     }
 
     public mutating func channelRecord<Sink: FindingSink>(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink) {
-        channelRecord(event, payload: payload)
-        drainFindings(into: &sink)
+        var found = FindingBuffer()
+        handle(event, payload: payload, into: &found)
+        found.drain(into: &sink)
     }
 
     public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
-        trace(event)
-        drainFindings(into: &sink)
+        var found = FindingBuffer()
+        handle(event, into: &found)
+        found.drain(into: &sink)
     }
 
     public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        callStarted(call)
-        drainFindings(into: &sink)
+        var found = FindingBuffer()
+        handle(started: call, into: &found)
+        found.drain(into: &sink)
     }
 
     public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        callEnded(call)
-        drainFindings(into: &sink)
+        var found = FindingBuffer()
+        handle(ended: call, into: &found)
+        found.drain(into: &sink)
     }
 
     public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
-        finish()
-        drainFindings(into: &sink)
+        var found = FindingBuffer()
+        handleEnd(into: &found)
+        found.drain(into: &sink)
     }
 }
 
-/// The findings of one event, until the engine's caller drains them.
-struct FindingBuffer: FindingSink {
-    var findings: [Finding] = []
+/// The findings of the engine's latest events, until its caller drains them.
+public struct FindingBuffer: FindingSink {
+    public private(set) var findings: [Finding] = []
 
-    mutating func finding(_ finding: Finding) { findings.append(finding) }
+    public init() {}
+
+    public var isEmpty: Bool { findings.isEmpty }
+
+    public mutating func finding(_ finding: Finding) { findings.append(finding) }
+
+    /// Hands the findings to `sink` in the order they were made, and forgets them.
+    public mutating func drain<Sink: FindingSink>(into sink: inout Sink) {
+        for finding in findings { sink.finding(finding) }
+        findings.removeAll(keepingCapacity: true)
+    }
 }
