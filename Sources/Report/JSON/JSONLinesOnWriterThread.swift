@@ -1,0 +1,42 @@
+import AnalysisCore
+import Pipeline
+import RPC
+
+/// `--format jsonl` with its lines rendered and written on a thread of their own: the analysis
+/// hands over what it found and goes on reading, so that a machine with a core to spare decodes
+/// and writes at once (rendering a line costs about what finding it does). The lines are the
+/// ones `JSONLinesSink` writes, in the same order: its methods are called in the order the
+/// analysis called this sink's (`HandOff`).
+public struct JSONLinesOnWriterThread: AnalysisSink {
+    private var handOff: HandOff<JSONLinesSink, JSONLinesItem>
+    public var wantsValues: Bool { true }
+
+    public init(_ sink: JSONLinesSink) {
+        handOff = HandOff(sink) { sink, batch in
+            for item in batch {
+                switch item {
+                case .transaction(let transaction): sink.transaction(transaction)
+                case .notification(let notification): sink.notification(notification)
+                case .finding(let finding): sink.finding(finding)
+                case .totals(let totals): sink.finish(totals: totals)
+                }
+            }
+        }
+    }
+
+    public mutating func transaction(_ transaction: Transaction) { handOff.add(.transaction(transaction)) }
+    public mutating func notification(_ notification: Notification) { handOff.add(.notification(notification)) }
+    public mutating func finding(_ finding: Finding) { handOff.add(.finding(finding)) }
+    public mutating func finish(totals: CallTotals) { handOff.add(.totals(totals)) }
+
+    /// Waits until every line is written, and gives back the sink that wrote them (its counts).
+    public mutating func drained() -> JSONLinesSink { handOff.finish() }
+}
+
+/// What the analysis handed over, in the order it did.
+enum JSONLinesItem: Sendable {
+    case transaction(Transaction)
+    case notification(Notification)
+    case finding(Finding)
+    case totals(CallTotals)
+}
