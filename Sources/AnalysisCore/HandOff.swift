@@ -3,24 +3,25 @@ import class Foundation.Thread
 import Synchronization
 
 /// Work handed to a thread of its own: items are gathered in batches on the caller's thread,
-/// and applied to `State` on the other in exactly the order they were added, so what the
-/// state ends as is what applying them in line would have made. At most `inFlight` batches
+/// and applied on the other in exactly the order they were added, so what they make there is
+/// what applying them in line would have made. What they are applied to is the caller's, kept
+/// in the `apply` closure (a `HandOffState` box); only the items' type is this type's own, so
+/// that adding one is specialised code wherever the caller is not. At most `inFlight` batches
 /// wait; the caller waits for room past that, so memory stays flat however much is handed over.
 /// The thread starts with the first full batch: a short run never starts one.
 ///
 /// Batches come back to the caller's thread to be emptied there: values made on one thread and
 /// freed on another contend for the allocator's lock (perf showed a third of the time in it).
-public struct HandOff<State, Item: Sendable> {
+public struct HandOff<Item: Sendable> {
     @usableFromInline var batch: [Item] = []
     @usableFromInline let batchSize: Int
-    @usableFromInline let thread: HandOffThread<State, Item>
+    @usableFromInline let thread: HandOffThread<Item>
 
     /// `apply` runs on the other thread, given each batch in turn to apply item by item (a batch
     /// at a time, so that the loop is the caller's own, specialised code).
-    public init(_ state: State, batchSize: Int = 1024, inFlight: Int = 8,
-                apply: @escaping @Sendable (inout State, [Item]) -> Void) {
+    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping ([Item]) -> Void) {
         self.batchSize = max(1, batchSize)
-        thread = HandOffThread(state, inFlight: max(1, inFlight), apply: apply)
+        thread = HandOffThread(inFlight: max(1, inFlight), apply: apply)
         batch.reserveCapacity(self.batchSize)
     }
 
@@ -38,23 +39,22 @@ public struct HandOff<State, Item: Sendable> {
         batch.reserveCapacity(batchSize)
     }
 
-    /// Waits until every item is applied, and gives back the state.
-    public mutating func finish() -> State {
+    /// Waits until every item is applied.
+    public mutating func finish() {
         let last = batch
         batch = []
-        return thread.finish(last)
+        thread.finish(last)
     }
 }
 
 /// The thread behind a `HandOff`.
 ///
-/// `@unchecked Sendable`: `state` is used by the thread alone from its start until `done` is
-/// signalled, and by the caller alone otherwise; the semaphores order the two, and the queues
-/// of batches are behind mutexes.
+/// `@unchecked Sendable`: `apply` (and what it holds) is used by the thread alone from its start
+/// until `done` is signalled, and by the caller alone otherwise; the semaphores order the two,
+/// and the queues of batches are behind mutexes.
 @usableFromInline
-final class HandOffThread<State, Item: Sendable>: @unchecked Sendable {
-    private var state: State
-    private let apply: @Sendable (inout State, [Item]) -> Void
+final class HandOffThread<Item: Sendable>: @unchecked Sendable {
+    private let apply: ([Item]) -> Void
     private var started = false
     private let queue = Mutex<[[Item]?]>([])
     /// Batches applied, on their way back to the caller's thread to be emptied there.
@@ -63,8 +63,7 @@ final class HandOffThread<State, Item: Sendable>: @unchecked Sendable {
     private let waiting = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ state: State, inFlight: Int, apply: @escaping @Sendable (inout State, [Item]) -> Void) {
-        self.state = state
+    init(inFlight: Int, apply: @escaping ([Item]) -> Void) {
         self.apply = apply
         room = DispatchSemaphore(value: inFlight)
     }
@@ -86,17 +85,13 @@ final class HandOffThread<State, Item: Sendable>: @unchecked Sendable {
         return returned.last ?? []
     }
 
-    /// Hands over the last batch, waits for the thread, and returns the state.
-    func finish(_ last: [Item]) -> State {
-        guard started else {
-            apply(&state, last)
-            return state
-        }
+    /// Hands over the last batch and waits for the thread.
+    func finish(_ last: [Item]) {
+        guard started else { return apply(last) }
         if !last.isEmpty { enqueue(last) }
         enqueue(nil)
         done.wait()
         applied.withLock { $0.removeAll() }
-        return state
     }
 
     private func enqueue(_ batch: [Item]?) {
@@ -112,9 +107,21 @@ final class HandOffThread<State, Item: Sendable>: @unchecked Sendable {
             // Every wait on `room` is matched: a semaphore freed below its start value traps.
             defer { room.signal() }
             guard let batch = next else { break }
-            apply(&state, batch)
+            apply(batch)
             applied.withLock { $0.append(batch) }
         }
         done.signal()
+    }
+}
+
+/// What a `HandOff`'s items are applied to, shared by the caller and the `apply` closure.
+///
+/// `@unchecked Sendable`: the hand-off's thread alone uses `value` between the first batch and
+/// `finish`, the caller alone before and after.
+public final class HandOffState<Value>: @unchecked Sendable {
+    public var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
     }
 }

@@ -9,9 +9,14 @@ public protocol AnalysisSink: RPCSink {
     mutating func trace(_ event: TraceEvent)
     /// The capture is done: the RPC stage's call totals.
     mutating func finish(totals: CallTotals)
+    /// Non-nil when the sink may take its calls on another thread (in the order they were made)
+    /// while the analysis reads on: what it wants is then fixed from the start, and it keeps this
+    /// many findings in full before it only counts them (`Int.max`: all of them).
+    var offloadableFindingLimit: Int? { get }
 }
 
 extension AnalysisSink {
+    public var offloadableFindingLimit: Int? { nil }
     public var wantsRecords: Bool { false }
     public mutating func record(_ record: RecordInfo) {}
     public mutating func trace(_ event: TraceEvent) {}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AnalysisCore
 import Capture
 import MessagePack
@@ -27,6 +30,11 @@ public struct AnalysisOptions: Sendable {
     /// Told now and then (every 64 Ki records) how far the reading is: records, bytes read; and
     /// once more with `UInt64.max` records when the reading is over.
     public var progress: (@Sendable (UInt64, Int64?) -> Void)?
+    /// Whether the replay may run on a thread of its own, where that changes nothing the sink
+    /// sees (`ReplayOffload`): by default when the machine has more than one core.
+    public var replayOnAnotherThread = AnalysisOptions.hasCoreToSpare
+
+    static var hasCoreToSpare: Bool { sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 }
 
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
                 board: Board = .generic, replay: Bool = true, port: UInt16? = nil, caps: AnalysisCaps = AnalysisCaps()) {
@@ -76,8 +84,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        self.output = ReplayTap(inner: sink, engine: engine, gate: options.gate,
-                                selection: options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) })
+        let offloaded = options.replayOnAnotherThread && options.displayFilter == nil
+            ? ReplayTap.offloaded(inner: sink, engine: engine, gate: options.gate) : nil
+        self.output = offloaded ?? ReplayTap(inner: sink, engine: engine, gate: options.gate,
+                                             selection: options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) })
         self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
@@ -110,6 +120,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         output.finishReplay()
         summary.directions = registry.rows
         output.finish(totals: registry.rpc.totals)
+        output.settle()
         var statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
                                                  overBudget: output.engine?.overBudget ?? [:])
         if let selection = output.selection {

@@ -5,6 +5,9 @@ import RPC
 /// Sits between the RPC stage and the renderer's sink: passes everything on, and feeds the
 /// replay engine the trace events and completed calls it needs. Replay findings go to the
 /// renderer like any other.
+///
+/// With `offload`, the engine and the renderer's sink are on a thread of their own and every
+/// call goes there in order (`ReplayOffload`); `settle` brings them back.
 struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     /// The renderer's sink behind the finding gate; the engine reports into it too.
     var gated: GatedSink<Inner>
@@ -13,11 +16,33 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     private var replayFindings = FindingBuffer()
     /// The display filter's own totals and statistics over what it selects (`-Y`).
     var selection: DisplaySelection?
+    private var offload: ReplayOffload?
+    /// The tap on the replay's thread, while there is one.
+    private var replayThreadTap: HandOffState<ReplayTap>?
 
     init(inner: Inner, engine: ReplayEngine?, gate: FindingGate = FindingGate(), selection: DisplaySelection? = nil) {
         gated = GatedSink(inner: inner, gate: gate, display: selection?.filter)
         self.engine = engine
         self.selection = selection
+    }
+
+    /// The tap with its replay on a thread of its own, when that changes nothing the sink sees:
+    /// a replay to run, no display filter and no baseline (both read every finding as it comes),
+    /// and a sink that allows it.
+    static func offloaded(inner: Inner, engine: ReplayEngine?, gate: FindingGate) -> ReplayTap? {
+        guard engine != nil, gate.readsRuleOnly, let findingLimit = inner.offloadableFindingLimit else { return nil }
+        var tap = ReplayTap(inner: inner, engine: engine, gate: gate)
+        let onThread = HandOffState(tap)
+        tap.offload = ReplayOffload(onThread, findingLimit: findingLimit, rules: gate.selection)
+        tap.replayThreadTap = onThread
+        return tap
+    }
+
+    /// Waits for the replay's thread, if there is one, and takes back its engine and sink.
+    mutating func settle() {
+        guard offload != nil, let onThread = replayThreadTap else { return }
+        offload!.finish()
+        self = onThread.value
     }
 
     var inner: Inner {
@@ -27,27 +52,48 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     // Every use reaches the sink through `gated.inner`: the `inner` accessor's getter would copy
     // the whole sink (its arrays retained and released) on each call where it is not specialised.
-    var wantsValues: Bool { gated.inner.wantsValues }
-    var wantsMessages: Bool { gated.inner.wantsMessages }
-    var wantsRecords: Bool { gated.inner.wantsRecords }
-    var wantsTransactions: Bool { selection != nil || gated.inner.wantsTransactions }
-    var wantsCallEvents: Bool { engine != nil || gated.inner.wantsCallEvents }
+    var wantsValues: Bool { offload?.wantsValues ?? gated.inner.wantsValues }
+    var wantsMessages: Bool { offload?.wantsMessages ?? gated.inner.wantsMessages }
+    var wantsRecords: Bool { offload?.wantsRecords ?? gated.inner.wantsRecords }
+    var wantsTransactions: Bool { offload?.wantsTransactions ?? (selection != nil || gated.inner.wantsTransactions) }
+    var wantsCallEvents: Bool { offload?.wantsCallEvents ?? (engine != nil || gated.inner.wantsCallEvents) }
     /// A display filter may ask about a finding's message.
-    var wantsFindingText: Bool { selection != nil || gated.inner.wantsFindingText }
+    var wantsFindingText: Bool { offload?.wantsFindingText ?? (selection != nil || gated.inner.wantsFindingText) }
+    var countsFindingsOnly: Bool { offload?.countsFindingsOnly ?? (selection == nil && gated.countsFindingsOnly) }
 
-    mutating func message(_ message: DecodedMessage) { gated.inner.message(message) }
-    mutating func finding(_ finding: Finding) { gated.finding(finding) }
-    var countsFindingsOnly: Bool { selection == nil && gated.countsFindingsOnly }
-    mutating func countFinding(_ rule: Rule) { gated.countFinding(rule) }
-    mutating func record(_ record: RecordInfo) { gated.inner.record(record) }
-    mutating func finish(totals: CallTotals) { gated.inner.finish(totals: selection?.totals ?? totals) }
+    mutating func message(_ message: DecodedMessage) {
+        if offload != nil { return offload!.add(.message(message)) }
+        gated.inner.message(message)
+    }
+
+    mutating func finding(_ finding: Finding) {
+        if offload != nil { return offload!.finding(finding) }
+        gated.finding(finding)
+    }
+
+    mutating func countFinding(_ rule: Rule) {
+        if offload != nil { return offload!.add(.counted(rule)) }
+        gated.countFinding(rule)
+    }
+
+    mutating func record(_ record: RecordInfo) {
+        if offload != nil { return offload!.add(.record(record)) }
+        gated.inner.record(record)
+    }
+
+    mutating func finish(totals: CallTotals) {
+        if offload != nil { return offload!.add(.totals(totals)) }
+        gated.inner.finish(totals: selection?.totals ?? totals)
+    }
 
     mutating func transaction(_ transaction: Transaction) {
+        if offload != nil { return offload!.add(.transaction(transaction)) }
         if selection != nil, !selection!.admit(transaction) { return }
         if gated.inner.wantsTransactions { gated.inner.transaction(transaction) }
     }
 
     mutating func callStarted(_ call: CallEvent) {
+        if offload != nil { return offload!.add(.started(call)) }
         if engine != nil {
             engine!.callStarted(call, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
@@ -56,6 +102,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func callEnded(_ call: CallEvent) {
+        if offload != nil { return offload!.add(.ended(call)) }
         if engine != nil {
             engine!.callEnded(call, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
@@ -64,6 +111,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func notification(_ notification: Notification) {
+        if offload != nil { return offload!.add(.notification(notification)) }
         if selection != nil, !selection!.admit(notification) { return }
         if gated.inner.wantsTransactions { gated.inner.notification(notification) }
     }
@@ -71,15 +119,20 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     @inline(__always)
     mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
         guard engine != nil else { return }
+        if offload != nil {
+            return offload!.add(event.kind == .uart ? .uart(event, Array(payload)) : .channel(event))
+        }
         engine!.channelRecord(event, payload: payload, into: &replayFindings)
         if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
     }
 
     mutating func finishReplay() {
+        if offload != nil { return offload!.add(.finishReplay) }
         engine?.finish(into: &gated)
     }
 
     mutating func trace(_ event: TraceEvent) {
+        if offload != nil { return offload!.add(.trace(event)) }
         if engine != nil {
             engine!.trace(event, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }

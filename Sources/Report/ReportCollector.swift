@@ -74,6 +74,8 @@ public struct ReportCollector: AnalysisSink {
     public var wantsTransactions: Bool { keepsTransactions }
     public var wantsFindingText: Bool { findings.count < findingLimit }
     public var countsFindingsOnly: Bool { findings.count >= findingLimit }
+    /// Everything it wants is fixed by how it was made, and its findings past the limit are only counted.
+    public var offloadableFindingLimit: Int? { findingLimit }
 
     public mutating func countFinding(_ rule: Rule) { counts.count(rule) }
 

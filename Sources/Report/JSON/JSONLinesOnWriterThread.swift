@@ -8,20 +8,14 @@ import RPC
 /// ones `JSONLinesSink` writes, in the same order: its methods are called in the order the
 /// analysis called this sink's (`HandOff`).
 public struct JSONLinesOnWriterThread: AnalysisSink {
-    private var handOff: HandOff<JSONLinesSink, JSONLinesItem>
+    private var handOff: HandOff<JSONLinesItem>
+    private let sink: HandOffState<JSONLinesSink>
     public var wantsValues: Bool { true }
 
     public init(_ sink: JSONLinesSink) {
-        handOff = HandOff(sink) { sink, batch in
-            for item in batch {
-                switch item {
-                case .transaction(let transaction): sink.transaction(transaction)
-                case .notification(let notification): sink.notification(notification)
-                case .finding(let finding): sink.finding(finding)
-                case .totals(let totals): sink.finish(totals: totals)
-                }
-            }
-        }
+        let state = HandOffState(sink)
+        self.sink = state
+        handOff = HandOff { batch in state.value.write(batch) }
     }
 
     public mutating func transaction(_ transaction: Transaction) { handOff.add(.transaction(transaction)) }
@@ -30,7 +24,24 @@ public struct JSONLinesOnWriterThread: AnalysisSink {
     public mutating func finish(totals: CallTotals) { handOff.add(.totals(totals)) }
 
     /// Waits until every line is written, and gives back the sink that wrote them (its counts).
-    public mutating func drained() -> JSONLinesSink { handOff.finish() }
+    public mutating func drained() -> JSONLinesSink {
+        handOff.finish()
+        return sink.value
+    }
+}
+
+extension JSONLinesSink {
+    /// A batch handed over, written in order.
+    mutating func write(_ batch: [JSONLinesItem]) {
+        for item in batch {
+            switch item {
+            case .transaction(let transaction): self.transaction(transaction)
+            case .notification(let notification): self.notification(notification)
+            case .finding(let finding): self.finding(finding)
+            case .totals(let totals): finish(totals: totals)
+            }
+        }
+    }
 }
 
 /// What the analysis handed over, in the order it did.
