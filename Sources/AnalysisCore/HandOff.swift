@@ -18,20 +18,22 @@ public struct HandOff<Item: Sendable> {
     @usableFromInline let thread: HandOffThread<Item>
 
     /// `apply` runs on the other thread, given each batch in turn to apply item by item (a batch
-    /// at a time, so that the loop is the caller's own, specialised code).
-    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping ([Item]) -> Void) {
+    /// at a time, so that the loop is the caller's own, specialised code). It may empty the batch
+    /// there (items that hold nothing allocated cost the caller nothing to free then); what it
+    /// leaves is emptied on the caller's thread.
+    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping (inout [Item]) -> Void) {
         self.batchSize = max(1, batchSize)
         thread = HandOffThread(inFlight: max(1, inFlight), apply: apply)
         batch.reserveCapacity(self.batchSize)
     }
 
     @inlinable
-    public mutating func add(_ item: Item) {
+    public mutating func add(_ item: consuming Item) {
         batch.append(item)
         if batch.count >= batchSize { submit() }
     }
 
-    @usableFromInline
+    @inlinable
     mutating func submit() {
         var returned = thread.submit(batch)
         returned.removeAll(keepingCapacity: true)
@@ -54,7 +56,7 @@ public struct HandOff<Item: Sendable> {
 /// and the queues of batches are behind mutexes.
 @usableFromInline
 final class HandOffThread<Item: Sendable>: @unchecked Sendable {
-    private let apply: ([Item]) -> Void
+    private let apply: (inout [Item]) -> Void
     private var started = false
     private let queue = Mutex<[[Item]?]>([])
     /// Batches applied, on their way back to the caller's thread to be emptied there.
@@ -63,7 +65,7 @@ final class HandOffThread<Item: Sendable>: @unchecked Sendable {
     private let waiting = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    init(inFlight: Int, apply: @escaping ([Item]) -> Void) {
+    init(inFlight: Int, apply: @escaping (inout [Item]) -> Void) {
         self.apply = apply
         room = DispatchSemaphore(value: inFlight)
     }
@@ -87,7 +89,10 @@ final class HandOffThread<Item: Sendable>: @unchecked Sendable {
 
     /// Hands over the last batch and waits for the thread.
     func finish(_ last: [Item]) {
-        guard started else { return apply(last) }
+        guard started else {
+            var last = last
+            return apply(&last)
+        }
         if !last.isEmpty { enqueue(last) }
         enqueue(nil)
         done.wait()
@@ -106,8 +111,8 @@ final class HandOffThread<Item: Sendable>: @unchecked Sendable {
             let next = queue.withLock { $0.removeFirst() }
             // Every wait on `room` is matched: a semaphore freed below its start value traps.
             defer { room.signal() }
-            guard let batch = next else { break }
-            apply(batch)
+            guard var batch = next else { break }
+            apply(&batch)
             applied.withLock { $0.append(batch) }
         }
         done.signal()

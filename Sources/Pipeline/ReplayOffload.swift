@@ -34,7 +34,11 @@ struct ReplayOffload {
         wantsCallEvents = tap.value.wantsCallEvents
         self.findingLimit = findingLimit
         self.rules = rules
-        handOff = HandOff(batchSize: 4096, inFlight: 8) { calls in tap.value.apply(calls) }
+        // Emptied on the replay's thread: its calls hold next to nothing allocated.
+        handOff = HandOff(batchSize: 4096, inFlight: 8) { calls in
+            tap.value.apply(calls)
+            calls.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Waits until the replay's thread has made every call.
@@ -46,7 +50,7 @@ struct ReplayOffload {
     var countsFindingsOnly: Bool { passedFindings >= findingLimit }
 
     @inline(__always)
-    mutating func add(_ call: TapCall) { handOff.add(call) }
+    mutating func add(_ call: consuming TapCall) { handOff.add(call) }
 
     mutating func finding(_ finding: Finding) {
         if passedFindings < findingLimit, rules.admits(finding.rule) { passedFindings += 1 }

@@ -30,7 +30,12 @@ struct CaptureBatch {
             folder.map { ($0 as NSString).appendingPathComponent(reportNames[index]) }
                 ?? NSTemporaryDirectory() + "rpc-analyze-\(getpid())-\(index).part"
         }
-        let report = report, options = options, paths = paths
+        let report = report, paths = paths
+        var options = options
+        // Captures side by side already keep the cores busy: a replay thread each would only
+        // make them take turns.
+        if jobs > 1, paths.count > 1 { options.replayOnAnotherThread = false }
+        let jobOptions = options
         var results: [Result] = []
         OrderedJobs<Result>.run(count: paths.count, jobs: jobs) { index in
             guard let out = Output.file(path: targets[index]) else {
@@ -38,7 +43,7 @@ struct CaptureBatch {
             }
             defer { out.flush() }
             do throws(CaptureError) {
-                return .analysed(try report.run(path: paths[index], options: options, out: out))
+                return .analysed(try report.run(path: paths[index], options: jobOptions, out: out))
             } catch {
                 return .failed(file: paths[index], reason: error.description)
             }

@@ -15,6 +15,7 @@ public struct JSONLinesOnWriterThread: AnalysisSink {
     public init(_ sink: JSONLinesSink) {
         let state = HandOffState(sink)
         self.sink = state
+        // Batches are emptied back on this thread: their values were made here.
         handOff = HandOff { batch in state.value.write(batch) }
     }
 
