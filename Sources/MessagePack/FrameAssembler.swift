@@ -168,7 +168,7 @@ public struct FrameAssembler {
     /// The end of the value at `start` when it lies wholly in `window` and uses only the common
     /// formats; nil sends the value to the search. A flat count of the values still owed replaces
     /// the nesting stack: a value with no more containers than `maxDepth` cannot nest deeper.
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
         var cursor = start
         var owed: UInt64 = 1

@@ -102,6 +102,8 @@ struct ClassicPcapReader {
     /// Whether libpcap read the same link type from the header (it maps a few old numbers).
     func linkTypeMatches(_ linkType: Int32) -> Bool { UInt32(bitPattern: linkType) == fileLinkType }
 
+    // Inlined into its two callers: the outcome is then taken apart where it is made.
+    @inline(__always)
     mutating func next() -> Next {
         guard available(Self.recordHeaderLength) else { return start == end && atEndOfFile ? .end : .unusual }
         let raw = UnsafeRawBufferPointer(rebasing: buffer[start..<start + Self.recordHeaderLength])
