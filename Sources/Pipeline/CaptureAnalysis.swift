@@ -30,9 +30,10 @@ public struct AnalysisOptions: Sendable {
     /// Told now and then (every 64 Ki records) how far the reading is: records, bytes read; and
     /// once more with `UInt64.max` records when the reading is over.
     public var progress: (@Sendable (UInt64, Int64?) -> Void)?
-    /// Whether the replay may run on a thread of its own, where that changes nothing the sink
-    /// sees (`ReplayOffload`): by default when the machine has more than one core.
-    public var replayOnAnotherThread = AnalysisOptions.hasCoreToSpare
+    /// Whether stages may run on a thread of their own where that changes nothing the output
+    /// shows (the replay, `ReplayOffload`; a renderer may look too): by default when the machine
+    /// has more than one core.
+    public var mayUseAnotherThread = AnalysisOptions.hasCoreToSpare
 
     static var hasCoreToSpare: Bool { sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 }
 
@@ -84,7 +85,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        let offloaded = options.replayOnAnotherThread && options.displayFilter == nil
+        let offloaded = options.mayUseAnotherThread && options.displayFilter == nil
             ? ReplayTap.offloaded(inner: sink, engine: engine, gate: options.gate) : nil
         self.output = offloaded ?? ReplayTap(inner: sink, engine: engine, gate: options.gate,
                                              selection: options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) })

@@ -80,11 +80,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .truncatedAtEnd: "an unfinished value at the end of the capture"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
-        emit(Finding(
+        emitUnlessCounted(.malformedFrame, into: &output) { Finding(
             .malformedFrame, at: origin.timeNs, record: origin.number,
             "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
             cores: [names.from, names.to], channel: names.channel, bytes: byteCount
-        ), into: &output)
+        ) }
     }
 
     private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
@@ -106,12 +106,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
-            output.finding(Finding(
+            findingUnlessCounted(.duplicateRequestID, into: &output) { Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
                     + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was still in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
-            ))
+            ) }
             close(superseded, msgid: envelope.msgid, into: &output)
         }
         if tracksRequestOrder {
@@ -165,11 +165,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let conversation = streams[currentStream].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
             let names = streams[currentStream].names
-            output.finding(Finding(
+            findingUnlessCounted(.orphanResponse, into: &output) { Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
                 "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
-            ))
+            ) }
             return
         }
         let isError = !envelope.errorIsNil
@@ -248,11 +248,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// Reports a request as unanswered and closes it.
     private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
         let names = streams[request.stream].names
-        output.finding(Finding(
+        findingUnlessCounted(.unansweredRequest, into: &output) { Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
             "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
             cores: [names.from, names.to], channel: names.channel, msgid: msgid
-        ))
+        ) }
         close(request, msgid: msgid, into: &output)
     }
 

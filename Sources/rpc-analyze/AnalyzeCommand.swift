@@ -52,7 +52,8 @@ struct AnalyzeCommand: ParsableCommand {
         "A BPF filter applied to every capture's records before decoding, compiled by libpcap.", valueName: "expr"))
     var filterExpression: String?
 
-    @Option(help: ArgumentHelp("Captures analysed at once (default: one per core).", valueName: "n"))
+    @Option(help: ArgumentHelp("Captures analysed at once (default: one per core). With one capture, more than one "
+        + "lets the replay run on a core of its own; --jobs 1 keeps every stage on one thread.", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: [.customShort("Y"), .customLong("display-filter")], help: ArgumentHelp(
@@ -215,6 +216,7 @@ struct AnalyzeCommand: ParsableCommand {
         )
         options.gate = FindingGate(selection: selection, baseline: known)
         options.gate.keepsPrints = writeBaseline != nil
+        if jobs == 1 { options.mayUseAnotherThread = false }
         if let displayFilter {
             do {
                 options.displayFilter = try DisplayFilter(displayFilter)

@@ -34,7 +34,7 @@ struct CaptureBatch {
         var options = options
         // Captures side by side already keep the cores busy: a replay thread each would only
         // make them take turns.
-        if jobs > 1, paths.count > 1 { options.replayOnAnotherThread = false }
+        if jobs > 1, paths.count > 1 { options.mayUseAnotherThread = false }
         let jobOptions = options
         var results: [Result] = []
         OrderedJobs<Result>.run(count: paths.count, jobs: jobs) { index in

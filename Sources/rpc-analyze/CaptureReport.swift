@@ -31,6 +31,11 @@ struct CaptureReport: Sendable {
         case (.jsonl, _):
             var lines = JSONLinesSink(output: out)
             if isOneOfSeveral { lines.file = path }
+            guard options.mayUseAnotherThread else {
+                let result = try CaptureAnalysis.run(path: path, options: options, sink: lines)
+                result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
+                return Outcome(file: path, counts: result.sink.counts, gate: result.gate)
+            }
             var result = try CaptureAnalysis.run(path: path, options: options, sink: JSONLinesOnWriterThread(lines))
             let sink = result.sink.drained()
             sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)

@@ -1,5 +1,7 @@
 import AnalysisCore
+import Pipeline
 import Report
+import Scenario
 import Testing
 
 /// Findings are counted in arrays indexed by the rule's ordinal: every rule has its own place,
@@ -26,5 +28,27 @@ struct FindingCountTests {
         total.addFindings(of: counts)
         #expect(total.findingsByRule[.slowCall] == 2 * Rule.allCases.count)
         #expect(ReportCounts().findings.isEmpty && ReportCounts().findingsByRule.isEmpty)
+    }
+}
+
+/// Past the summary's first findings, the stages count findings by rule without building them
+/// (loss, junk, duplicate msgids, orphan answers, unanswered calls, non-RPC values): the counts
+/// must be those of a report that builds every finding, and the findings kept the same ones.
+struct CountedFindingTests {
+    @Test(arguments: [HostileTraffic.lossyRecorder, .unanswered, .unpoppedMailbox, .arrayJunk, .unfinishedValues])
+    func countingWithoutBuildingGivesTheCompleteReportsCounts(shape: HostileTraffic) throws {
+        let path = Paths.temporary("counted-\(shape.rawValue).pcap")
+        try shape.write(to: path, targetBytes: 400_000)
+        for offloaded in [false, true] {
+            var options = AnalysisOptions()
+            options.mayUseAnotherThread = offloaded
+            let summary = try CaptureAnalysis.run(path: path, options: options,
+                                                  sink: ReportCollector(wantsValues: false, keepsTransactions: false, findingLimit: 50))
+            let complete = try CaptureAnalysis.run(path: path, options: options, sink: ReportCollector.complete)
+            #expect(complete.sink.findings.count > 50, "\(shape): too few findings to count past the limit")
+            #expect(summary.sink.counts.findingsByRule == complete.sink.counts.findingsByRule, "\(shape)")
+            #expect(summary.sink.counts.findings == complete.sink.counts.findings, "\(shape)")
+            #expect(summary.sink.findings == Array(complete.sink.findings.prefix(50)), "\(shape)")
+        }
     }
 }

@@ -20,7 +20,7 @@ struct ReplayOffloadTests {
 
     func analyse(_ path: String, board: Board, limit: Int, ignoring: [String], offloaded: Bool) throws -> Made {
         var options = AnalysisOptions(board: board)
-        options.replayOnAnotherThread = offloaded
+        options.mayUseAnotherThread = offloaded
         options.gate = FindingGate(selection: try FindingSelection(select: [], ignore: ignoring))
         let collector = ReportCollector(wantsValues: false, keepsTransactions: false, findingLimit: limit)
         let result = try CaptureAnalysis.run(path: path, options: options, sink: collector)
