@@ -125,6 +125,13 @@ extension FindingSink {
     public var wantsFindingText: Bool { true }
     public var countsFindingsOnly: Bool { false }
     public mutating func countFinding(_ rule: Rule) { finding(Finding(rule, at: 0, record: nil, "")) }
+
+    /// `finding(make())`, or only `countFinding(rule)` when the sink only counts: a stage that
+    /// makes findings in numbers (gaps, junk, duplicate msgids) then never builds them.
+    @inlinable
+    public mutating func finding(_ rule: Rule, _ make: () -> Finding) {
+        if countsFindingsOnly { countFinding(rule) } else { finding(make()) }
+    }
 }
 
 /// Where a byte of a stream came from: the capture record that carried it.

@@ -23,7 +23,8 @@ public struct FindingGate: Sendable {
     /// Whether a finding's rule is all the gate reads of it: no baseline to match, no prints kept.
     var readsRuleOnly: Bool { !keepsPrints && remaining.isEmpty }
 
-    /// `passes` for a finding only counted, when `readsRuleOnly`.
+    /// Whether the rules let a finding of `rule` through; all a finding only counted is asked
+    /// (when `readsRuleOnly`), and the first question for any other.
     mutating func passes(_ rule: Rule) -> Bool {
         guard selection.admits(rule) else {
             ignored += 1
@@ -33,10 +34,7 @@ public struct FindingGate: Sendable {
     }
 
     mutating func passes(_ finding: Finding) -> Bool {
-        guard selection.admits(finding.rule) else {
-            ignored += 1
-            return false
-        }
+        guard passes(finding.rule) else { return false }
         guard keepsPrints || !remaining.isEmpty else { return true }
         let print = FindingPrint(finding)
         if !remaining.isEmpty, let left = remaining[print], left > 0 {

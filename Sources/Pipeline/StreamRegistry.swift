@@ -117,6 +117,9 @@ struct StreamRegistry<Sink: RPCSink> {
             if sink.countsFindingsOnly, stream < 0 || rpc.isConfirmed(stream: stream) {
                 // A lossy recorder's gaps, past the findings a summary keeps: counted, not built
                 // (a confirmed stream's findings go straight to the sink, as `finding` would).
+                // `FindingSink.finding(_:_:)` written out: here, on the per-record path, the
+                // protocol extension reached the tap through witnesses that are not specialised
+                // (callgrind: +47 M instructions per 10 MB of a lossy recorder).
                 sink.countFinding(.captureLoss)
                 if stream >= 0, interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
                 return

@@ -80,7 +80,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .truncatedAtEnd: "an unfinished value at the end of the capture"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
-        emitUnlessCounted(.malformedFrame, into: &output) { Finding(
+        emit(.malformedFrame, into: &output) { Finding(
             .malformedFrame, at: origin.timeNs, record: origin.number,
             "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
             cores: [names.from, names.to], channel: names.channel, bytes: byteCount
@@ -106,7 +106,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
             let names = streams[currentStream].names
-            findingUnlessCounted(.duplicateRequestID, into: &output) { Finding(
+            output.finding(.duplicateRequestID) { Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
                     + "\(methods.names[superseded.methodIndex]) call from record \(superseded.origin.number) was still in flight",
@@ -165,7 +165,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let conversation = streams[currentStream].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
             let names = streams[currentStream].names
-            findingUnlessCounted(.orphanResponse, into: &output) { Finding(
+            output.finding(.orphanResponse) { Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
                 "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
                 cores: [names.from, names.to], channel: names.channel, msgid: envelope.msgid
@@ -248,7 +248,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// Reports a request as unanswered and closes it.
     private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
         let names = streams[request.stream].names
-        findingUnlessCounted(.unansweredRequest, into: &output) { Finding(
+        output.finding(.unansweredRequest) { Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
             "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
             cores: [names.from, names.to], channel: names.channel, msgid: msgid

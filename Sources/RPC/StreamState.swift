@@ -33,20 +33,12 @@ struct StreamState {
 /// Per-stream bookkeeping of the correlator: whether the stream is RPC, findings held while
 /// that is unknown, and runs of values that are not RPC messages.
 extension Correlator {
-    /// A finding of a confirmed stream (or one the analysis makes at the end), built only when
-    /// the sink will read more of it than its rule: past the summary's first findings, a capture
-    /// full of duplicate msgids or junk costs a count each.
+    /// `emit`, made only when the sink reads more than the rule (`FindingSink.finding(_:_:)`);
+    /// a probing stream's findings are still made and held, as they may be dropped.
     @inline(__always)
-    func findingUnlessCounted(_ rule: Rule, into output: inout Sink, _ make: () -> Finding) {
-        if output.countsFindingsOnly { output.countFinding(rule) } else { output.finding(make()) }
-    }
-
-    /// `emit`, counted only where the sink only counts and the stream is confirmed (a probing
-    /// stream's findings are held, and dropped if it turns out not to be RPC).
-    @inline(__always)
-    mutating func emitUnlessCounted(_ rule: Rule, into output: inout Sink, _ make: () -> Finding) {
-        if output.countsFindingsOnly, case .confirmed = streams[currentStream].detection {
-            output.countFinding(rule)
+    mutating func emit(_ rule: Rule, into output: inout Sink, _ make: () -> Finding) {
+        if case .confirmed = streams[currentStream].detection {
+            output.finding(rule, make)
         } else {
             emit(make(), into: &output)
         }
@@ -127,7 +119,7 @@ extension Correlator {
             ? "a MessagePack value that is not an RPC message: \(Self.describe(state.nonRPCSample, total: state.nonRPCBytes))"
             : "\(state.nonRPCCount) MessagePack values (\(state.nonRPCBytes) bytes) that are not RPC messages: "
                 + Self.describe(state.nonRPCSample, total: state.nonRPCBytes)
-        emitUnlessCounted(.nonRPCValue, into: &output) { Finding(
+        emit(.nonRPCValue, into: &output) { Finding(
             .nonRPCValue, at: state.nonRPCOrigin.timeNs, record: state.nonRPCOrigin.number,
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
             cores: [names.from, names.to], channel: names.channel, bytes: state.nonRPCBytes
