@@ -168,7 +168,7 @@ public final class CaptureFile {
         guard filter == nil, classic != nil, case .record(let header, let bytes) = classic!.next() else { return false }
         lastNumber += 1
         record.number = lastNumber
-        record.timeNs = header.seconds * 1_000_000_000 + (classic!.isNanosecond ? header.fraction : header.fraction * 1000)
+        record.timeNs = classic!.timeNs(of: header)
         record.originalLength = header.originalLength
         record.bytes = bytes
         record.linkType = linkType
@@ -194,9 +194,8 @@ public final class CaptureFile {
                         continue
                     }
                 }
-                let fraction = classic!.isNanosecond ? header.fraction : header.fraction * 1000
                 return .record(RawRecord(
-                    number: lastNumber, timeNs: header.seconds * 1_000_000_000 + fraction,
+                    number: lastNumber, timeNs: classic!.timeNs(of: header),
                     originalLength: header.originalLength, bytes: bytes, linkType: linkType
                 ))
             }

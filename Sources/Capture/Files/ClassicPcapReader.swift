@@ -22,6 +22,12 @@ struct ClassicPcapReader {
         var originalLength: Int
     }
 
+    /// A record's time in nanoseconds since 1970, from its header in this file's precision.
+    @inline(__always)
+    func timeNs(of header: Header) -> Int64 {
+        header.seconds * 1_000_000_000 + (isNanosecond ? header.fraction : header.fraction * 1000)
+    }
+
     enum Next {
         case record(Header, UnsafeRawBufferPointer)
         case end
