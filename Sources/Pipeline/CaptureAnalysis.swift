@@ -37,6 +37,13 @@ public struct AnalysisOptions: Sendable {
 
     static var hasCoreToSpare: Bool { sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 }
 
+    /// The same options, every stage on the caller's thread.
+    public var onOneThread: AnalysisOptions {
+        var options = self
+        options.mayUseAnotherThread = false
+        return options
+    }
+
     public init(filter: String? = nil, linkType: Int32 = LinkType.user0, limits: FrameLimits = FrameLimits(),
                 board: Board = .generic, replay: Bool = true, port: UInt16? = nil, caps: AnalysisCaps = AnalysisCaps()) {
         self.caps = caps

@@ -8,9 +8,7 @@ public struct LiveAnalysis<Sink: AnalysisSink> {
 
     public init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         // The running status reads the sink as records arrive: it stays on this thread.
-        var options = options
-        options.mayUseAnotherThread = false
-        analysis = CaptureAnalysis(name: name, linkType: linkType, options: options, sink: sink)
+        analysis = CaptureAnalysis(name: name, linkType: linkType, options: options.onOneThread, sink: sink)
     }
 
     public mutating func consume(_ record: RawRecord) {

@@ -40,8 +40,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
 
     /// Waits for the replay's thread, if there is one, and takes back its engine and sink.
     mutating func settle() {
-        guard offload != nil, let onThread = replayThreadTap else { return }
-        offload!.finish()
+        guard let onThread = replayThreadTap else { return }
+        offload?.finish()
         self = onThread.value
     }
 

@@ -216,7 +216,7 @@ struct AnalyzeCommand: ParsableCommand {
         )
         options.gate = FindingGate(selection: selection, baseline: known)
         options.gate.keepsPrints = writeBaseline != nil
-        if jobs == 1 { options.mayUseAnotherThread = false }
+        if jobs == 1 { options = options.onOneThread }
         if let displayFilter {
             do {
                 options.displayFilter = try DisplayFilter(displayFilter)

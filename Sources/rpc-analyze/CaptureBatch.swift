@@ -31,11 +31,9 @@ struct CaptureBatch {
                 ?? NSTemporaryDirectory() + "rpc-analyze-\(getpid())-\(index).part"
         }
         let report = report, paths = paths
-        var options = options
         // Captures side by side already keep the cores busy: a replay thread each would only
         // make them take turns.
-        if jobs > 1, paths.count > 1 { options.mayUseAnotherThread = false }
-        let jobOptions = options
+        let jobOptions = jobs > 1 && paths.count > 1 ? options.onOneThread : options
         var results: [Result] = []
         OrderedJobs<Result>.run(count: paths.count, jobs: jobs) { index in
             guard let out = Output.file(path: targets[index]) else {

@@ -31,15 +31,12 @@ struct CaptureReport: Sendable {
         case (.jsonl, _):
             var lines = JSONLinesSink(output: out)
             if isOneOfSeveral { lines.file = path }
-            guard options.mayUseAnotherThread else {
-                let result = try CaptureAnalysis.run(path: path, options: options, sink: lines)
-                result.sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
-                return Outcome(file: path, counts: result.sink.counts, gate: result.gate)
+            if options.mayUseAnotherThread {
+                var result = try CaptureAnalysis.run(path: path, options: options, sink: JSONLinesOnWriterThread(lines))
+                return close(result.sink.drained(), of: result, path: path)
             }
-            var result = try CaptureAnalysis.run(path: path, options: options, sink: JSONLinesOnWriterThread(lines))
-            let sink = result.sink.drained()
-            sink.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
-            return Outcome(file: path, counts: sink.counts, gate: result.gate)
+            let result = try CaptureAnalysis.run(path: path, options: options, sink: lines)
+            return close(result.sink, of: result, path: path)
         case (.html, _):
             let result = try CaptureAnalysis.run(path: path, options: options, sink: TimelineSink(board: options.board))
             let counts = result.sink.collector.counts
@@ -80,6 +77,12 @@ struct CaptureReport: Sendable {
             }
             return Outcome(file: path, counts: result.sink.counts, gate: result.gate)
         }
+    }
+
+    /// JSON Lines end with the summary line, whichever thread wrote the others.
+    private func close<Sink>(_ lines: JSONLinesSink, of result: AnalysisResult<Sink>, path: String) -> Outcome {
+        lines.finish(summary: result.summary, statistics: result.statistics, board: result.summary.board)
+        return Outcome(file: path, counts: lines.counts, gate: result.gate)
     }
 
     func fails(_ counts: ReportCounts) -> Bool {
