@@ -330,33 +330,32 @@ public struct ReplayEngine {
         handleEnd(into: &found)
     }
 
+    // The same entry points reporting straight into any sink (tests, the end of a replay).
+
     public mutating func channelRecord<Sink: FindingSink>(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink) {
-        var found = FindingBuffer()
-        handle(event, payload: payload, into: &found)
-        found.drain(into: &sink)
+        reporting(into: &sink) { $0.handle(event, payload: payload, into: &$1) }
     }
 
     public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
-        var found = FindingBuffer()
-        handle(event, into: &found)
-        found.drain(into: &sink)
+        reporting(into: &sink) { $0.handle(event, into: &$1) }
     }
 
     public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        var found = FindingBuffer()
-        handle(started: call, into: &found)
-        found.drain(into: &sink)
+        reporting(into: &sink) { $0.handle(started: call, into: &$1) }
     }
 
     public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        var found = FindingBuffer()
-        handle(ended: call, into: &found)
-        found.drain(into: &sink)
+        reporting(into: &sink) { $0.handle(ended: call, into: &$1) }
     }
 
     public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
+        reporting(into: &sink) { $0.handleEnd(into: &$1) }
+    }
+
+    /// Runs `body` with a buffer of its own, then hands what it found to `sink`.
+    private mutating func reporting<Sink: FindingSink>(into sink: inout Sink, _ body: (inout Self, inout FindingBuffer) -> Void) {
         var found = FindingBuffer()
-        handleEnd(into: &found)
+        body(&self, &found)
         found.drain(into: &sink)
     }
 }
