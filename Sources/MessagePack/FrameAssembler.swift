@@ -168,7 +168,7 @@ public struct FrameAssembler {
     /// The end of the value at `start` when it lies wholly in `window` and uses only the common
     /// formats; nil sends the value to the search. A flat count of the values still owed replaces
     /// the nesting stack: a value with no more containers than `maxDepth` cannot nest deeper.
-    @inline(__always) @usableFromInline
+    @inline(__always)
     static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
         var cursor = start
         var owed: UInt64 = 1
@@ -223,4 +223,3 @@ extension FrameAssembler {
         finish(into: &sink, output: &nothing)
     }
 }
-

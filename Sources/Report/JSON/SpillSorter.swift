@@ -6,10 +6,10 @@ import Darwin
 #endif
 
 /// Puts rendered items (bytes with a sort key) in key order with bounded memory: items gather
-/// in memory up to `memoryBytes` (their bytes and their index), then go sorted to a temporary file (a run); the end merges the
-/// runs. Past `maximumRuns`, the runs are merged into one first, so the files open at once and
-/// their read buffers stay bounded too. Temporary files are unlinked as soon as they are open,
-/// so nothing is left behind by a run that is killed.
+/// in memory up to `memoryBytes` (their bytes and their index), then go sorted to a temporary
+/// file (a run); the end merges the runs. Past `maximumRuns`, the runs are merged into one
+/// first, so the files open at once and their read buffers stay bounded too. Temporary files
+/// are unlinked as soon as they are open, so nothing is left behind by a run that is killed.
 struct SpillSorter {
     struct Key: Comparable {
         var major: Int64

@@ -5,8 +5,8 @@ import RPC
 /// `--format json` with memory bounded on any capture: the same bytes as `JSONReport.render`,
 /// but each transaction, notification and finding is rendered as it comes and kept as bytes in
 /// a `SpillSorter` (transactions by request order, findings by time), which goes to temporary
-/// files past 8 MiB each (bytes and index). The object is written at the end, when the capture's counts that
-/// head it are known.
+/// files past 8 MiB each (bytes and index). The object is written at the end, when the
+/// capture's counts that head it are known.
 public struct StreamedJSONReport: AnalysisSink {
     public private(set) var counts = ReportCounts()
     public var wantsValues: Bool { true }
