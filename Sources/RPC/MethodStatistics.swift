@@ -25,6 +25,9 @@ public struct MethodStatistics: Sendable {
     /// Made when the exact samples are given up, from them: while they last, no call pays for
     /// it, and it starts wide enough for what was seen instead of growing a step at a time.
     private var histogram: Histogram<UInt64>?
+    /// Whether `histogram` is made, asked instead of it: comparing the optional with nil copies
+    /// the histogram (a retain and a release of its counts on every answered call).
+    private var keepsHistogram = false
 
     public init(method: String, budgetNs: Int64? = nil) {
         self.method = method
@@ -51,7 +54,7 @@ public struct MethodStatistics: Sendable {
         minLatencyNs = min(minLatencyNs, latency)
         maxLatencyNs = max(maxLatencyNs, latency)
         totalLatencyNs += Double(latency)
-        if histogram == nil {
+        if !keepsHistogram {
             if answered <= Self.exactSampleLimit, budget > 0 {
                 samples.append(latency)
                 budget -= 1
@@ -71,6 +74,7 @@ public struct MethodStatistics: Sendable {
         budget += samples.count
         samples = []
         histogram = made
+        keepsHistogram = true
     }
 
     public struct Latency: Sendable, Equatable {
@@ -80,7 +84,7 @@ public struct MethodStatistics: Sendable {
     /// Nil when no call was answered.
     public var latency: Latency? {
         guard answered > 0 else { return nil }
-        let sorted = histogram == nil ? samples.sorted() : []
+        let sorted = keepsHistogram ? [] : samples.sorted()
         func percentile(_ p: Double) -> Int64 {
             guard let histogram else {
                 let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
