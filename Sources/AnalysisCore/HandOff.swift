@@ -13,39 +13,74 @@ import Synchronization
 /// Batches come back to the caller's thread to be emptied there: values made on one thread and
 /// freed on another contend for the allocator's lock (perf showed a third of the time in it).
 public struct HandOff<Item: Sendable> {
-    @usableFromInline var batch: [Item] = []
-    @usableFromInline let batchSize: Int
+    @usableFromInline var batch: HandOffBatch<Item>
     @usableFromInline let thread: HandOffThread<Item>
 
     /// `apply` runs on the other thread, given each batch in turn to apply item by item (a batch
     /// at a time, so that the loop is the caller's own, specialised code). It may empty the batch
     /// there (items that hold nothing allocated cost the caller nothing to free then); what it
     /// leaves is emptied on the caller's thread.
-    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping (inout [Item]) -> Void) {
-        self.batchSize = max(1, batchSize)
-        thread = HandOffThread(inFlight: max(1, inFlight), apply: apply)
-        batch.reserveCapacity(self.batchSize)
+    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping (inout HandOffBatch<Item>) -> Void) {
+        thread = HandOffThread(batchSize: max(1, batchSize), inFlight: max(1, inFlight), apply: apply)
+        batch = thread.emptyBatch()
     }
 
     @inlinable
     public mutating func add(_ item: consuming Item) {
         batch.append(item)
-        if batch.count >= batchSize { submit() }
+        if batch.isFull { submit() }
     }
 
     @inlinable
     mutating func submit() {
-        var returned = thread.submit(batch)
-        returned.removeAll(keepingCapacity: true)
-        batch = returned
-        batch.reserveCapacity(batchSize)
+        batch = thread.submit(batch)
     }
 
     /// Waits until every item is applied.
     public mutating func finish() {
-        let last = batch
-        batch = []
-        thread.finish(last)
+        thread.finish(batch)
+    }
+}
+
+/// Items handed over at once: storage of its own, allocated once and used again batch after
+/// batch, so that adding an item is a store and a count (no uniqueness check or growth of an
+/// array on the per-record path).
+///
+/// `@unchecked Sendable`: a batch is used by one thread at a time, the hand-off's semaphores and
+/// mutexes passing it from one to the other.
+public struct HandOffBatch<Item>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Item>
+    @usableFromInline let capacity: Int
+    /// Items added, initialised at the start of the storage.
+    @usableFromInline var added = 0
+    public var count: Int { added }
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    @inlinable
+    var isFull: Bool { added == capacity }
+
+    @inlinable
+    mutating func append(_ item: consuming Item) {
+        (base + added).initialize(to: item)
+        added += 1
+    }
+
+    /// The items, in the order they were added.
+    public var items: UnsafeMutableBufferPointer<Item> { UnsafeMutableBufferPointer(start: base, count: added) }
+
+    /// Frees the items (not the storage).
+    public mutating func removeAll() {
+        base.deinitialize(count: added)
+        added = 0
+    }
+
+    func deallocate() {
+        base.deinitialize(count: added)
+        base.deallocate()
     }
 }
 
@@ -56,23 +91,31 @@ public struct HandOff<Item: Sendable> {
 /// and the queues of batches are behind mutexes.
 @usableFromInline
 final class HandOffThread<Item: Sendable>: @unchecked Sendable {
-    private let apply: (inout [Item]) -> Void
+    private let apply: (inout HandOffBatch<Item>) -> Void
+    private let batchSize: Int
     private var started = false
-    private let queue = Mutex<[[Item]?]>([])
-    /// Batches applied, on their way back to the caller's thread to be emptied there.
-    private let applied = Mutex<[[Item]]>([])
+    private let queue = Mutex<[HandOffBatch<Item>?]>([])
+    /// Batches applied, on their way back to the caller's thread to be emptied and used again.
+    private let applied = Mutex<[HandOffBatch<Item>]>([])
     private let room: DispatchSemaphore
     private let waiting = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    init(inFlight: Int, apply: @escaping (inout [Item]) -> Void) {
+    init(batchSize: Int, inFlight: Int, apply: @escaping (inout HandOffBatch<Item>) -> Void) {
         self.apply = apply
+        self.batchSize = batchSize
         room = DispatchSemaphore(value: inFlight)
     }
 
-    /// Hands over a full batch; returns one the thread is done with (or an empty one).
+    /// A new batch. At most `inFlight` + 1 are made: one is made only when none has come back,
+    /// so the others are all waiting or being applied.
+    func emptyBatch() -> HandOffBatch<Item> {
+        HandOffBatch(capacity: batchSize)
+    }
+
+    /// Hands over a full batch; returns an empty one to fill: one the thread is done with, or new.
     @usableFromInline
-    func submit(_ batch: [Item]) -> [Item] {
+    func submit(_ batch: HandOffBatch<Item>) -> HandOffBatch<Item> {
         if !started {
             started = true
             let thread = Thread { [self] in run() }
@@ -80,26 +123,29 @@ final class HandOffThread<Item: Sendable>: @unchecked Sendable {
             thread.start()
         }
         enqueue(batch)
-        let returned = applied.withLock { batches in
-            defer { batches.removeAll(keepingCapacity: true) }
-            return batches
-        }
-        return returned.last ?? []
+        let returned = applied.withLock { batches in batches.popLast() }
+        guard var returned else { return emptyBatch() }
+        returned.removeAll()
+        return returned
     }
 
-    /// Hands over the last batch and waits for the thread.
-    func finish(_ last: [Item]) {
+    /// Hands over the last batch, waits for the thread and frees every batch.
+    func finish(_ last: HandOffBatch<Item>) {
         guard started else {
             var last = last
-            return apply(&last)
+            apply(&last)
+            return last.deallocate()
         }
-        if !last.isEmpty { enqueue(last) }
+        if last.count > 0 { enqueue(last) } else { last.deallocate() }
         enqueue(nil)
         done.wait()
-        applied.withLock { $0.removeAll() }
+        applied.withLock { batches in
+            for batch in batches { batch.deallocate() }
+            batches.removeAll()
+        }
     }
 
-    private func enqueue(_ batch: [Item]?) {
+    private func enqueue(_ batch: HandOffBatch<Item>?) {
         room.wait()
         queue.withLock { $0.append(batch) }
         waiting.signal()

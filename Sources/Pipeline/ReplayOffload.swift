@@ -24,6 +24,8 @@ struct ReplayOffload {
     private let findingLimit: Int
     private let rules: FindingSelection
     private var passedFindings = 0
+    /// Methods whose name the replay's thread has been sent, by method number.
+    private var namedMethods: [Bool] = []
 
     /// `tap`: the one on the replay's thread, with the engine and the renderer's sink.
     init<Inner>(_ tap: HandOffState<ReplayTap<Inner>>, findingLimit: Int, rules: FindingSelection) {
@@ -36,8 +38,8 @@ struct ReplayOffload {
         self.rules = rules
         // Emptied on the replay's thread: its calls hold next to nothing allocated.
         handOff = HandOff(batchSize: 4096, inFlight: 8) { calls in
-            tap.value.apply(calls)
-            calls.removeAll(keepingCapacity: true)
+            tap.value.apply(calls.items)
+            calls.removeAll()
         }
     }
 
@@ -52,6 +54,35 @@ struct ReplayOffload {
     @inline(__always)
     mutating func add(_ call: consuming TapCall) { handOff.add(call) }
 
+    @inline(__always)
+    mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
+        guard let record = HandedRecord(event) else { return handOff.add(.wholeChannelRecord(event, Array(payload))) }
+        handOff.add(event.kind == .uart ? .uart(record, Array(payload)) : .channel(record))
+    }
+
+    /// A call between cores goes over without its method's name (`HandedCall`); the name goes
+    /// once, before the method's first call.
+    mutating func callStarted(_ call: CallEvent) {
+        guard let handed = HandedCall(call), nameSent(for: call) else { return handOff.add(.started(call)) }
+        handOff.add(.startedCall(handed))
+    }
+
+    mutating func callEnded(_ call: CallEvent) {
+        guard let handed = HandedCall(call), nameSent(for: call) else { return handOff.add(.ended(call)) }
+        handOff.add(.endedCall(handed))
+    }
+
+    /// The call's method number is known to be one `HandedCall` holds.
+    @inline(__always)
+    private mutating func nameSent(for call: CallEvent) -> Bool {
+        let index = call.methodIndex
+        if index < namedMethods.count, namedMethods[index] { return true }
+        if index >= namedMethods.count { namedMethods += repeatElement(false, count: index + 1 - namedMethods.count) }
+        namedMethods[index] = true
+        handOff.add(.methodName(index, call.method))
+        return true
+    }
+
     mutating func finding(_ finding: Finding) {
         if passedFindings < findingLimit, rules.admits(finding.rule) { passedFindings += 1 }
         handOff.add(.finding(finding))
@@ -59,14 +90,25 @@ struct ReplayOffload {
 }
 
 /// One call the analysis made on its tap, as the replay's thread makes it again.
+///
+/// The calls made for every record and every call between cores hold their event packed
+/// (`HandedRecord`, `HandedCall`: 48 bytes a call in all, where the events themselves made
+/// 104): the batches cross from one core's cache to the other's, and their size is what the
+/// replay's thread costs the analysis's. Rare calls are boxed (`indirect`) to keep it so.
 enum TapCall: Sendable {
     /// A mailbox or message record: the engine does not read its bytes.
-    case channel(ChannelEvent)
+    case channel(HandedRecord)
     /// A UART record, with its bytes: the engine shows what the wire carried.
-    case uart(ChannelEvent, [UInt8])
-    case trace(TraceEvent)
-    case started(CallEvent)
-    case ended(CallEvent)
+    case uart(HandedRecord, [UInt8])
+    /// Calls between cores, without the method's name: it came before, in `methodName`.
+    case startedCall(HandedCall)
+    case endedCall(HandedCall)
+    case methodName(Int, String)
+    /// Events with a field too wide to pack, as they are.
+    indirect case wholeChannelRecord(ChannelEvent, [UInt8])
+    indirect case started(CallEvent)
+    indirect case ended(CallEvent)
+    indirect case trace(TraceEvent)
     indirect case finding(Finding)
     case counted(Rule)
     indirect case transaction(Transaction)
@@ -79,15 +121,23 @@ enum TapCall: Sendable {
 
 extension ReplayTap {
     /// Calls handed over, made on this tap (the one on the replay's thread) in order.
-    mutating func apply(_ calls: [TapCall]) {
+    mutating func apply(_ calls: UnsafeMutableBufferPointer<TapCall>) {
         for call in calls { apply(call) }
     }
 
     private mutating func apply(_ call: TapCall) {
         switch call {
-        case .channel(let event): channelRecord(event, payload: UnsafeRawBufferPointer(start: nil, count: 0))
-        case .uart(let event, let bytes): bytes.withUnsafeBytes { channelRecord(event, payload: $0) }
+        case .channel(let record): channelRecord(record.event, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+        case .uart(let record, let bytes): bytes.withUnsafeBytes { channelRecord(record.event, payload: $0) }
+        case .wholeChannelRecord(let event, let bytes): bytes.withUnsafeBytes { channelRecord(event, payload: $0) }
         case .trace(let event): trace(event)
+        case .startedCall(let call): callStarted(call.event(named: handedMethodNames[Int(call.methodIndex)]))
+        case .endedCall(let call): callEnded(call.event(named: handedMethodNames[Int(call.methodIndex)]))
+        case .methodName(let index, let name):
+            if index >= handedMethodNames.count {
+                handedMethodNames += repeatElement("", count: index + 1 - handedMethodNames.count)
+            }
+            handedMethodNames[index] = name
         case .started(let call): callStarted(call)
         case .ended(let call): callEnded(call)
         case .finding(let finding): self.finding(finding)

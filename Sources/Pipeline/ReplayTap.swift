@@ -19,6 +19,8 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     private var offload: ReplayOffload?
     /// The tap on the replay's thread, while there is one.
     private var replayThreadTap: HandOffState<ReplayTap>?
+    /// On the replay's thread: the names of methods, by number, as the analysis sent them.
+    var handedMethodNames: [String] = []
 
     init(inner: Inner, engine: ReplayEngine?, gate: FindingGate = FindingGate(), selection: DisplaySelection? = nil) {
         gated = GatedSink(inner: inner, gate: gate, display: selection?.filter)
@@ -93,7 +95,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func callStarted(_ call: CallEvent) {
-        if offload != nil { return offload!.add(.started(call)) }
+        if offload != nil { return offload!.callStarted(call) }
         if engine != nil {
             engine!.callStarted(call, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
@@ -102,7 +104,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func callEnded(_ call: CallEvent) {
-        if offload != nil { return offload!.add(.ended(call)) }
+        if offload != nil { return offload!.callEnded(call) }
         if engine != nil {
             engine!.callEnded(call, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
@@ -119,9 +121,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     @inline(__always)
     mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
         guard engine != nil else { return }
-        if offload != nil {
-            return offload!.add(event.kind == .uart ? .uart(event, Array(payload)) : .channel(event))
-        }
+        if offload != nil { return offload!.channelRecord(event, payload: payload) }
         engine!.channelRecord(event, payload: payload, into: &replayFindings)
         if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
     }

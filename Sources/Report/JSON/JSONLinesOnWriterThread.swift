@@ -16,7 +16,7 @@ public struct JSONLinesOnWriterThread: AnalysisSink {
         let state = HandOffState(sink)
         self.sink = state
         // Batches are emptied back on this thread: their values were made here.
-        handOff = HandOff { batch in state.value.write(batch) }
+        handOff = HandOff { batch in state.value.write(batch.items) }
     }
 
     public mutating func transaction(_ transaction: Transaction) { handOff.add(.transaction(transaction)) }
@@ -33,7 +33,7 @@ public struct JSONLinesOnWriterThread: AnalysisSink {
 
 extension JSONLinesSink {
     /// A batch handed over, written in order.
-    mutating func write(_ batch: [JSONLinesItem]) {
+    mutating func write(_ batch: UnsafeMutableBufferPointer<JSONLinesItem>) {
         for item in batch {
             switch item {
             case .transaction(let transaction): self.transaction(transaction)

@@ -1,0 +1,66 @@
+import AnalysisCore
+@testable import Pipeline
+import Replay
+import RPC
+import Testing
+
+/// The replay's thread gets every record and call between cores packed: each must come out as
+/// the event that went in, and one with a field too wide to pack must go whole, not cut.
+struct HandedEventTests {
+    static let stamp = RecordStamp(number: 1_234_567_890_123, timeNs: -5_000_000_000_000)
+
+    @Test func aHandOffItemStaysSmall() {
+        // What each record and call costs the analysis's thread is the bytes it hands over.
+        #expect(MemoryLayout<HandedRecord>.size <= 32)
+        #expect(MemoryLayout<HandedCall>.size <= 46)
+        #expect(MemoryLayout<TapCall>.stride <= 48)
+    }
+
+    @Test(arguments: [Board.ChannelKind.mailbox, .message, .uart])
+    func aChannelRecordComesOutAsItWent(kind: Board.ChannelKind) throws {
+        for (channel, from, to, receiver, count, direction) in [(0, 0, 1, false, 0, -1), (255, 255, 0, true, Int(UInt32.max), Int(Int32.max))] {
+            let event = ChannelEvent(kind: kind, channel: channel, from: from, to: to, isReceiverSide: receiver,
+                                     byteCount: count, stamp: Self.stamp, direction: direction)
+            let packed = try #require(HandedRecord(event))
+            let back = packed.event
+            #expect((back.kind, back.channel, back.from, back.to) == (kind, channel, from, to))
+            #expect((back.isReceiverSide, back.byteCount, back.stamp, back.direction) == (receiver, count, Self.stamp, direction))
+        }
+    }
+
+    @Test func aChannelRecordTooWideToPackGoesWhole() {
+        func event(channel: Int = 1, from: Int = 0, count: Int = 8, direction: Int = 0) -> ChannelEvent {
+            ChannelEvent(kind: .uart, channel: channel, from: from, to: 1, isReceiverSide: false, byteCount: count,
+                         stamp: Self.stamp, direction: direction)
+        }
+        #expect(HandedRecord(event()) != nil)
+        #expect(HandedRecord(event(channel: 256)) == nil)
+        #expect(HandedRecord(event(from: -1)) == nil)
+        #expect(HandedRecord(event(count: Int(UInt32.max) + 1)) == nil)
+        #expect(HandedRecord(event(direction: Int(Int32.min) - 1)) == nil)
+    }
+
+    @Test func aCallComesOutAsItWentWithTheNameSentBefore() throws {
+        let answer = RecordStamp(number: 7, timeNs: 9)
+        for response in [nil, answer, Self.stamp] {
+            let call = CallEvent(sequence: UInt64(UInt32.max), method: "servo_write", methodIndex: 65_535,
+                                 msgid: UInt64(UInt32.max), caller: 255, callee: 0, request: Self.stamp, response: response)
+            let back = try #require(HandedCall(call)).event(named: "servo_write")
+            #expect((back.sequence, back.method, back.methodIndex, back.msgid) == (call.sequence, "servo_write", 65_535, call.msgid))
+            #expect((back.caller, back.callee, back.request, back.response) == (255, 0, Self.stamp, response))
+        }
+    }
+
+    @Test func aCallTooWideToPackGoesWhole() {
+        func call(sequence: UInt64 = 1, methodIndex: Int = 0, msgid: UInt64 = 1, caller: Int = 0) -> CallEvent {
+            CallEvent(sequence: sequence, method: "m", methodIndex: methodIndex, msgid: msgid, caller: caller, callee: 1,
+                      request: Self.stamp)
+        }
+        #expect(HandedCall(call()) != nil)
+        #expect(HandedCall(call(sequence: UInt64(UInt32.max) + 1)) == nil)
+        #expect(HandedCall(call(methodIndex: -1)) == nil)
+        #expect(HandedCall(call(methodIndex: HandedCall.methodNumbers)) == nil)
+        #expect(HandedCall(call(msgid: UInt64(UInt32.max) + 1)) == nil)
+        #expect(HandedCall(call(caller: 256)) == nil)
+    }
+}
