@@ -249,7 +249,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
                 isReceiverSide: header.isReceiverSide
             ))
         }
-        if let kind = Self.boardKind(header.kind), output.engine != nil {
+        if let kind = Self.boardKind(header.kind), output.hasEngine {
             replay(header, kind, view.payload, record, direction: observation.direction)
         }
         // Two calls, not one with a computed case: each event's case is then known where it is

@@ -20,6 +20,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var streamsOfConversation: [[Int]] = []
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
+    /// What the sink reads, as it last said (`RPCAnalyzer` asks at each call it is lent).
+    var interest = SinkInterest()
 
     init(caps: AnalysisCaps) {
         self.caps = caps
@@ -62,7 +64,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             confirm(conversation: streams[currentStream].requestConversation, into: &output)
         }
         if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
-        if output.wantsMessages { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
+        if interest.messages { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin, into: &output)
         case .response: response(envelope, bytes: bytes, origin: origin, into: &output)
@@ -91,7 +93,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let conversation = streams[currentStream].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
-        if output.wantsValues {
+        if interest.values {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
             noteDuplicateKeys(params, origin: origin, into: &output)
             pendingParams[nextSequence] = params
@@ -99,7 +101,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream)
         nextSequence += 1
-        if output.wantsCallEvents, let cores = streams[currentStream].cores {
+        if interest.callEvents, let cores = streams[currentStream].cores {
             output.callStarted(CallEvent(sequence: request.sequence, method: methods.names[methodIndex],
                                          methodIndex: methodIndex, msgid: envelope.msgid,
                                          caller: cores.from, callee: cores.to, request: origin))
@@ -178,10 +180,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
         totals.transactions += 1
         if isError { totals.errors += 1 }
-        let params = output.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard output.wantsTransactions else { return }
+        let params = interest.values ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard interest.transactions else { return }
         let requestNames = streams[request.stream].names
-        let result = output.wantsValues ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
+        let result = interest.values ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let result { noteDuplicateKeys(result, origin: origin, into: &output) }
         if let error { noteDuplicateKeys(error, origin: origin, into: &output) }
@@ -195,10 +197,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         totals.notifications += 1
-        guard output.wantsTransactions else { return }
+        guard interest.transactions else { return }
         let names = streams[currentStream].names
         let methodIndex = methods.index(of: envelope.method)
-        let params = output.wantsValues ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        let params = interest.values ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let params { noteDuplicateKeys(params, origin: origin, into: &output) }
         output.notification(Notification(
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
@@ -238,8 +240,6 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    /// Text when the bytes are printable (console output, banners), else the value or hex.
-
     mutating func closeUnanswered(into output: inout Sink) {
         let remaining = pending.removeAll().sorted { $0.request.sequence < $1.request.sequence }
         for (msgid, request) in remaining { giveUp(request, msgid: msgid, because: "was never answered", into: &output) }
@@ -257,8 +257,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     /// The replay learns that a call between cores ended, answered or not.
-    private func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
-        guard output.wantsCallEvents, let cores = streams[request.stream].cores else { return }
+    ///
+    /// `mutating` though it changes nothing: called from mutating code on a generic correlator,
+    /// a non-mutating method is given a copy of the whole correlator (300 bytes) every call.
+    private mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
+        guard interest.callEvents, let cores = streams[request.stream].cores else { return }
         output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex],
                                    methodIndex: request.methodIndex, msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
@@ -269,8 +272,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1
-        let params = output.wantsValues ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard output.wantsTransactions else { return }
+        let params = interest.values ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard interest.transactions else { return }
         let names = streams[request.stream].names
         output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,

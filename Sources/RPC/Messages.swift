@@ -91,6 +91,9 @@ public struct CallEvent: Sendable {
 
 /// Where the RPC stage delivers what it finds. Implemented by the report stage's renderers.
 public protocol RPCSink: FindingSink {
+    // The four `wants` are asked at each call the RPC stage is lent the sink (each record), and
+    // hold for the messages of that call.
+
     /// Whether parameters and results should be decoded into values. A summary that only
     /// counts and times calls says no and keeps the per-message path free of allocation.
     var wantsValues: Bool { get }

@@ -5,45 +5,54 @@ import AnalysisCore
 /// Every read checks bounds; a read that fails leaves the cursor where it was and returns nil.
 public struct MessagePackReader {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var offset: Int
+    /// Where the next read starts.
+    public var offset: Int { position }
+    @usableFromInline var position: Int
     public let maxDepth: Int
 
     public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, maxDepth: Int = 64) {
         self.bytes = bytes
-        self.offset = offset
+        position = offset
         self.maxDepth = maxDepth
     }
 
-    public var isAtEnd: Bool { offset >= bytes.count }
+    @inlinable
+    public var isAtEnd: Bool { position >= bytes.count }
 
-    public var nextByte: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+    @inlinable
+    public var nextByte: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    // The four reads an RPC envelope is made of have their one-byte forms inlined where they
+    // are called (another module, one per message); wider forms are a call away.
 
     /// Element count of an array at the cursor.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readArrayHeader() -> Int? {
         guard let first = nextByte else { return nil }
-        switch first {
-        case 0x90...0x9F:
-            offset += 1
-            return Int(first & 0x0F)
-        case 0xDC, 0xDD:
-            guard let header = Header.parse(bytes, at: offset) else { return nil }
-            offset += header.length
-            return Int(header.children)
-        default:
-            return nil
-        }
+        guard (0x90...0x9F).contains(first) else { return readWideArrayHeader(first) }
+        position += 1
+        return Int(first & 0x0F)
+    }
+
+    @usableFromInline
+    mutating func readWideArrayHeader(_ first: UInt8) -> Int? {
+        guard first == 0xDC || first == 0xDD, let header = Header.parse(bytes, at: position) else { return nil }
+        position += header.length
+        return Int(header.children)
     }
 
     /// Reads a non-negative integer in any integer format, without building a value; nil (cursor
     /// unmoved) for anything else, negative integers included.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readUnsigned() -> UInt64? {
         guard let first = nextByte else { return nil }
-        if first < 0x80 {
-            offset += 1
-            return UInt64(first)
-        }
+        guard first < 0x80 else { return readWideUnsigned(first) }
+        position += 1
+        return UInt64(first)
+    }
+
+    @usableFromInline
+    mutating func readWideUnsigned(_ first: UInt8) -> UInt64? {
         let width: Int
         let signed: Bool
         switch first {
@@ -57,30 +66,30 @@ public struct MessagePackReader {
         case 0xD3: (width, signed) = (8, true)
         default: return nil
         }
-        guard offset + 1 + width <= bytes.count else { return nil }
+        guard position + 1 + width <= bytes.count else { return nil }
         var value: UInt64 = 0
-        for i in 1...width { value = value << 8 | UInt64(bytes[offset + i]) }
+        for i in 1...width { value = value << 8 | UInt64(bytes[position + i]) }
         if signed, value >> (UInt64(width) * 8 - 1) & 1 == 1 { return nil }
-        offset += 1 + width
+        position += 1 + width
         return value
     }
 
     /// Reads an integer of any of the eight integer formats, or nil (cursor unmoved) for anything else.
     public mutating func readInteger() -> MessagePackValue? {
         guard let first = nextByte else { return nil }
-        let start = offset
+        let start = position
         switch first {
         case 0x00...0x7F:
-            offset += 1
+            position += 1
             return .uint(UInt64(first))
         case 0xE0...0xFF:
-            offset += 1
+            position += 1
             return .int(Int64(Int8(bitPattern: first)))
         case 0xCC...0xD3:
             guard let header = Header.parse(bytes, at: start),
                   start + header.length + Int(header.bodyLength) <= bytes.count else { return nil }
             let at = start + 1
-            offset = at + Int(header.bodyLength)
+            position = at + Int(header.bodyLength)
             switch first {
             case 0xCC: return .uint(UInt64(bytes[at]))
             case 0xCD: return .uint(UInt64(bytes.bigEndianUInt16(at: at)))
@@ -97,16 +106,26 @@ public struct MessagePackReader {
     }
 
     /// The body of a str or bin at the cursor, in place.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readTextBytes() -> UnsafeRawBufferPointer? {
         guard let first = nextByte else { return nil }
+        guard (0xA0...0xBF).contains(first) else { return readWideTextBytes(first) }
+        let start = position + 1
+        let end = start + Int(first & 0x1F)
+        guard end <= bytes.count else { return nil }
+        position = end
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    @usableFromInline
+    mutating func readWideTextBytes(_ first: UInt8) -> UnsafeRawBufferPointer? {
         switch first {
-        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6:
-            guard let header = Header.parse(bytes, at: offset) else { return nil }
-            let start = offset + header.length
+        case 0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6:
+            guard let header = Header.parse(bytes, at: position) else { return nil }
+            let start = position + header.length
             let end = start + Int(header.bodyLength)
             guard end <= bytes.count else { return nil }
-            offset = end
+            position = end
             return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
         default:
             return nil
@@ -114,16 +133,16 @@ public struct MessagePackReader {
     }
 
     /// True and consumed when the cursor is at nil.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readNil() -> Bool {
         guard nextByte == 0xC0 else { return false }
-        offset += 1
+        position += 1
         return true
     }
 
     /// Steps over one whole value. Iterative, so nesting costs no stack.
     public mutating func skipValue() -> Bool {
-        var cursor = offset
+        var cursor = position
         var pending: UInt64 = 1
         while pending > 0 {
             guard let header = Header.parse(bytes, at: cursor), header.shape != .invalid else { return false }
@@ -136,7 +155,7 @@ public struct MessagePackReader {
                 cursor += Int(header.bodyLength)
             }
         }
-        offset = cursor
+        position = cursor
         return true
     }
 
@@ -149,35 +168,35 @@ public struct MessagePackReader {
 
     /// Decoding after `skipValue` proved the value complete: only depth can still fail.
     private mutating func decodeChecked(depth: Int) -> MessagePackValue? {
-        guard depth <= maxDepth, let header = Header.parse(bytes, at: offset) else { return nil }
-        let first = bytes[offset]
+        guard depth <= maxDepth, let header = Header.parse(bytes, at: position) else { return nil }
+        let first = bytes[position]
         if let integer = readInteger() { return integer }
-        let bodyStart = offset + header.length
+        let bodyStart = position + header.length
         let bodyEnd = bodyStart + Int(header.bodyLength)
         let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd])
         switch first {
-        case 0xC0: offset += 1; return .nil
-        case 0xC2: offset += 1; return .bool(false)
-        case 0xC3: offset += 1; return .bool(true)
+        case 0xC0: position += 1; return .nil
+        case 0xC2: position += 1; return .bool(false)
+        case 0xC3: position += 1; return .bool(true)
         case 0xCA:
-            offset = bodyEnd
+            position = bodyEnd
             return .float32(Float(bitPattern: body.bigEndianUInt32(at: 0)))
         case 0xCB:
-            offset = bodyEnd
+            position = bodyEnd
             return .float64(Double(bitPattern: body.bigEndianUInt64(at: 0)))
         case 0xA0...0xBF, 0xD9, 0xDA, 0xDB:
-            offset = bodyEnd
+            position = bodyEnd
             if let text = String(validating: body, as: UTF8.self) { return .string(text) }
             return .invalidString(Array(body))
         case 0xC4, 0xC5, 0xC6:
-            offset = bodyEnd
+            position = bodyEnd
             return .binary(Array(body))
         case 0xD4...0xD8, 0xC7, 0xC8, 0xC9:
             let type = Int8(bitPattern: bytes[bodyStart - 1])
-            offset = bodyEnd
+            position = bodyEnd
             return Self.extensionValue(type: type, data: body)
         case 0x90...0x9F, 0xDC, 0xDD:
-            offset += header.length
+            position += header.length
             var elements: [MessagePackValue] = []
             elements.reserveCapacity(Int(header.children))
             for _ in 0..<header.children {
@@ -186,7 +205,7 @@ public struct MessagePackReader {
             }
             return .array(elements)
         default: // maps
-            offset += header.length
+            position += header.length
             var entries: [MessagePackValue.MapEntry] = []
             entries.reserveCapacity(Int(header.children / 2))
             for _ in 0..<(header.children / 2) {
