@@ -275,12 +275,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     @inline(__always)
     private mutating func replay(_ header: InterCoreHeader, _ kind: Board.ChannelKind, _ payload: UnsafeRawBufferPointer,
                                  _ record: RawRecord, direction: Int) {
-        let event = ChannelEvent(
-            kind: kind, channel: Int(header.channel), from: Int(header.source),
-            to: Int(header.destination), isReceiverSide: header.isReceiverSide, byteCount: payload.count,
-            stamp: record.stamp, direction: direction
-        )
-        output.channelRecord(event, payload: payload)
+        output.channelRecord(ChannelRecord(header, kind: kind, byteCount: payload.count, stamp: record.stamp, direction: direction),
+                             payload: payload)
     }
 
     /// The board's kind of a byte channel; trace records are events, not a channel.

@@ -1,10 +1,13 @@
 import AnalysisCore
+import Capture
 import Replay
 import RPC
 
-/// A channel record as handed to the replay's thread: the event in the widths the capture
-/// format gives its fields (one byte for channel and cores), 29 bytes where the event takes 72.
-struct HandedRecord {
+/// A record of a byte channel between cores, as the replay takes it: the header's fields in the
+/// widths the capture format gives them (a byte for channel and cores), 29 bytes where the
+/// replay's `ChannelEvent` takes 72. Made straight from the record, and handed to the replay's
+/// thread as it is; the event is made where the engine runs.
+struct ChannelRecord {
     var stamp: RecordStamp
     var byteCount: UInt32
     var direction: Int32
@@ -14,20 +17,18 @@ struct HandedRecord {
     var from: UInt8
     var to: UInt8
 
-    /// Nil when a field is wider than its packed width: the event then goes as it is.
+    /// `direction`: the stream table's number for the record's direction (bounded by the cap on
+    /// streams); `byteCount`: its payload's (a record's length is 32 bits in every format read).
     @inline(__always)
-    init?(_ event: ChannelEvent) {
-        guard let channel = UInt8(exactly: event.channel), let from = UInt8(exactly: event.from),
-              let to = UInt8(exactly: event.to), let byteCount = UInt32(exactly: event.byteCount),
-              let direction = Int32(exactly: event.direction) else { return nil }
-        stamp = event.stamp
-        self.byteCount = byteCount
-        self.direction = direction
-        kind = event.kind
-        isReceiverSide = event.isReceiverSide
-        self.channel = channel
-        self.from = from
-        self.to = to
+    init(_ header: InterCoreHeader, kind: Board.ChannelKind, byteCount: Int, stamp: RecordStamp, direction: Int) {
+        self.stamp = stamp
+        self.byteCount = UInt32(clamping: byteCount)
+        self.direction = Int32(clamping: direction)
+        self.kind = kind
+        isReceiverSide = header.isReceiverSide
+        channel = header.channel
+        from = header.source
+        to = header.destination
     }
 
     var event: ChannelEvent {

@@ -125,10 +125,10 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     @inline(__always)
-    mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer) {
+    mutating func channelRecord(_ record: ChannelRecord, payload: UnsafeRawBufferPointer) {
         guard hasEngine else { return }
-        if offload != nil { return offload!.channelRecord(event, payload: payload) }
-        engine!.channelRecord(event, payload: payload, into: &replayFindings)
+        if offload != nil { return offload!.channelRecord(record, payload: payload) }
+        engine!.channelRecord(record.event, payload: payload, into: &replayFindings)
         if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }
     }
 
