@@ -8,7 +8,10 @@ import Synchronization
 /// in the `apply` closure (a `HandOffState` box); only the items' type is this type's own, so
 /// that adding one is specialised code wherever the caller is not. At most `inFlight` batches
 /// wait; the caller waits for room past that, so memory stays flat however much is handed over.
-/// The thread starts with the first full batch: a short run never starts one.
+/// An item that holds memory of its own is added with its size (`add(_:holding:)`), and a batch
+/// goes early once it holds `heldBytesPerBatch`: so that what waits stays small however large
+/// each such item is. The thread starts with the first batch handed over: a short run never
+/// starts one.
 ///
 /// Batches come back to the caller's thread to be emptied there: values made on one thread and
 /// freed on another contend for the allocator's lock (perf showed a third of the time in it).
@@ -20,8 +23,10 @@ public struct HandOff<Item: Sendable> {
     /// at a time, so that the loop is the caller's own, specialised code). It may empty the batch
     /// there (items that hold nothing allocated cost the caller nothing to free then); what it
     /// leaves is emptied on the caller's thread.
-    public init(batchSize: Int = 1024, inFlight: Int = 8, apply: @escaping (inout HandOffBatch<Item>) -> Void) {
-        thread = HandOffThread(batchSize: max(1, batchSize), inFlight: max(1, inFlight), apply: apply)
+    public init(batchSize: Int = 1024, inFlight: Int = 8, heldBytesPerBatch: Int = 1 << 20,
+                apply: @escaping (inout HandOffBatch<Item>) -> Void) {
+        thread = HandOffThread(batchSize: max(1, batchSize), inFlight: max(1, inFlight),
+                               heldBytesPerBatch: max(1, heldBytesPerBatch), apply: apply)
         batch = thread.emptyBatch()
     }
 
@@ -29,6 +34,14 @@ public struct HandOff<Item: Sendable> {
     public mutating func add(_ item: consuming Item) {
         batch.append(item)
         if batch.isFull { submit() }
+    }
+
+    /// Adds an item that holds `bytes` of memory of its own (its storage beyond the item).
+    @inlinable
+    public mutating func add(_ item: consuming Item, holding bytes: Int) {
+        batch.append(item)
+        batch.held += bytes
+        if batch.isFull || batch.held >= thread.heldBytesPerBatch { submit() }
     }
 
     @inlinable
@@ -54,6 +67,9 @@ public struct HandOffBatch<Item>: @unchecked Sendable {
     /// Items added, initialised at the start of the storage.
     @usableFromInline var added = 0
     public var count: Int { added }
+    /// What the items hold beyond themselves, as `HandOff.add(_:holding:)` was told.
+    public var heldBytes: Int { held }
+    @usableFromInline var held = 0
 
     init(capacity: Int) {
         base = .allocate(capacity: capacity)
@@ -76,6 +92,7 @@ public struct HandOffBatch<Item>: @unchecked Sendable {
     public mutating func removeAll() {
         base.deinitialize(count: added)
         added = 0
+        held = 0
     }
 
     func deallocate() {
@@ -93,6 +110,7 @@ public struct HandOffBatch<Item>: @unchecked Sendable {
 final class HandOffThread<Item: Sendable>: @unchecked Sendable {
     private let apply: (inout HandOffBatch<Item>) -> Void
     private let batchSize: Int
+    @usableFromInline let heldBytesPerBatch: Int
     private var started = false
     private let queue = Mutex<[HandOffBatch<Item>?]>([])
     /// Batches applied, on their way back to the caller's thread to be emptied and used again.
@@ -101,9 +119,10 @@ final class HandOffThread<Item: Sendable>: @unchecked Sendable {
     private let waiting = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    init(batchSize: Int, inFlight: Int, apply: @escaping (inout HandOffBatch<Item>) -> Void) {
+    init(batchSize: Int, inFlight: Int, heldBytesPerBatch: Int, apply: @escaping (inout HandOffBatch<Item>) -> Void) {
         self.apply = apply
         self.batchSize = batchSize
+        self.heldBytesPerBatch = heldBytesPerBatch
         room = DispatchSemaphore(value: inFlight)
     }
 

@@ -1,5 +1,6 @@
 import AnalysisCore
 import Capture
+import MessagePack
 import Replay
 import RPC
 
@@ -74,5 +75,97 @@ struct HandedCall {
     func event(named method: String) -> CallEvent {
         CallEvent(sequence: UInt64(sequence), method: method, methodIndex: Int(methodIndex), msgid: UInt64(msgid),
                   caller: Int(caller), callee: Int(callee), request: request, response: answered ? response : nil)
+    }
+}
+
+/// A trace event as handed to the replay's thread: its kind and its one argument, a name of up
+/// to 16 bytes held inline (locks, devices, interrupts and procedures have short names), so
+/// that it holds no reference and the event is made again on the replay's thread equal to the
+/// one read. Events that would not come back equal (unknown names, more arguments than the
+/// kind takes, a fault's two, a longer name) go boxed, as they are.
+struct HandedTrace {
+    static let nameCapacity = 16
+
+    var origin: RecordStamp
+    /// A count or an integer naming a lock or device, as `form` says.
+    var argument: Int64
+    var name: (UInt64, UInt64)
+    var nameLength: UInt8
+    var kind: TraceEvent.Kind
+    var form: Form
+    var core: UInt8
+
+    enum Form: UInt8 {
+        case none, name, unsigned, signed
+    }
+
+    /// Nil when the event must go as it is.
+    @inline(__always)
+    init?(_ event: TraceEvent) {
+        guard event.kind != .unknown, event.kind != .fault, let core = UInt8(exactly: event.core),
+              event.args.count == event.kind.argumentCount else { return nil }
+        // An event whose arguments do not fit its kind keeps the unknown action.
+        if case .unknown = event.action { return nil }
+        origin = event.origin
+        kind = event.kind
+        self.core = core
+        argument = 0
+        name = (0, 0)
+        nameLength = 0
+        guard let first = event.args.first else {
+            form = .none
+            return
+        }
+        switch first {
+        case .string(var text):
+            guard text.utf8.count <= Self.nameCapacity else { return nil }
+            form = .name
+            nameLength = UInt8(text.utf8.count)
+            text.withUTF8 { bytes in
+                withUnsafeMutableBytes(of: &name) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+            }
+        case .uint(let value):
+            guard let value = Int64(exactly: value) else { return nil }
+            form = .unsigned
+            argument = value
+        case .int(let value):
+            form = .signed
+            argument = value
+        default:
+            return nil
+        }
+    }
+
+    /// The event as it was read: its action made from the kind and argument as reading it did.
+    func event() -> TraceEvent {
+        let text = form == .name ? nameText : String(argument)
+        let args: [MessagePackValue] = switch form {
+        case .none: []
+        case .name: [.string(text)]
+        case .unsigned: [.uint(UInt64(argument))]
+        case .signed: [.int(argument)]
+        }
+        let action: TraceEvent.Action = switch kind {
+        case .coreStart: .coreStart(started: argument)
+        case .initDone: .initDone
+        case .lockAcquire: .lockAcquire(text)
+        case .lockRelease: .lockRelease(text)
+        case .deviceBegin: .deviceBegin(text)
+        case .deviceEnd: .deviceEnd(text)
+        case .heapAlloc: .heapAlloc(bytes: argument)
+        case .heapLock: .heapLock
+        case .interruptEnter: .interruptEnter(text)
+        case .interruptExit: .interruptExit(text)
+        case .functionEnter: .functionEnter(text)
+        case .functionExit: .functionExit(text)
+        case .memoryRead: .memoryRead(text)
+        case .memoryWrite: .memoryWrite(text)
+        case .fault, .unknown: .unknown  // never packed
+        }
+        return TraceEvent(core: Int(core), kind: kind, action: action, args: args, origin: origin)
+    }
+
+    private var nameText: String {
+        withUnsafeBytes(of: name) { String(decoding: $0.bindMemory(to: UInt8.self).prefix(Int(nameLength)), as: UTF8.self) }
     }
 }

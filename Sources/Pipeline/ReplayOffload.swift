@@ -36,12 +36,17 @@ struct ReplayOffload {
         wantsCallEvents = tap.value.wantsCallEvents
         self.findingLimit = findingLimit
         self.rules = rules
-        // Emptied on the replay's thread: its calls hold next to nothing allocated. Large batches:
-        // the replay's thread is the faster and waits for each, and waking it cost 20 µs a time
-        // on this machine kind (perf: 4 % of the analysis's thread with 4,096 calls a batch).
+        // A batch whose items hold nothing allocated (records and calls between cores) is emptied
+        // on the replay's thread, sparing the analysis's the loop; one that holds allocations
+        // (trace events, findings) goes back to be freed where they were made, since freeing on
+        // the other thread contends for the allocator (perf: 100 MB of dev.begin/dev.end took
+        // twice as long). Large batches: the replay's thread is the faster and waits for each,
+        // and waking it cost 20 µs a time on this machine kind (perf: 4 % of the analysis's
+        // thread with 4,096 calls a batch).
         handOff = HandOff(batchSize: 16_384, inFlight: 4) { calls in
             tap.value.apply(calls.items)
-            calls.removeAll()
+            // Every call that holds an allocation is added with its size (`add`), the others not.
+            if calls.heldBytes == 0 { calls.removeAll() }
         }
     }
 
@@ -53,25 +58,29 @@ struct ReplayOffload {
     var wantsFindingText: Bool { passedFindings < findingLimit }
     var countsFindingsOnly: Bool { passedFindings >= findingLimit }
 
-    @inline(__always)
-    mutating func add(_ call: consuming TapCall) { handOff.add(call) }
+    /// A call that is neither a record nor a call between cores: rare, and sized.
+    mutating func add(_ call: consuming TapCall) {
+        let bytes = call.heldBytes
+        handOff.add(call, holding: bytes)
+    }
 
     @inline(__always)
     mutating func channelRecord(_ record: ChannelRecord, payload: UnsafeRawBufferPointer) {
-        handOff.add(record.kind == .uart ? .uart(record, Array(payload)) : .channel(record))
+        if record.kind == .uart { return handOff.add(.uart(record, Array(payload)), holding: payload.count) }
+        handOff.add(.channel(record))
     }
 
     /// A call between cores goes over without its method's name (`HandedCall`); the name goes
     /// once, before the method's first call.
     @inline(__always)
     mutating func callStarted(_ call: CallEvent) {
-        guard let handed = HandedCall(call), nameSent(for: call) else { return handOff.add(.started(call)) }
+        guard let handed = HandedCall(call), nameSent(for: call) else { return add(.started(call)) }
         handOff.add(.startedCall(handed))
     }
 
     @inline(__always)
     mutating func callEnded(_ call: CallEvent) {
-        guard let handed = HandedCall(call), nameSent(for: call) else { return handOff.add(.ended(call)) }
+        guard let handed = HandedCall(call), nameSent(for: call) else { return add(.ended(call)) }
         handOff.add(.endedCall(handed))
     }
 
@@ -82,13 +91,20 @@ struct ReplayOffload {
         if index < namedMethods.count, namedMethods[index] { return true }
         if index >= namedMethods.count { namedMethods += repeatElement(false, count: index + 1 - namedMethods.count) }
         namedMethods[index] = true
-        handOff.add(.methodName(index, call.method))
+        add(.methodName(index, call.method))
         return true
+    }
+
+    /// A trace event goes packed when it comes back equal (`HandedTrace`).
+    @inline(__always)
+    mutating func trace(_ event: TraceEvent) {
+        guard let handed = HandedTrace(event) else { return add(.trace(event)) }
+        handOff.add(.handedTrace(handed))
     }
 
     mutating func finding(_ finding: Finding) {
         if passedFindings < findingLimit, rules.admits(finding.rule) { passedFindings += 1 }
-        handOff.add(.finding(finding))
+        add(.finding(finding))
     }
 }
 
@@ -107,6 +123,8 @@ enum TapCall: Sendable {
     case startedCall(HandedCall)
     case endedCall(HandedCall)
     case methodName(Int, String)
+    /// A trace event packed.
+    case handedTrace(HandedTrace)
     /// Calls with a field too wide to pack, as they are.
     indirect case started(CallEvent)
     indirect case ended(CallEvent)
@@ -132,6 +150,7 @@ extension ReplayTap {
         case .channel(let record): channelRecord(record, payload: UnsafeRawBufferPointer(start: nil, count: 0))
         case .uart(let record, let bytes): bytes.withUnsafeBytes { channelRecord(record, payload: $0) }
         case .trace(let event): trace(event)
+        case .handedTrace(let event): trace(event.event())
         case .startedCall(let call): callStarted(call.event(named: handedMethodNames[Int(call.methodIndex)]))
         case .endedCall(let call): callEnded(call.event(named: handedMethodNames[Int(call.methodIndex)]))
         case .methodName(let index, let name):

@@ -138,7 +138,7 @@ struct ReplayTap<Inner: AnalysisSink>: AnalysisSink {
     }
 
     mutating func trace(_ event: TraceEvent) {
-        if offload != nil { return offload!.add(.trace(event)) }
+        if offload != nil { return offload!.trace(event) }
         if hasEngine {
             engine!.trace(event, into: &replayFindings)
             if !replayFindings.isEmpty { replayFindings.drain(into: &gated) }

@@ -31,4 +31,22 @@ import Testing
         #expect(seen.value == Array(0..<count))
         #expect(Tracked.alive.load(ordering: .relaxed) == 0)
     }
+
+    /// Items that hold memory send their batch early once it holds the budget, so what waits
+    /// stays small however large they are; the batch says what it holds, and empties to nothing.
+    @Test func aBatchGoesEarlyOnceItsItemsHoldTheBudget() {
+        let batches = HandOffState<[(count: Int, held: Int)]>([])
+        do {
+            var handOff = HandOff<Tracked>(batchSize: 100, inFlight: 1, heldBytesPerBatch: 1000) { batch in
+                batches.value.append((batch.count, batch.heldBytes))
+                batch.removeAll()
+            }
+            for number in 0..<10 { handOff.add(Tracked(number), holding: 400) }
+            for number in 10..<150 { handOff.add(Tracked(number)) }
+            handOff.finish()
+        }
+        #expect(batches.value.map(\.count) == [3, 3, 3, 100, 41])
+        #expect(batches.value.map(\.held) == [1200, 1200, 1200, 400, 0])
+        #expect(Tracked.alive.load(ordering: .relaxed) == 0)
+    }
 }

@@ -1,5 +1,6 @@
 import AnalysisCore
 import Capture
+import MessagePack
 @testable import Pipeline
 import Replay
 import RPC
@@ -14,6 +15,7 @@ struct HandedEventTests {
         // What each record and call costs the analysis's thread is the bytes it hands over.
         #expect(MemoryLayout<ChannelRecord>.size <= 32)
         #expect(MemoryLayout<HandedCall>.size <= 46)
+        #expect(MemoryLayout<HandedTrace>.size <= 46)
         #expect(MemoryLayout<TapCall>.stride <= 48)
     }
 
@@ -51,5 +53,45 @@ struct HandedEventTests {
         #expect(HandedCall(call(methodIndex: HandedCall.methodNumbers)) == nil)
         #expect(HandedCall(call(msgid: UInt64(UInt32.max) + 1)) == nil)
         #expect(HandedCall(call(caller: 256)) == nil)
+    }
+
+    /// Every kind with arguments of every form: a packed event comes back equal to the one read
+    /// (name, kind, action and arguments), and exactly the ones that could not go boxed.
+    @Test func aTraceEventComesBackAsItWasReadOrGoesWhole() throws {
+        let argumentSets: [[MessagePackValue]] = [
+            [], [.string("UART0")], [.string("Gerät-Ö")], [.string(String(repeating: "x", count: 16))],
+            [.string(String(repeating: "x", count: 17))], [.string("")], [.uint(5)], [.uint(UInt64(Int64.max))],
+            [.uint(UInt64(Int64.max) + 1)], [.int(-3)], [.int(Int64.min)], [.nil], [.binary([0x41])],
+            [.string("a"), .uint(1)], [.string("a"), .string("b")],
+        ]
+        var packed = 0
+        for kind in TraceEvent.Kind.allCases {
+            for args in argumentSets {
+                for core in [0, 1, 255, 256, -1] {
+                    let event = TraceEvent(core: core, name: kind == .unknown ? "vendor.mark" : kind.rawValue, args: args,
+                                           origin: Self.stamp)
+                    let packable = kind != .unknown && kind != .fault && (0...255).contains(core)
+                        && args.count == kind.argumentCount && event.action != .unknown
+                        && args.allSatisfy { argument in
+                            switch argument {
+                            case .string(let text): text.utf8.count <= HandedTrace.nameCapacity
+                            case .uint(let value): value <= UInt64(Int64.max)
+                            case .int: true
+                            default: false
+                            }
+                        }
+                    guard let handed = HandedTrace(event) else {
+                        #expect(!packable, "\(kind) \(args) on core \(core) should go packed")
+                        continue
+                    }
+                    #expect(packable, "\(kind) \(args) on core \(core) should go whole")
+                    #expect(handed.event() == event, "\(kind) \(args) on core \(core)")
+                    packed += 1
+                }
+            }
+        }
+        // On the three cores that fit: the ten name kinds with four short names and four integers,
+        // the two count kinds with their two counts that are not negative, the two without arguments.
+        #expect(packed == 10 * 8 * 3 + 2 * 2 * 3 + 2 * 1 * 3)
     }
 }

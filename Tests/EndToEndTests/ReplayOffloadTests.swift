@@ -55,6 +55,37 @@ struct ReplayOffloadTests {
         try expectSame(path, board: .generic, limits: [10, 2000], ignoring: ["capture-loss", "unsynchronized-access"])
     }
 
+    /// Trace events of every form: short names go packed, and long or non-ASCII names, faults,
+    /// unknown events and extra arguments go boxed, in order with them; the races between
+    /// them must be found as in line (24,000 events: more than a batch).
+    @Test func traceEventsPackedAndBoxedGiveTheSameSummary() throws {
+        let longName = "spi_flash_controller_dma_channel"
+        var records: [String] = []
+        for round in 0..<3000 {
+            let at = round * 100
+            let name = round % 3 == 0 ? longName : round % 3 == 1 ? "Gerät-ÄÖÜ" : "UART0"
+            records += [
+                "{at: \(at)us, from: 0, event: dev.begin, args: [\(name)]}",
+                "{at: \(at + 10)us, from: 1, event: dev.begin, args: [\(name)]}",
+                "{at: \(at + 20)us, from: 0, event: dev.end, args: [\(name)]}",
+                "{at: \(at + 30)us, from: 1, event: dev.end, args: [\(name)]}",
+                "{at: \(at + 40)us, from: 1, event: lock.acquire, args: [\(round % 2 == 0 ? "7" : longName)]}",
+                "{at: \(at + 50)us, from: 1, event: fn.enter, args: [\(longName), extra]}",
+                "{at: \(at + 60)us, from: 0, event: vendor.mark, args: [\(round)]}",
+                "{at: \(at + 70)us, from: 1, event: lock.release, args: [\(round % 2 == 0 ? "7" : longName)]}",
+            ]
+            if round % 50 == 0 { records.append("{at: \(at + 80)us, from: 0, event: fault, args: [HardFault, \"bus error\"]}") }
+        }
+        let scenario = Paths.temporary("offload-trace-forms.yaml")
+        let capture = Paths.temporary("offload-trace-forms.pcap")
+        try ("start: 2026-09-01T08:00:00Z\ndefaults: {kind: trace}\nrecords:\n"
+            + records.map { "  - \($0)\n" }.joined()).write(toFile: scenario, atomically: true, encoding: .utf8)
+        #expect(try CommandRun(["synth", scenario, "-o", capture]).status == 0)
+        let inLine = try analyse(capture, board: .generic, limit: .max, ignoring: [], offloaded: false)
+        #expect(inLine.findings.count > 3000)
+        try expectSame(capture, board: .generic, limits: [1, 2000, .max])
+    }
+
     /// Thousands of batches: the analysis waits for the replay's thread and both run at once.
     @Test func aLargeCaptureGivesTheSameSummary() throws {
         let path = Paths.temporary("offload-bench.pcap")

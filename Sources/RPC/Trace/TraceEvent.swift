@@ -58,6 +58,15 @@ public struct TraceEvent: Sendable, Equatable {
             case text
         }
 
+        /// How many arguments the format gives the event (an event may carry more).
+        public var argumentCount: Int {
+            switch self {
+            case .fault: 2
+            case .initDone, .heapLock, .unknown: 0
+            default: 1
+            }
+        }
+
         var arguments: [Argument] {
             switch self {
             case .coreStart, .heapAlloc: [.count]
@@ -76,6 +85,17 @@ public struct TraceEvent: Sendable, Equatable {
         self.args = args
         self.origin = origin
         if Self.argumentsFit(kind, args) { action = Self.action(kind, args) }
+    }
+
+    /// An event of a known kind made again from its parts: named as the format names it, with
+    /// the action its arguments make (`action` is trusted, not worked out again).
+    public init(core: Int, kind: Kind, action: Action, args: [MessagePackValue], origin: RecordStamp) {
+        self.core = core
+        name = kind.rawValue
+        self.kind = kind
+        self.action = action
+        self.args = args
+        self.origin = origin
     }
 
     private static func argumentsFit(_ kind: Kind, _ args: [MessagePackValue]) -> Bool {
