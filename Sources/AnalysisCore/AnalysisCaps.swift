@@ -20,6 +20,9 @@ public struct AnalysisCaps: Sendable, Equatable {
     public var replayMessages = 65_536
     /// Locks, devices, procedures and regions the replay tracks.
     public var replayObjects = 4_096
+    /// Bytes written to UARTs and still waiting for room in their transmit FIFO, across UARTs:
+    /// writes faster than the line's baud rate pile up here.
+    public var uartQueuedBytes = 16 << 20
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct AnalysisCaps: Sendable, Equatable {
         Cap(name: .tcpWaitingBytes, keyPath: \.tcpWaitingBytes, what: "bytes of out-of-order TCP data waiting"),
         Cap(name: .replayMessages, keyPath: \.replayMessages, what: "messages awaiting their recorded delivery"),
         Cap(name: .replayObjects, keyPath: \.replayObjects, what: "locks, devices, procedures and regions in the replay"),
+        Cap(name: .uartQueuedBytes, keyPath: \.uartQueuedBytes, what: "bytes queued for UART lines in the replay"),
     ]
 
     public static func cap(named name: CapName) -> Cap { all.first { $0.name == name }! }
@@ -75,6 +79,7 @@ public enum CapName: String, CaseIterable, Sendable {
     case tcpWaitingBytes = "tcp-waiting-bytes"
     case replayMessages = "replay-messages"
     case replayObjects = "replay-objects"
+    case uartQueuedBytes = "uart-queued-bytes"
 }
 
 /// Which caps have been reported, so that each is reported once. A bit per cap: it is asked on

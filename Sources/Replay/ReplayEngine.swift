@@ -168,7 +168,14 @@ public struct ReplayEngine {
         let overlapping = line.pushingCores(besides: core)
         var access = DeviceAccess(core: core, epoch: tick(core), locks: locks.locksHeld(by: core), stamp: event.stamp,
                                   action: .wrote(ByteSample(payload), channel: line.channelName))
-        line.write(payload, access: access)
+        let waitingElsewhere = uarts.values.reduce(0) { $0 + $1.waitingBytes }
+        let dropped = line.write(payload, access: access, maxWaiting: max(0, caps.uartQueuedBytes - waitingElsewhere))
+        if dropped > 0, capsReached.first(.uartQueuedBytes) {
+            sink.finding(caps.reached(.uartQueuedBytes, at: event.stamp.timeNs, record: event.stamp.number,
+                                      consequence: "bytes written faster than the line carries them are left out of its "
+                                        + "model from record \(event.stamp.number) on (\(dropped) of this write), so "
+                                        + "its overlaps are judged on the bytes kept"))
+        }
         access.endNs = event.stamp.timeNs
         devices.access(access, device: line.device, clock: clocks[core], board: board, checkOverlap: false,
                        overlapping: overlapping, into: &sink)

@@ -67,6 +67,14 @@ struct AnalysisCapsTests {
         #expect(limits.contains { $0.message.contains("--limit replay-objects=N") })
     }
 
+    /// 60 kB UART writes back to back, far faster than 115,200 baud carries them.
+    @Test func uartQueuedBytes() throws {
+        let (_, limits) = try Self.analyse(.arrayJunk) { $0.uartQueuedBytes = 100_000 }
+        Self.expectOne(limits, naming: "uart-queued-bytes")
+        let (_, below) = try Self.analyse(.arrayJunk) { $0.uartQueuedBytes = 1_000_000 }
+        #expect(below.isEmpty)
+    }
+
     @Test func defaultsAreNotReachedByOrdinaryTraffic() throws {
         let (_, limits) = try Self.analyse(.ordinary, bytes: 2_000_000) { _ in }
         #expect(limits.isEmpty)

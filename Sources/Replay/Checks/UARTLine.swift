@@ -40,6 +40,8 @@ struct UARTLine {
     private var waiting = [Deque<UInt8>](repeating: [], count: VectorClock.maxCores)
     /// Cores with bytes waiting, in the order they began to wait.
     private var waitingOrder: [Int] = []
+    /// Bytes in `waiting`, all cores together.
+    private(set) var waitingBytes = 0
     private var inFlight = [Int](repeating: 0, count: VectorClock.maxCores)
     private var writes = [Write?](repeating: nil, count: VectorClock.maxCores)
     /// The last bytes that left, with their writers; `wireBase` is the index of `wire[0]`.
@@ -67,8 +69,9 @@ struct UARTLine {
 
     /// A core writes `bytes` at `access.stamp`, after `advance(to:)` brought the line there.
     /// An overlap this starts ends no sooner than the new bytes have left, so there is nothing
-    /// to report yet.
-    mutating func write(_ bytes: UnsafeRawBufferPointer, access: DeviceAccess) {
+    /// to report yet. At most `maxWaiting` bytes wait for room in the FIFO: the rest are not
+    /// modelled, and their count is returned.
+    mutating func write(_ bytes: UnsafeRawBufferPointer, access: DeviceAccess, maxWaiting: Int = .max) -> Int {
         let now = access.stamp.timeNs
         let core = access.core
         let busyOthers = pushingCores(besides: core).sorted()
@@ -80,16 +83,23 @@ struct UARTLine {
         } else if overlap != nil, !busyOthers.isEmpty {
             overlap!.cores.insert(core)
         }
-        for byte in bytes {
+        var dropped = 0
+        for (index, byte) in bytes.enumerated() {
             if fifo.count < fifoCapacity, waiting[core].isEmpty {
                 fifo.append(WireByte(core: core, byte: byte))
             } else {
+                guard waitingBytes < maxWaiting else {
+                    dropped = bytes.count - index
+                    break
+                }
                 if waiting[core].isEmpty { waitingOrder.append(core) }
                 waiting[core].append(byte)
+                waitingBytes += 1
             }
             inFlight[core] += 1
         }
         if shifting == nil { startNextByte(at: now) }
+        return dropped
     }
 
     /// Lets the line run until `time`; returns an overlap whose bytes have all left.
@@ -117,6 +127,7 @@ struct UARTLine {
         while fifo.count < fifoCapacity, !waitingOrder.isEmpty {
             let core = waitingOrder.removeFirst()
             guard let byte = waiting[core].popFirst() else { continue }
+            waitingBytes -= 1
             fifo.append(WireByte(core: core, byte: byte))
             if !waiting[core].isEmpty { waitingOrder.append(core) }
         }
