@@ -28,6 +28,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
     case unfinishedValues = "unfinished-values"
     case arrayJunk = "array-junk"
     case longMethodName = "long-method-name"
+    case traceBlobs = "trace-blobs"
+    case uartFlood = "uart-flood"
 
     /// What the capture is, for the benchmark's table.
     public var summary: String {
@@ -53,6 +55,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
         case .unfinishedValues: "a value started on each of many message channels, never finished"
         case .arrayJunk: "junk that keeps starting arrays, then calls"
         case .longMethodName: "calls whose 200 kB method names span 64 KiB mailbox records"
+        case .traceBlobs: "trace events of an unknown kind carrying 60 kB each"
+        case .uartFlood: "64 kB UART writes, far faster than the line's baud rate carries them"
         }
     }
 
@@ -134,6 +138,18 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
                 out.tcp(host: host, clientPort: port, seq: 1 + 1 + UInt32(Self.request(1, "ping").count),
                         [UInt8](repeating: 0x90, count: 1200), toServer: true)
                 n += 1
+            }
+        case .traceBlobs:
+            let blob = MessagePackValue.string(String(repeating: "b", count: 60_000))
+            var n = 0
+            while out.bytes < targetBytes {
+                out.trace(core: UInt8(n % 2), "vendor.blob", [blob, .uint(UInt64(n))])
+                n += 1
+            }
+        case .uartFlood:
+            let bytes = [UInt8](repeating: 0x2A, count: 65_536)
+            while out.bytes < targetBytes {
+                out.interCore(.uart, channel: 0, from: 0, to: 0xFE, bytes)
             }
         case .traceDevices:
             var n = 0
