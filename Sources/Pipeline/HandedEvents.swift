@@ -136,33 +136,21 @@ struct HandedTrace {
         }
     }
 
-    /// The event as it was read: its action made from the kind and argument as reading it did.
+    /// The event as it was read: its action made from the kind and argument as reading made it.
     func event() -> TraceEvent {
-        let text = form == .name ? nameText : String(argument)
+        let name = switch form {
+        case .none: ""
+        case .name: nameText
+        case .unsigned, .signed: String(argument)
+        }
         let args: [MessagePackValue] = switch form {
         case .none: []
-        case .name: [.string(text)]
+        case .name: [.string(name)]
         case .unsigned: [.uint(UInt64(argument))]
         case .signed: [.int(argument)]
         }
-        let action: TraceEvent.Action = switch kind {
-        case .coreStart: .coreStart(started: argument)
-        case .initDone: .initDone
-        case .lockAcquire: .lockAcquire(text)
-        case .lockRelease: .lockRelease(text)
-        case .deviceBegin: .deviceBegin(text)
-        case .deviceEnd: .deviceEnd(text)
-        case .heapAlloc: .heapAlloc(bytes: argument)
-        case .heapLock: .heapLock
-        case .interruptEnter: .interruptEnter(text)
-        case .interruptExit: .interruptExit(text)
-        case .functionEnter: .functionEnter(text)
-        case .functionExit: .functionExit(text)
-        case .memoryRead: .memoryRead(text)
-        case .memoryWrite: .memoryWrite(text)
-        case .fault, .unknown: .unknown  // never packed
-        }
-        return TraceEvent(core: Int(core), kind: kind, action: action, args: args, origin: origin)
+        return TraceEvent(core: Int(core), kind: kind, action: TraceEvent.Action(kind, name: name, count: argument),
+                          args: args, origin: origin)
     }
 
     private var nameText: String {

@@ -74,25 +74,26 @@ struct ReplayOffload {
     /// once, before the method's first call.
     @inline(__always)
     mutating func callStarted(_ call: CallEvent) {
-        guard let handed = HandedCall(call), nameSent(for: call) else { return add(.started(call)) }
+        guard let handed = HandedCall(call) else { return add(.started(call)) }
+        sendNameIfNew(of: call)
         handOff.add(.startedCall(handed))
     }
 
     @inline(__always)
     mutating func callEnded(_ call: CallEvent) {
-        guard let handed = HandedCall(call), nameSent(for: call) else { return add(.ended(call)) }
+        guard let handed = HandedCall(call) else { return add(.ended(call)) }
+        sendNameIfNew(of: call)
         handOff.add(.endedCall(handed))
     }
 
     /// The call's method number is known to be one `HandedCall` holds.
     @inline(__always)
-    private mutating func nameSent(for call: CallEvent) -> Bool {
+    private mutating func sendNameIfNew(of call: CallEvent) {
         let index = call.methodIndex
-        if index < namedMethods.count, namedMethods[index] { return true }
+        if index < namedMethods.count, namedMethods[index] { return }
         if index >= namedMethods.count { namedMethods += repeatElement(false, count: index + 1 - namedMethods.count) }
         namedMethods[index] = true
         add(.methodName(index, call.method))
-        return true
     }
 
     /// A trace event goes packed when it comes back equal (`HandedTrace`).

@@ -140,7 +140,6 @@ struct SinkInterest {
     var messages = false
     var transactions = false
     var callEvents = false
-
 }
 
 /// The first bytes of every RPC message: an array of 3 or 4 whose type is 0, 1 or 2.

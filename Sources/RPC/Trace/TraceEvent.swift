@@ -134,25 +134,8 @@ public struct TraceEvent: Sendable, Equatable {
     /// The typed event; its arguments were checked against `Kind.arguments`.
     private static func action(_ kind: Kind, _ args: [MessagePackValue]) -> Action {
         let name = args.first.flatMap { $0.integerValue.map { String($0) } ?? $0.textValue } ?? ""
-        let count = args.first?.integerValue ?? 0
-        switch kind {
-        case .coreStart: return .coreStart(started: count)
-        case .initDone: return .initDone
-        case .lockAcquire: return .lockAcquire(name)
-        case .lockRelease: return .lockRelease(name)
-        case .deviceBegin: return .deviceBegin(name)
-        case .deviceEnd: return .deviceEnd(name)
-        case .heapAlloc: return .heapAlloc(bytes: count)
-        case .heapLock: return .heapLock
-        case .interruptEnter: return .interruptEnter(name)
-        case .interruptExit: return .interruptExit(name)
-        case .fault: return .fault(name, text: args[1].textValue ?? "")
-        case .functionEnter: return .functionEnter(name)
-        case .functionExit: return .functionExit(name)
-        case .memoryRead: return .memoryRead(name)
-        case .memoryWrite: return .memoryWrite(name)
-        case .unknown: return .unknown
-        }
+        let text = kind == .fault ? args[1].textValue ?? "" : ""
+        return Action(kind, name: name, count: args.first?.integerValue ?? 0, text: text)
     }
 
     private static func fits(_ value: MessagePackValue, _ argument: Kind.Argument) -> Bool {
@@ -172,5 +155,30 @@ public struct TraceEvent: Sendable, Equatable {
             case .text: "a string"
             }
         }.joined(separator: ", ") + "]"
+    }
+}
+
+extension TraceEvent.Action {
+    /// The action of an event of `kind` whose first argument reads as `name` (its text, or its
+    /// integer written out) and as `count`; `text`: a fault's second argument.
+    public init(_ kind: TraceEvent.Kind, name: String, count: Int64, text: String = "") {
+        self = switch kind {
+        case .coreStart: .coreStart(started: count)
+        case .initDone: .initDone
+        case .lockAcquire: .lockAcquire(name)
+        case .lockRelease: .lockRelease(name)
+        case .deviceBegin: .deviceBegin(name)
+        case .deviceEnd: .deviceEnd(name)
+        case .heapAlloc: .heapAlloc(bytes: count)
+        case .heapLock: .heapLock
+        case .interruptEnter: .interruptEnter(name)
+        case .interruptExit: .interruptExit(name)
+        case .fault: .fault(name, text: text)
+        case .functionEnter: .functionEnter(name)
+        case .functionExit: .functionExit(name)
+        case .memoryRead: .memoryRead(name)
+        case .memoryWrite: .memoryWrite(name)
+        case .unknown: .unknown
+        }
     }
 }
