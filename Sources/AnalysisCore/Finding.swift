@@ -144,3 +144,12 @@ public struct RecordStamp: Sendable, Equatable {
         self.timeNs = timeNs
     }
 }
+
+extension Finding {
+    /// Memory the finding holds beyond its own size, roughly (as `MessagePackValue.heldBytes`).
+    public var heldBytes: Int {
+        message.utf8.count + cores.reduce(cores.count * MemoryLayout<String>.stride) { $0 + $1.utf8.count }
+            + calls.count * MemoryLayout<Call>.stride + accesses.count * MemoryLayout<Access>.stride
+            + (wire.map { $0.bytes.count + $0.writers.count * MemoryLayout<String>.stride } ?? 0)
+    }
+}

@@ -121,3 +121,18 @@ extension RPCSink {
     public mutating func callStarted(_ call: CallEvent) {}
     public mutating func callEnded(_ call: CallEvent) {}
 }
+
+// Memory each holds of its own beyond its size, roughly (as `MessagePackValue.heldBytes`): its
+// values. Its names are the stream's and the method table's, shared by every call.
+
+extension Transaction {
+    public var heldBytes: Int { (params?.heldBytes ?? 0) + (result?.heldBytes ?? 0) + (error?.heldBytes ?? 0) }
+}
+
+extension Notification {
+    public var heldBytes: Int { params?.heldBytes ?? 0 }
+}
+
+extension DecodedMessage {
+    public var heldBytes: Int { first.heldBytes + second.heldBytes }
+}

@@ -19,9 +19,16 @@ public struct JSONLinesOnWriterThread: AnalysisSink {
         handOff = HandOff { batch in state.value.write(batch.items) }
     }
 
-    public mutating func transaction(_ transaction: Transaction) { handOff.add(.transaction(transaction)) }
-    public mutating func notification(_ notification: Notification) { handOff.add(.notification(notification)) }
-    public mutating func finding(_ finding: Finding) { handOff.add(.finding(finding)) }
+    // Sized, so that a batch of calls with large parameters goes early (`HandOff`).
+    public mutating func transaction(_ transaction: Transaction) {
+        handOff.add(.transaction(transaction), holding: transaction.heldBytes)
+    }
+
+    public mutating func notification(_ notification: Notification) {
+        handOff.add(.notification(notification), holding: notification.heldBytes)
+    }
+
+    public mutating func finding(_ finding: Finding) { handOff.add(.finding(finding), holding: finding.heldBytes) }
     public mutating func finish(totals: CallTotals) { handOff.add(.totals(totals)) }
 
     /// Waits until every line is written, and gives back the sink that wrote them (its counts).
