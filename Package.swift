@@ -38,6 +38,7 @@ let package = Package(
         // Files, records, link layers, streams. Knows nothing of MessagePack or RPC.
         .target(name: "Capture", dependencies: [
             "CPcap", "CStreamSupport", "AnalysisCore", .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: optimised),
         // MessagePack wire scanning, values, encoding. Knows nothing of captures.
         .target(name: "MessagePack", dependencies: ["AnalysisCore"], swiftSettings: optimised),

@@ -11,3 +11,12 @@ extension FixedWidthInteger {
         (0..<Self.bitWidth / 8).map { UInt8(truncatingIfNeeded: self >> ($0 * 8)) }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends `value` little-endian without making an array of its bytes first (the writers'
+    /// per-record path).
+    @inlinable @inline(__always)
+    public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}

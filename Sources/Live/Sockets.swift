@@ -135,22 +135,46 @@ enum Socket {
     }
 }
 
-/// Set by SIGINT or SIGTERM: live loops poll it and stop cleanly.
+/// The signal that asked the live loops to stop (0: none yet).
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 
 public enum StopSignal {
-    /// Makes Ctrl-C and SIGTERM ask the live loops to stop instead of killing the process.
+    /// The signals that stop a recording cleanly: Ctrl-C, `kill`, a closed terminal (SIGHUP), and
+    /// a closed pipe (SIGPIPE: standard error or output read by a program that exited). Each
+    /// keeps everything recorded; with SIGPIPE the write that hit the closed pipe fails instead.
+    public static let stopping: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGPIPE]
+
+    /// Makes the stopping signals ask the live loops to stop instead of killing the process.
     public static func install() {
         stopRequested = 0
-        // A parent may have started us with these blocked; Ctrl-C must still reach us.
+        // A parent may have started us with these blocked (or SIGPIPE ignored); they must still reach us.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
+        for signal in stopping { sigaddset(&unblock, signal) }
         sigprocmask(SIG_UNBLOCK, &unblock, nil)
-        signal(SIGINT) { _ in stopRequested = 1 }
-        signal(SIGTERM) { _ in stopRequested = 1 }
+        for number in stopping {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                if stopRequested == 0 { stopRequested = sig_atomic_t(number) }
+            }
+            sigemptyset(&action.sa_mask)
+            // No SA_RESTART: a blocking call returns EINTR, and its loop looks at the request.
+            action.sa_flags = 0
+            sigaction(number, &action, nil)
+        }
     }
 
     public static var requested: Bool { stopRequested != 0 }
+
+    /// The name of the signal that asked for the stop, if one did.
+    public static var name: String? {
+        switch stopRequested {
+        case 0: nil
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        case SIGPIPE: "SIGPIPE"
+        default: "signal \(stopRequested)"
+        }
+    }
 }

@@ -19,18 +19,23 @@ struct LiveRecording {
         } catch {
             throw CouldNotAnalyse(error.description)
         }
-        let recording = try RecordSink(path: output, linkType: capture.linkType, interfaceName: interface)
+        let recording: RecordingWriter
+        do {
+            recording = try RecordingWriter(path: output, linkType: capture.linkType, interfaceName: interface)
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
         var analysis = LiveAnalysis(name: output, linkType: capture.linkType,
                                     options: AnalysisOptions(filter: filter.isEmpty ? nil : filter),
                                     sink: ReportCollector.summary)
         status.announce("capturing on \(interface) (link type \(capture.linkType)), writing \(output); Ctrl-C stops")
         var records = 0
         var failure: String?
-        while !StopSignal.requested {
-            switch capture.next() {
+        while !StopSignal.requested, recording.isWriting {
+            switch capture.next(waitMilliseconds: 100) {
             case .record(let record):
                 records += 1
-                recording.write(record)
+                recording.write(timeNs: record.timeNs, bytes: record.bytes, originalLength: record.originalLength)
                 analysis.consume(record)
             case .idle:
                 break
@@ -38,13 +43,18 @@ struct LiveRecording {
                 failure = reason
             }
             if failure != nil { break }
+            recording.flushIfDue()
             let now = analysis.status
             status.show("\(records) records, \(now.calls) calls (\(now.inFlight) in flight), \(now.notifications) notifications, "
                 + "\(analysis.sink.counts.findings.values.reduce(0, +)) findings")
         }
         recording.close()
         let result = analysis.finish()
-        status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? ""))
+        status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? "")
+            + (StopSignal.name.map { " (stopped by \($0))" } ?? ""))
+        if let failure = recording.failure {
+            throw CouldNotAnalyse("\(failure); recording stopped, the capture holds the \(recording.recordsOnDisk) records written before")
+        }
         let report = TextReport.render(summary: result.summary, statistics: result.statistics, collector: result.sink,
                                        board: result.summary.board)
         // With `-w -` standard output is the capture: the report goes beside the status.

@@ -27,7 +27,12 @@ struct RecordCommand: ParsableCommand {
           rpc-analyze record --serial /dev/ttyACM0 --baud 921600 -w board.pcapng
           rpc-analyze record --serial drained.bin -w board.pcapng
 
-        All show a status line and stop cleanly on Ctrl-C, keeping everything captured.
+        The capture is written as it goes, pcapng for a .pcapng name and classic pcap (nanosecond) \
+        otherwise: what was recorded is on disk within a quarter of a second, so even kill -9 or a \
+        power cut loses no more. All show a status line and stop cleanly on Ctrl-C, SIGTERM, SIGHUP \
+        (a closed terminal) or SIGPIPE, keeping everything captured. A write that fails (a full \
+        disk) stops the recording with one line saying why and exit status 2; the proxy then goes \
+        on forwarding its clients' sessions, no longer recording them.
         """
     )
 
@@ -45,6 +50,10 @@ struct RecordCommand: ParsableCommand {
 
     @Option(help: "With --serial, the serial port's speed (it is put in raw mode).")
     var baud: Int?
+
+    @Flag(name: [.customLong("follow"), .customLong("reopen")], help: ArgumentHelp(
+        "With --serial, when the source goes away (a port unplugged, a FIFO's writer gone), wait for it to come back and go on in the same capture, the gap recorded as capture loss."))
+    var follow = false
 
     @Option(name: .customLong("clock-hz"), help: ArgumentHelp("With --serial, the recorder's clock frequency, when its stream header is missing.", valueName: "hz"))
     var clockHz: UInt64?
@@ -66,7 +75,9 @@ struct RecordCommand: ParsableCommand {
         case (.some, .some, nil, nil), (nil, nil, .some, nil), (nil, nil, nil, .some): break
         default: throw ValidationError("give one of --proxy LISTEN --to TARGET, -i INTERFACE, or --serial DEVICE")
         }
-        if serial == nil, baud != nil || clockHz != nil { throw ValidationError("--baud and --clock-hz go with --serial") }
+        if serial == nil, baud != nil || clockHz != nil || follow {
+            throw ValidationError("--baud, --clock-hz and --follow go with --serial")
+        }
         if listen == nil, link != "intercore" { throw ValidationError("--link goes with --proxy") }
     }
 
@@ -106,7 +117,7 @@ struct RecordCommand: ParsableCommand {
         } else if let interface {
             try LiveRecording(interface: interface, filter: filter.joined(separator: " "), output: write, status: status).run()
         } else if let serial {
-            try SerialRecording(source: serial, baud: baud, clockHz: clockHz, output: write, status: status).run()
+            try SerialRecording(source: serial, baud: baud, clockHz: clockHz, output: write, follow: follow, status: status).run()
         }
     }
 }

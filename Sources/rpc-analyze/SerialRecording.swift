@@ -5,55 +5,99 @@ import Pipeline
 import Report
 
 /// `record --serial DEVICE -w FILE`: reads what the C recorder drains (a serial port, a pty, a
-/// FIFO, a saved file or `-`), writes it as a capture in format v1 and prints the report.
+/// FIFO, a saved file or `-`), writes it as a capture in format v1 as it comes, and prints the
+/// report. What it read is on disk within a bounded delay (`RecordingWriter`,
+/// `RecorderConversion.maxHoldNs`); a source that goes away is said in one line, and with
+/// `follow` waited for; a stream with no recorder frame in it is a failure that says what to check.
 struct SerialRecording {
     let source: String
     let baud: Int?
     let clockHz: UInt64?
     let output: String
+    let follow: Bool
     let status: StatusLine
 
+    /// Bytes without one good frame after which the wiring or the speed is suspect.
+    static let bytesBeforeHint = 5_000
+
     func run() throws {
-        let fd = try open()
-        defer { if fd != 0 { close(fd) } }
-        let sink = try RecordSink(path: output, linkType: LinkType.user0, interfaceName: "icrec")
+        var input = SerialSource(path: source, baud: baud)
+        try input.open()
+        defer { input.close() }
+        let sink: RecordingWriter
+        do {
+            sink = try RecordingWriter(path: output, linkType: LinkType.user0, interfaceName: "icrec")
+        } catch {
+            throw CouldNotAnalyse(error.description)
+        }
         var reader = RecorderFrameReader()
-        var conversion = RecorderConversion(clockHz: clockHz) { timeNs, bytes in sink.write(timeNs, bytes) }
-        status.announce("reading the recorder's stream from \(source), writing \(output); Ctrl-C stops")
+        var conversion = RecorderConversion(clockHz: clockHz) { timeNs, bytes in sink.write(timeNs: timeNs, bytes: bytes) }
+        status.announce("reading the recorder's stream from \(source), writing \(output); Ctrl-C stops"
+            + (follow ? "; waiting for it when it goes away" : ""))
+        let started = Date()
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        var failure: String?
-        reading: while !StopSignal.requested {
-            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let polled = poll(&ready, 1, 250)
-            if polled == 0 { continue }
-            if polled < 0 {
-                if errno == EINTR { continue }
-                failure = String(cString: strerror(errno))
-                break
-            }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            switch count {
-            case 0:
-                break reading
-            case ..<0:
-                if errno == EINTR || errno == EAGAIN { continue }
-                // A pty whose other side closed reads EIO: the stream is over.
-                if errno != EIO { failure = String(cString: strerror(errno)) }
-                break reading
-            default:
+        var bytesRead = 0
+        var hinted = false
+        var ending: String?
+        while !StopSignal.requested, sink.isWriting {
+            switch input.read(into: &buffer, waitMilliseconds: 100) {
+            case .bytes(let count):
+                bytesRead += count
+                let now = RecordingWriter.monotonicNs()
                 buffer.withUnsafeBytes { bytes in
-                    reader.feed(UnsafeRawBufferPointer(rebasing: bytes[..<count])) { conversion.take($0) }
+                    reader.feed(UnsafeRawBufferPointer(rebasing: bytes[..<count])) { conversion.take($0, arrivalNs: now) }
                 }
-                status.show(describe(reader, conversion))
+                if !hinted, reader.frames == 0, bytesRead >= Self.bytesBeforeHint {
+                    hinted = true
+                    status.announce("warning: \(Self.noFrame(bytesRead)) (still reading)")
+                }
+            case .idle:
+                break
+            case .closed(let reason):
+                let what = "\(source) \(input.isRegularFile ? "ended" : "closed")"
+                    + (reason.map { " (\($0))" } ?? "") + " after \(Self.seconds(since: started))"
+                if follow, input.isRegularFile {
+                    // A file another program appends to (a debugger's dump): read on as it grows.
+                    usleep(100_000)
+                    break
+                }
+                guard follow else {
+                    ending = "--serial: \(what); \(conversion.records + conversion.held) records kept"
+                    break
+                }
+                status.announce("--serial: \(what); waiting for it to come back (Ctrl-C stops)")
+                conversion.finishPending()
+                sink.flush()
+                reader.finish()
+                guard input.reopen() else { break }
+                conversion.sourceInterrupted()
+                status.announce("--serial: \(source) is back after \(Self.seconds(since: started)); the gap is recorded as capture loss")
             }
+            if ending != nil { break }
+            conversion.writeDue(nowNs: RecordingWriter.monotonicNs())
+            sink.flushIfDue()
+            status.show(describe(reader, conversion, sink))
         }
         reader.finish()
         conversion.finish()
         sink.close()
-        status.finish("recorded \(describe(reader, conversion)) to \(output)"
-            + (failure.map { " (reading stopped: \($0))" } ?? ""))
-        if conversion.clockHz == nil {
+        if let ending { status.announce(ending) }
+        status.finish("recorded \(describe(reader, conversion, sink)) to \(output)"
+            + (StopSignal.name.map { " (stopped by \($0))" } ?? ""))
+        if let failure = sink.failure {
+            throw CouldNotAnalyse("\(failure); recording stopped, the capture holds the \(sink.recordsOnDisk) records written before")
+        }
+        if conversion.clockHz == nil, reader.frames > 0 {
             status.announce("warning: no stream header was read and no --clock-hz given: ticks were taken as nanoseconds")
+        }
+        if reader.frames == 0 {
+            throw CouldNotAnalyse(bytesRead == 0
+                ? "--serial \(source): nothing was read: is the board draining the recorder to it?"
+                : "--serial \(source): \(Self.noFrame(bytesRead))")
+        }
+        if reader.corruptFrames > reader.frames {
+            throw CouldNotAnalyse("--serial \(source): \(reader.corruptFrames) of \(reader.corruptFrames + reader.frames) frames "
+                + "were corrupt: check --baud and the wiring; the \(reader.frames) good ones are in \(output)")
         }
         guard output != "-" else { return }
         let result = try CaptureAnalysis.run(path: output, sink: ReportCollector.summary)
@@ -61,8 +105,16 @@ struct SerialRecording {
                                 board: result.summary.board), terminator: "")
     }
 
-    private func describe(_ reader: RecorderFrameReader, _ conversion: RecorderConversion) -> String {
-        var parts = ["\(conversion.records) records"]
+    private static func noFrame(_ bytes: Int) -> String {
+        "no recorder frame in \(bytes.formatted()) bytes: check --baud and the wiring"
+    }
+
+    private static func seconds(since start: Date) -> String {
+        String(format: "%.1f s", Date().timeIntervalSince(start))
+    }
+
+    private func describe(_ reader: RecorderFrameReader, _ conversion: RecorderConversion, _ sink: RecordingWriter) -> String {
+        var parts = ["\(conversion.records + conversion.held) records"]
         if reader.corruptFrames > 0 {
             parts.append("\(reader.corruptFrames) corrupt frame\(reader.corruptFrames == 1 ? "" : "s") (\(reader.corruptBytes) bytes)")
         }
@@ -70,36 +122,10 @@ struct SerialRecording {
         if conversion.droppedWithoutStream > 0 {
             parts.append("\(conversion.droppedWithoutStream) dropped for want of a stream slot")
         }
-        return parts.joined(separator: ", ")
-    }
-
-    /// The source as a file descriptor; a terminal is put in raw mode at `baud`.
-    private func open() throws -> Int32 {
-        if source == "-" { return 0 }
-        let fd = Foundation.open(source, O_RDONLY | O_NOCTTY)
-        guard fd >= 0 else { throw CouldNotAnalyse("\(source): \(String(cString: strerror(errno)))") }
-        if isatty(fd) != 0 {
-            var settings = termios()
-            guard tcgetattr(fd, &settings) == 0 else {
-                throw CouldNotAnalyse("\(source): cannot read its terminal settings: \(String(cString: strerror(errno)))")
-            }
-            cfmakeraw(&settings)
-            if let baud {
-                guard let speed = Self.speed(baud) else { throw CouldNotAnalyse("--baud \(baud): not a speed this system knows") }
-                cfsetispeed(&settings, speed)
-                cfsetospeed(&settings, speed)
-            }
-            guard tcsetattr(fd, TCSANOW, &settings) == 0 else {
-                throw CouldNotAnalyse("\(source): cannot set raw mode: \(String(cString: strerror(errno)))")
-            }
+        if conversion.writtenOutOfOrder > 0 {
+            parts.append("\(conversion.writtenOutOfOrder) written after later ones (the drain fell behind)")
         }
-        return fd
-    }
-
-    private static func speed(_ baud: Int) -> speed_t? {
-        let known: [Int: Int32] = [9600: B9600, 19200: B19200, 38400: B38400, 57600: B57600, 115_200: B115200,
-                                   230_400: B230400, 460_800: B460800, 921_600: B921600, 1_000_000: B1000000,
-                                   2_000_000: B2000000, 3_000_000: B3000000]
-        return known[baud].map { speed_t($0) }
+        if sink.recordsLost > 0 { parts.append("\(sink.recordsLost) not written") }
+        return parts.joined(separator: ", ")
     }
 }

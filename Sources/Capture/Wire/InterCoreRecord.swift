@@ -22,6 +22,9 @@ public struct InterCoreHeader: Sendable, Hashable {
     public static let size = 12
     public static let magic: (UInt8, UInt8) = (0x49, 0x43)
     public static let version: UInt8 = 1
+    /// Where the flags byte is, and its LOSS bit (the recorder lost data just before).
+    public static let flagsOffset = 7
+    public static let lossFlag: UInt8 = 2
 
     public var kind: ChannelKind
     public var channel: UInt8

@@ -1,0 +1,105 @@
+import Foundation
+import Live
+
+/// Where `record --serial` reads the recorder's stream from: a serial port (put in raw mode at
+/// `baud`), a pty, a FIFO, a file or standard input; opened again when it comes back after going
+/// away (`--follow`), as a serial device does when it is unplugged and plugged back.
+struct SerialSource {
+    let path: String
+    let baud: Int?
+    private(set) var descriptor: Int32 = -1
+    private(set) var isRegularFile = false
+
+    init(path: String, baud: Int?) {
+        self.path = path
+        self.baud = baud
+    }
+
+    /// What one read gave.
+    enum Read {
+        case bytes(Int)
+        /// Nothing within the wait: a chance to write what is due and look at the stop request.
+        case idle
+        /// The source went away (end of file, a FIFO's writer closed, a device unplugged);
+        /// the reason in the system's words where there is one.
+        case closed(String?)
+    }
+
+    mutating func open() throws {
+        if path == "-" {
+            descriptor = 0
+            return
+        }
+        // Non-blocking: opening a FIFO must not wait for its writer, nor a port for its carrier.
+        let fd = Foundation.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw CouldNotAnalyse("--serial \(path): \(String(cString: strerror(errno)))") }
+        descriptor = fd
+        var status = stat()
+        isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        if isatty(fd) != 0 { try makeRaw(fd) }
+    }
+
+    /// Reads into `buffer`, waiting up to `waitMilliseconds` for bytes.
+    mutating func read(into buffer: inout [UInt8], waitMilliseconds: Int32) -> Read {
+        var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let polled = poll(&ready, 1, waitMilliseconds)
+        if polled == 0 { return .idle }
+        if polled < 0 { return errno == EINTR ? .idle : .closed(String(cString: strerror(errno))) }
+        let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 { return .bytes(count) }
+        if count == 0 { return .closed(nil) }
+        switch errno {
+        case EINTR, EAGAIN: return .idle
+        // A pty whose other side closed, or a USB serial port unplugged, reads EIO.
+        default: return .closed(String(cString: strerror(errno)))
+        }
+    }
+
+    mutating func close() {
+        if descriptor > 0 { Foundation.close(descriptor) }
+        descriptor = -1
+    }
+
+    /// Waits for the path to be there and open again; false if a stop was asked for first.
+    mutating func reopen() -> Bool {
+        close()
+        while !StopSignal.requested {
+            if (try? quietOpen()) != nil { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// `open` without the error line: while following, a missing path is the expected state.
+    private mutating func quietOpen() throws {
+        let fd = Foundation.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw LiveError("absent") }
+        descriptor = fd
+        if isatty(fd) != 0 {
+            do { try makeRaw(fd) } catch { Foundation.close(fd); descriptor = -1; throw LiveError("not raw") }
+        }
+    }
+
+    private func makeRaw(_ fd: Int32) throws {
+        var settings = termios()
+        guard tcgetattr(fd, &settings) == 0 else {
+            throw CouldNotAnalyse("--serial \(path): cannot read its terminal settings: \(String(cString: strerror(errno)))")
+        }
+        cfmakeraw(&settings)
+        if let baud {
+            guard let speed = Self.speed(baud) else { throw CouldNotAnalyse("--baud \(baud): not a speed this system knows") }
+            cfsetispeed(&settings, speed)
+            cfsetospeed(&settings, speed)
+        }
+        guard tcsetattr(fd, TCSANOW, &settings) == 0 else {
+            throw CouldNotAnalyse("--serial \(path): cannot set raw mode: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func speed(_ baud: Int) -> speed_t? {
+        let known: [Int: Int32] = [9600: B9600, 19200: B19200, 38400: B38400, 57600: B57600, 115_200: B115200,
+                                   230_400: B230400, 460_800: B460800, 921_600: B921600, 1_000_000: B1000000,
+                                   2_000_000: B2000000, 3_000_000: B3000000]
+        return known[baud].map { speed_t($0) }
+    }
+}
