@@ -49,6 +49,11 @@ struct LiveRecording {
                 + "\(analysis.sink.counts.findings.values.reduce(0, +)) findings")
         }
         recording.close()
+        let dropped = capture.dropped
+        if dropped.kernel + dropped.interface > 0 {
+            status.announce("warning: \(dropped.kernel) packets dropped by the kernel's capture buffer, "
+                + "\(dropped.interface) by the interface: they are not in \(output)")
+        }
         let result = analysis.finish()
         status.finish("captured \(records) records to \(output)" + (failure.map { " (capture stopped: \($0))" } ?? "")
             + (StopSignal.name.map { " (stopped by \($0))" } ?? ""))

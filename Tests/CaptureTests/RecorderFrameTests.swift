@@ -116,3 +116,75 @@ struct RecorderFrameTests {
         #expect(conversion.droppedByRecorder == 3)
     }
 }
+
+/// When held records go: the rings merged by time, within bounds of host time, recorder time and memory.
+struct RecorderOrderingTests {
+    static func take(_ conversion: inout RecorderConversion, core: UInt8, ticks: UInt64, seq: UInt32, at arrivalNs: Int64) {
+        let body = RecorderFrameTests.record(core: core, ticks: ticks, seq: seq, payload: [0x90])
+        conversion.take(.record(core: core, ticks: ticks, bytes: Array(body[10...])), arrivalNs: arrivalNs)
+    }
+
+    static let header = RecorderFrame.header(version: 1, clockHz: 1_000_000, coreNames: ["core0", "core1"])
+
+    @Test func aRecordGoesAsSoonAsEveryCoreIsPastIt() {
+        var written: [Int64] = []
+        var conversion = RecorderConversion { time, _ in written.append(time) }
+        conversion.take(Self.header)
+        // Ring 0 drained first, then ring 1: core 0's records wait for core 1's.
+        for (i, ticks) in [10, 30, 50].enumerated() { Self.take(&conversion, core: 0, ticks: UInt64(ticks), seq: UInt32(i), at: 1) }
+        #expect(written.isEmpty)
+        Self.take(&conversion, core: 1, ticks: 20, seq: 0, at: 2)
+        #expect(written == [10_000, 20_000])
+        Self.take(&conversion, core: 1, ticks: 40, seq: 1, at: 2)
+        #expect(written == [10_000, 20_000, 30_000, 40_000])
+        #expect(conversion.held == 1 && conversion.writtenOutOfOrder == 0)
+    }
+
+    @Test func aQuietCoreHoldsNothingLongerThanTheHostBound() {
+        var written = 0
+        var conversion = RecorderConversion { _, _ in written += 1 }
+        conversion.take(Self.header)
+        for i in 0..<100 { Self.take(&conversion, core: 0, ticks: UInt64(i), seq: UInt32(i), at: 1_000 + Int64(i)) }
+        conversion.writeDue(nowNs: 1_000 + RecorderConversion.maxHoldNs - 1)
+        #expect(written == 0, "core 1 may still send earlier records")
+        conversion.writeDue(nowNs: 1_099 + RecorderConversion.maxHoldNs)
+        #expect(written == 100 && conversion.held == 0)
+        // A late record from the quiet core is still written, and counted.
+        Self.take(&conversion, core: 1, ticks: 5, seq: 0, at: 2_000 + RecorderConversion.maxHoldNs * 2)
+        conversion.writeDue(nowNs: 2_000 + RecorderConversion.maxHoldNs * 4)
+        #expect(written == 101 && conversion.writtenOutOfOrder == 1)
+    }
+
+    @Test func theRecordersClockAndMemoryBoundTheWaitOfAFileReadAtFullSpeed() {
+        var written = 0
+        var conversion = RecorderConversion { _, _ in written += 1 }
+        conversion.take(Self.header)
+        // No host time (a file): only core 0 heard. Past two seconds of its clock, records go.
+        for i in 0..<30 { Self.take(&conversion, core: 0, ticks: UInt64(i) * 100_000, seq: UInt32(i), at: 0) }
+        #expect(written == 30 - 21, "ticks 0...800,000 are over 2 s behind 2,900,000")
+        // And never more than the byte cap waits.
+        var large = RecorderConversion { _, _ in }
+        large.take(Self.header)
+        let payload = [UInt8](repeating: 0xC0, count: 60_000)
+        for i in 0..<600 {
+            let body = RecorderFrameTests.record(core: 0, ticks: 1, seq: UInt32(i), payload: payload)
+            large.take(.record(core: 0, ticks: 1, bytes: Array(body[10...])), arrivalNs: 0)
+        }
+        #expect(large.held * 60_012 <= RecorderConversion.maxHeldBytes + 60_012)
+    }
+
+    @Test func afterTheSourceCameBackEveryStreamsNextRecordCarriesLoss() {
+        var flags: [UInt8] = []
+        var conversion = RecorderConversion { _, bytes in flags.append(bytes[7]) }
+        conversion.take(Self.header)
+        Self.take(&conversion, core: 0, ticks: 1, seq: 0, at: 0)
+        Self.take(&conversion, core: 1, ticks: 2, seq: 0, at: 0)
+        conversion.finishPending()
+        conversion.sourceInterrupted()
+        for (core, ticks, seq) in [(UInt8(0), UInt64(3), UInt32(1)), (1, 4, 1), (0, 5, 2), (1, 6, 2)] {
+            Self.take(&conversion, core: core, ticks: ticks, seq: seq, at: 0)
+        }
+        conversion.finish()
+        #expect(flags == [0, 0, 2, 2, 0, 0])
+    }
+}

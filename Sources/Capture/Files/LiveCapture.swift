@@ -27,6 +27,8 @@ public final class LiveCapture {
         pcap_set_promisc(handle, 0)
         pcap_set_immediate_mode(handle, 1)
         pcap_set_timeout(handle, 100)
+        // Room for bursts while the analysis of the status line catches up (libpcap's default is 2 MB).
+        pcap_set_buffer_size(handle, 32 << 20)
         pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
         let status = pcap_activate(handle)
         guard status >= 0 else {
@@ -54,6 +56,13 @@ public final class LiveCapture {
     private var selectable: Int32 = -1
 
     deinit { pcap_close(handle) }
+
+    /// Packets the kernel dropped for want of buffer space, and those the interface dropped, so far.
+    public var dropped: (kernel: Int, interface: Int) {
+        var stats = pcap_stat()
+        guard pcap_stats(handle, &stats) == 0 else { return (0, 0) }
+        return (Int(stats.ps_drop), Int(stats.ps_ifdrop))
+    }
 
     /// The next packet, or `.idle` after about `waitMilliseconds` without one.
     public func next(waitMilliseconds: Int32 = 200) -> Next {
