@@ -145,14 +145,7 @@ extension SerialTerminalTests {
         let stream = try RecorderHostTests().record(calls: 40, ringBytes: 65_536, drainEvery: 5, name: "sigint-stream.bin").path
         let capture = Paths.temporary("sigint.pcapng")
         // The board side stays open (no end of stream): only SIGINT ends the recording.
-        let script = """
-        import os, signal, subprocess, sys, time
-        fifo = sys.argv[3] + ".fifo"
-        if os.path.exists(fifo): os.remove(fifo)
-        os.mkfifo(fifo)
-        proc = subprocess.Popen([sys.argv[1], "record", "--serial", fifo, "-w", sys.argv[3]],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        board = os.open(fifo, os.O_WRONLY)
+        let script = "import os, signal, subprocess, sys, time\nEXTRA = []\n" + SerialFaultTests.onAFIFO + """
         os.write(board, open(sys.argv[2], "rb").read())
         time.sleep(1.0)
         proc.send_signal(signal.SIGINT)

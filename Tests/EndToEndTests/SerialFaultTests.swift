@@ -81,13 +81,7 @@ struct SerialFaultTests {
         let capture = Paths.temporary("sigpipe.pcapng")
         // `record ... 2>&1 | head -3`: the reader of standard error exits; the next status line
         // meets a closed pipe (SIGPIPE).
-        let script = """
-        fifo = sys.argv[3] + ".fifo"
-        if os.path.exists(fifo): os.remove(fifo)
-        os.mkfifo(fifo)
-        proc = subprocess.Popen([sys.argv[1], "record", "--serial", fifo, "-w", sys.argv[3]],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        board = os.open(fifo, os.O_WRONLY)
+        let script = "EXTRA = []\n" + Self.onAFIFO + """
         proc.stderr.readline()
         proc.stderr.close()
         data = open(sys.argv[2], "rb").read()
