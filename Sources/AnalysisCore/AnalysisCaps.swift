@@ -16,6 +16,9 @@ public struct AnalysisCaps: Sendable, Equatable {
     public var bufferedBytes = 64 << 20
     /// Bytes of out-of-order TCP data waiting across all connections.
     public var tcpWaitingBytes = 64 << 20
+    /// IP datagrams waiting for their fragments, each up to 64 KiB; past it the one that has
+    /// waited longest is given up.
+    public var fragmentedDatagrams = 64
     /// Messages the replay holds until their delivery is recorded.
     public var replayMessages = 65_536
     /// Locks, devices, procedures and regions the replay tracks.
@@ -39,6 +42,7 @@ public struct AnalysisCaps: Sendable, Equatable {
         Cap(name: .methodBytes, keyPath: \.methodNameBytes, what: "bytes of method names"),
         Cap(name: .bufferedBytes, keyPath: \.bufferedBytes, what: "bytes of unfinished values across streams"),
         Cap(name: .tcpWaitingBytes, keyPath: \.tcpWaitingBytes, what: "bytes of out-of-order TCP data waiting"),
+        Cap(name: .fragmentedDatagrams, keyPath: \.fragmentedDatagrams, what: "IP datagrams waiting for fragments"),
         Cap(name: .replayMessages, keyPath: \.replayMessages, what: "messages awaiting their recorded delivery"),
         Cap(name: .replayObjects, keyPath: \.replayObjects, what: "locks, devices, procedures and regions in the replay"),
         Cap(name: .uartQueuedBytes, keyPath: \.uartQueuedBytes, what: "bytes queued for UART lines in the replay"),
@@ -77,6 +81,7 @@ public enum CapName: String, CaseIterable, Sendable {
     case methodBytes = "method-bytes"
     case bufferedBytes = "buffered-bytes"
     case tcpWaitingBytes = "tcp-waiting-bytes"
+    case fragmentedDatagrams = "fragmented-datagrams"
     case replayMessages = "replay-messages"
     case replayObjects = "replay-objects"
     case uartQueuedBytes = "uart-queued-bytes"

@@ -31,8 +31,15 @@ extension CaptureAnalysis {
         case .ip(let version, let offset):
             let packet = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
             switch network.ip.decode(packet, version) {
-            case .other, .fragmentHeld:
+            case .other:
                 return
+            case .fragmentHeld:
+                // A datagram is given up only for a new one, whose first fragment is always held.
+                if network.ip.droppedFragmentedDatagrams > 0, capsReached.first(.fragmentedDatagrams) {
+                    output.finding(options.caps.reached(
+                        .fragmentedDatagrams, at: record.timeNs, record: record.number,
+                        consequence: "the datagram that has waited longest for its fragments is given up"))
+                }
             case .malformed(let reason):
                 malformedRecord(record, reason)
             case .datagram(let datagram):

@@ -99,6 +99,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
+        network.ip.maxPendingDatagrams = options.caps.fragmentedDatagrams
         self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
                                       board: options.board.isGeneric ? nil : options.board.name)
     }

@@ -16,6 +16,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
     case interCoreStreams = "intercore-streams"
     case ipv4Fragments = "ipv4-fragments"
     case ipv6Fragments = "ipv6-fragments"
+    case fragmentRepeatV4 = "fragment-repeat-v4"
+    case fragmentRepeatV6 = "fragment-repeat-v6"
     case tcpReversed = "tcp-reversed"
     case tcpHoles = "tcp-holes"
     case traceDevices = "trace-devices"
@@ -43,6 +45,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
         case .interCoreStreams: "one call on each of many inter-core streams"
         case .ipv4Fragments: "IPv4 fragments, each sent twice, of datagrams never completed"
         case .ipv6Fragments: "IPv6 fragments, each sent twice, of datagrams never completed"
+        case .fragmentRepeatV4: "one IPv4 datagram's last fragment, then one middle fragment again and again, then a call"
+        case .fragmentRepeatV6: "one IPv6 datagram's last fragment, then one middle fragment again and again, then a call"
         case .tcpReversed: "one TCP connection whose segments arrive in reverse order"
         case .tcpHoles: "many TCP connections each waiting on a hole"
         case .traceDevices: "dev.begin/dev.end on many devices"
@@ -117,6 +121,17 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
                 for _ in 0..<2 { out.fragment(version6: self == .ipv6Fragments, id: n, [UInt8](repeating: 0x41, count: 64)) }
                 n += 1
             }
+        case .fragmentRepeatV4, .fragmentRepeatV6:
+            // The last fragment tells the datagram's length; its first never comes, so every copy of
+            // the same 8 bytes at offset 8 is checked against what the datagram already holds.
+            let version6 = self == .fragmentRepeatV6
+            out.fragment(version6: version6, id: 7, offset: 1_480, more: false, [UInt8](repeating: 0x42, count: 520))
+            while out.bytes < targetBytes {
+                out.fragment(version6: version6, id: 7, offset: 8, more: true, [UInt8](repeating: 0x41, count: 8))
+            }
+            // A legal call after them: nothing past the fragments may be lost.
+            out.tcp(host: 0, clientPort: 4000, seq: 1, Self.request(1, "ping"), toServer: true)
+            out.tcp(host: 0, clientPort: 4000, seq: 1, Self.response(1), toServer: false)
         case .tcpReversed:
             var segments: [(UInt32, [UInt8])] = []
             var seq: UInt32 = 1, size = 0
@@ -228,7 +243,8 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
 
     private var linkType: Int32 {
         switch self {
-        case .tcpConnections, .udpFlows, .udpJunk, .ipv4Fragments, .ipv6Fragments, .tcpReversed, .tcpHoles:
+        case .tcpConnections, .udpFlows, .udpJunk, .ipv4Fragments, .ipv6Fragments, .fragmentRepeatV4, .fragmentRepeatV6,
+             .tcpReversed, .tcpHoles:
             NetworkLinkType.rawIPAlternate // DLT_RAW; written to the file as LINKTYPE_RAW (101)
         default: LinkType.user0
         }

@@ -62,17 +62,26 @@ struct HostileWriter {
             + [0, 0] + payload, host: host, toServer: true))
     }
 
-    /// The first fragment (more to come) of datagram `id`.
+    /// The first fragment (more to come) of datagram `id`: a UDP header for twice `payload`, and `payload`.
     mutating func fragment(version6: Bool, id: UInt32, _ payload: [UInt8]) {
         let udp = UInt16(5000).bigEndianBytes + UInt16(7000).bigEndianBytes + UInt16(8 + payload.count * 2).bigEndianBytes + [0, 0] + payload
+        fragment(version6: version6, id: id, offset: 0, more: true, udp)
+    }
+
+    /// A fragment of UDP datagram `id`: `bytes` at `offset` (a multiple of 8) of its payload,
+    /// `more` if fragments follow it.
+    mutating func fragment(version6: Bool, id: UInt32, offset: Int, more: Bool, _ bytes: [UInt8]) {
         if version6 {
-            let fragmentHeader: [UInt8] = [17, 0, 0x00, 0x01] + UInt32(id).bigEndianBytes
-            let body = fragmentHeader + udp
+            // Offset in 8-byte units in the top 13 bits, the more-fragments flag in the lowest.
+            let fragmentHeader: [UInt8] = [17, 0] + UInt16(offset | (more ? 1 : 0)).bigEndianBytes + UInt32(id).bigEndianBytes
+            let body = fragmentHeader + bytes
             emit([0x60, 0, 0, 0] + UInt16(body.count).bigEndianBytes + [44, 64]
                 + [UInt8](repeating: 0, count: 15) + [1] + [UInt8](repeating: 0, count: 15) + [2] + body)
         } else {
-            var packet = Self.ipv4(protocol: 17, udp, host: id >> 16, toServer: true, id: UInt16(id & 0xFFFF))
-            packet[6] = 0x20 // more fragments, offset 0
+            var packet = Self.ipv4(protocol: 17, bytes, host: id >> 16, toServer: true, id: UInt16(id & 0xFFFF))
+            let flags = UInt16(offset / 8) | (more ? 0x2000 : 0)
+            packet[6] = UInt8(flags >> 8)
+            packet[7] = UInt8(flags & 0xFF)
             emit(packet)
         }
     }

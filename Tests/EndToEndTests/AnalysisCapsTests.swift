@@ -56,6 +56,14 @@ struct AnalysisCapsTests {
         Self.expectOne(limits, naming: "tcp-waiting-bytes")
     }
 
+    /// Datagrams whose last fragment never comes: the default cap is reached, a larger one is not.
+    @Test func fragmentedDatagrams() throws {
+        let (_, limits) = try Self.analyse(.ipv4Fragments) { _ in }
+        Self.expectOne(limits, naming: "fragmented-datagrams")
+        let (_, below) = try Self.analyse(.ipv6Fragments, bytes: 20_000) { $0.fragmentedDatagrams = 1_000 }
+        #expect(below.isEmpty)
+    }
+
     @Test func replayMessages() throws {
         let (_, limits) = try Self.analyse(.unpoppedMailbox) { $0.replayMessages = 100 }
         Self.expectOne(limits, naming: "replay-messages")

@@ -21,6 +21,17 @@ struct HostileCaptureTests {
         }
     }
 
+    /// One datagram's middle fragment sent again and again, 4 MB of it (minutes when every copy
+    /// was checked against all those held): the call after it is analysed, nothing is reported.
+    @Test(arguments: [HostileTraffic.fragmentRepeatV4, .fragmentRepeatV6])
+    func theCallAfterARepeatedFragmentIsAnalysed(shape: HostileTraffic) throws {
+        let path = Paths.temporary("hostile-\(shape.rawValue)-4mb.pcap")
+        try shape.write(to: path, targetBytes: 4_000_000)
+        let result = try CaptureAnalysis.run(path: path, sink: ReportCollector.complete)
+        #expect(result.sink.transactions.map(\.method) == ["ping"])
+        #expect(result.sink.findings.isEmpty)
+    }
+
     /// Many cores racing on one UART: the findings come out the same on every run (each run
     /// hashes with another seed, so an order taken from a dictionary would show).
     @Test func theSameCaptureGivesTheSameReportEveryRun() throws {

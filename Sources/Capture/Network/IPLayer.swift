@@ -22,25 +22,19 @@ public struct IPLayer {
         case malformed(String)
     }
 
-    private struct FragmentKey: Hashable {
-        var source: IPAddress
-        var destination: IPAddress
-        var id: UInt32
-        var transport: UInt8
+    private var fragments = FragmentReassembly()
+    /// Datagrams waiting for fragments, at most (each holds up to 64 KiB); past that the one
+    /// that has waited longest is given up.
+    public var maxPendingDatagrams: Int {
+        get { fragments.maxPendingDatagrams }
+        set { fragments.maxPendingDatagrams = newValue }
     }
-
-    private struct Fragments {
-        var pieces: [(offset: Int, bytes: [UInt8])] = []
-        var totalLength: Int?
-        var order: Int
-    }
-
-    private var fragments: [FragmentKey: Fragments] = [:]
-    private var fragmentCounter = 0
-    private var reassembled: [UInt8] = []
-    /// Datagrams waiting for fragments, at most; past that the oldest is dropped.
-    public static let maxPendingDatagrams = 64
-    public private(set) var droppedFragmentedDatagrams = 0
+    /// Datagrams given up at `maxPendingDatagrams`.
+    public var droppedFragmentedDatagrams: Int { fragments.droppedDatagrams }
+    // What reassembly holds and what it has cost, for the tests.
+    var pendingFragmentedDatagrams: Int { fragments.pendingDatagrams }
+    var heldFragmentBytes: Int { fragments.heldBytes }
+    var reassemblyWork: Int { fragments.work }
 
     public init() {}
 
@@ -67,40 +61,18 @@ public struct IPLayer {
             return .datagram(IPDatagram(source: source, destination: destination, transport: transport, payload: payload,
                                         truncated: totalLength > bytes.count))
         }
-        let key = FragmentKey(source: source, destination: destination, id: UInt32(bytes.bigEndianUInt16(at: 4)),
-                              transport: transport)
+        let key = FragmentReassembly.Key(source: source, destination: destination,
+                                         id: UInt32(bytes.bigEndianUInt16(at: 4)), transport: transport)
         return addFragment(key, offset: fragmentOffset, bytes: payload, last: !moreFragments)
     }
 
-    private mutating func addFragment(_ key: FragmentKey, offset: Int, bytes: UnsafeRawBufferPointer, last: Bool) -> Outcome {
-        guard offset + bytes.count <= 65_535 else { return .malformed("IP fragment past 64 KiB") }
-        if fragments[key] == nil {
-            if fragments.count >= Self.maxPendingDatagrams,
-               let oldest = fragments.min(by: { $0.value.order < $1.value.order })?.key {
-                fragments.removeValue(forKey: oldest)
-                droppedFragmentedDatagrams += 1
-            }
-            fragmentCounter += 1
-            fragments[key] = Fragments(order: fragmentCounter)
-        }
-        fragments[key]!.pieces.append((offset, Array(bytes)))
-        if last { fragments[key]!.totalLength = offset + bytes.count }
-        guard let total = fragments[key]!.totalLength else { return .fragmentHeld }
-        let pieces = fragments[key]!.pieces.sorted { $0.offset < $1.offset }
-        var covered = 0
-        for piece in pieces where piece.offset <= covered { covered = max(covered, piece.offset + piece.bytes.count) }
-        guard covered >= total else { return .fragmentHeld }
-        reassembled = [UInt8](repeating: 0, count: total)
-        for piece in pieces {
-            let end = min(total, piece.offset + piece.bytes.count)
-            guard end > piece.offset else { continue }
-            reassembled.replaceSubrange(piece.offset..<end, with: piece.bytes.prefix(end - piece.offset))
-        }
-        fragments.removeValue(forKey: key)
-        return reassembled.withUnsafeBytes { whole in
+    private mutating func addFragment(_ key: FragmentReassembly.Key, offset: Int, bytes: UnsafeRawBufferPointer,
+                                      last: Bool) -> Outcome {
+        guard offset + bytes.count <= FragmentReassembly.maxLength else { return .malformed("IP fragment past 64 KiB") }
+        return fragments.add(key, offset: offset, bytes: bytes, last: last) { whole in
             .datagram(IPDatagram(source: key.source, destination: key.destination, transport: key.transport,
                                  payload: whole, truncated: false))
-        }
+        } ?? .fragmentHeld
     }
 
     private mutating func decodeV6(_ bytes: UnsafeRawBufferPointer) -> Outcome {
@@ -131,7 +103,7 @@ public struct IPLayer {
                 offset += 8
                 if fragmentOffset != 0 || more {
                     let id = bytes.bigEndianUInt32(at: offset - 4)
-                    let key = FragmentKey(source: source, destination: destination, id: id, transport: next)
+                    let key = FragmentReassembly.Key(source: source, destination: destination, id: id, transport: next)
                     return addFragment(key, offset: fragmentOffset,
                                        bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), last: !more)
                 }
