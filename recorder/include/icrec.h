@@ -2,7 +2,9 @@
  *
  * C99, freestanding: no libc, no allocation. Each core owns one ring and writes only to it, so
  * recording never takes a lock or waits on the other core. A core's own interrupt handlers may
- * record too: the few instructions that reserve ring space run with interrupts masked.
+ * record too: a record is reserved, filled (its payload copied, up to ICREC_MAX_PAYLOAD bytes)
+ * and published with that core's interrupts masked, so the longest masked stretch grows with
+ * the payload; the other core is never held up.
  * icrec_drain(), called by whichever single context the port chooses, hands framed records to
  * the port's byte sink: COBS frames ending in 0x00, each checked by a CRC-32.
  */

@@ -1,6 +1,6 @@
 /* Trace events of capture format v1: the MessagePack array [event, args] written by hand. Only
  * the shapes the format uses: a short string, an array of up to two arguments, each an unsigned
- * integer (smallest width) or a string of up to 255 bytes. */
+ * integer (smallest width) or a string, cut to MAX_TEXT (64) bytes. */
 #include "icrec.h"
 #include "icrec_port.h"
 
