@@ -42,7 +42,7 @@ struct StreamRegistry<Sink: RPCSink> {
     private var decoding: [StreamDecoding] = []
     /// The RPC stage's number for each stream; -1 for one that is not decoded.
     private var rpcStream: [Int] = []
-    private var keys = SmallKeyIndex<StreamKey>()
+    private(set) var keys = SmallKeyIndex<StreamKey>()
     private var conversations = SmallKeyIndex<StreamKey>()
     let caps: AnalysisCaps
     private var capReported = false
@@ -51,12 +51,6 @@ struct StreamRegistry<Sink: RPCSink> {
         rpc = RPCAnalyzer(limits: limits, caps: caps)
         self.caps = caps
     }
-
-    var count: Int { rows.count }
-
-    /// The stream's handle, if its key was seen.
-    @inline(__always)
-    func handle(of key: StreamKey) -> Int? { keys.index(of: key) }
 
     /// Whether `count` more streams fit under the cap.
     func hasRoom(for count: Int) -> Bool { rows.count + count <= caps.streams }

@@ -34,11 +34,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// requests in flight. Kept only near the cap (built from the table when it is first passed,
     /// dropped when few are left in flight), so that ordinary traffic pays nothing for it.
     /// Answered ones are skipped when met, and compacted away.
-    private var requestOrder: [MadeRequest] = []
+    private(set) var requestOrder: [MadeRequest] = []
     private var requestOrderStart = 0
     private var tracksRequestOrder = false
-    /// Entries held in the request order queue (for tests of its bound).
-    var requestOrderHeld: Int { requestOrder.count }
 
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool {
         Envelope.parse(bytes) != nil

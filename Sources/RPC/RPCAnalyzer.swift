@@ -6,7 +6,7 @@ import MessagePack
 /// owns no sink: the pipeline keeps the sink (and the replay behind it) and lends it per call.
 public struct RPCAnalyzer<Sink: RPCSink> {
     private var assemblers: [FrameAssembler] = []
-    private var correlator: Correlator<Sink>
+    private(set) var correlator: Correlator<Sink>
     public let limits: FrameLimits
     /// Memory all streams hold for unfinished values, against `AnalysisCaps.bufferedBytes`.
     private var heldBytes = 0
@@ -121,9 +121,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Per-method statistics, in order of first call.
     public var statistics: [MethodStatistics] { correlator.statistics.filter { $0.calls > 0 } }
-
-    /// Entries the correlator holds to find the oldest request in flight.
-    var requestOrderHeld: Int { correlator.requestOrderHeld }
 
     /// Requests still waiting for their answer.
     public var requestsInFlight: Int { correlator.pending.totalCount }

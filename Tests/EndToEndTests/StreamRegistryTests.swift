@@ -65,9 +65,9 @@ struct StreamRegistryTests {
                 describe("mailbox", conversation: StreamKey(.interCore, 0), from: Int(id), to: 9, .counted)
             }
         }
-        #expect(registry.count == 2)
-        #expect(registry.handle(of: StreamKey(.interCore, 1)) == 1)
-        #expect(registry.handle(of: StreamKey(.interCore, 2)) == nil)
+        #expect(registry.rows.count == 2)
+        #expect(registry.keys.index(of: StreamKey(.interCore, 1)) == 1)
+        #expect(registry.keys.index(of: StreamKey(.interCore, 2)) == nil)
         #expect(sink.findings.map(\.rule) == [.analysisLimit])
         #expect(sink.findings.first?.record == 3)
     }

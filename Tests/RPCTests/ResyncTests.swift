@@ -331,7 +331,7 @@ struct RequestCapTests {
                 analyzer.feed(stream: stream, $0, origin: RecordStamp(number: UInt64(n + 1), timeNs: Int64(n)), endsMessage: false,
                               into: &sink)
             }
-            largest = max(largest, analyzer.requestOrderHeld)
+            largest = max(largest, analyzer.correlator.requestOrder.count)
         }
         #expect(analyzer.requestsInFlight == 100)
         #expect(largest < 3 * 100 + 2 * 1024 + 10, "the order queue held \(largest) entries")

@@ -33,8 +33,6 @@ struct ProcedureCheck {
         watched = Set(board.nonReentrant)
     }
 
-    var isWatching: Bool { !watched.isEmpty }
-
     mutating func enter<Sink: FindingSink>(_ name: String, run: Run, core: Int, clock: VectorClock, board: Board,
                                            into sink: inout Sink) {
         guard watched.contains(name) else { return }
