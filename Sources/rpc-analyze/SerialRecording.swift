@@ -54,7 +54,7 @@ struct SerialRecording {
             case .idle:
                 break
             case .closed(let reason):
-                let what = "\(source) \(input.isRegularFile ? "ended" : "closed")"
+                let what = "\(source == "-" ? "standard input" : source) \(input.isRegularFile ? "ended" : "closed")"
                     + (reason.map { " (\($0))" } ?? "") + " after \(Self.seconds(since: started))"
                 if follow, input.isRegularFile {
                     // A file another program appends to (a debugger's dump): read on as it grows.

@@ -188,3 +188,20 @@ struct RecorderOrderingTests {
         #expect(flags == [0, 0, 2, 2, 0, 0])
     }
 }
+
+extension RecorderOrderingTests {
+    @Test func aBoardThatStartsAgainIsMergedAfreshNotOutOfOrder() {
+        var written: [Int64] = []
+        var conversion = RecorderConversion { time, _ in written.append(time) }
+        conversion.take(Self.header)
+        Self.take(&conversion, core: 0, ticks: 500, seq: 0, at: 0)
+        Self.take(&conversion, core: 1, ticks: 600, seq: 0, at: 0)
+        // Reset: a new header, the clock from zero.
+        conversion.take(Self.header)
+        Self.take(&conversion, core: 0, ticks: 5, seq: 0, at: 0)
+        Self.take(&conversion, core: 1, ticks: 6, seq: 0, at: 0)
+        conversion.finish()
+        #expect(written == [500_000, 600_000, 5_000, 6_000])
+        #expect(conversion.writtenOutOfOrder == 0)
+    }
+}

@@ -85,6 +85,14 @@ public struct RecorderConversion {
         case .header(_, let hz, let names):
             if clockHz == nil, hz > 0 { clockHz = hz }
             coreNames = names
+            // A header after records: the board started again, and its clock with it. What
+            // came before goes first; the merge starts afresh.
+            if !heardCores.isEmpty {
+                finishPending()
+                for core in heardCores { newestTicks[Int(core)] = 0 }
+                heardCores = []
+                lastWrittenTicks = 0
+            }
         case .record(let core, let ticks, let bytes):
             guard bytes.count >= InterCoreHeader.size else { return }
             if let header = bytes.withUnsafeBytes({ InterCoreRecordView($0)?.header }) {
