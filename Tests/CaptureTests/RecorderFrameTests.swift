@@ -194,14 +194,14 @@ extension RecorderOrderingTests {
         var written: [Int64] = []
         var conversion = RecorderConversion { time, _ in written.append(time) }
         conversion.take(Self.header)
-        Self.take(&conversion, core: 0, ticks: 500, seq: 0, at: 0)
-        Self.take(&conversion, core: 1, ticks: 600, seq: 0, at: 0)
-        // Reset: a new header, the clock from zero.
+        Self.take(&conversion, core: 0, ticks: 5_000_000, seq: 0, at: 0)
+        Self.take(&conversion, core: 1, ticks: 6_000_000, seq: 0, at: 0)
+        // Reset: a new header, the clock from zero; core 1's ring drained first this time.
         conversion.take(Self.header)
-        Self.take(&conversion, core: 0, ticks: 5, seq: 0, at: 0)
         Self.take(&conversion, core: 1, ticks: 6, seq: 0, at: 0)
+        Self.take(&conversion, core: 0, ticks: 5, seq: 0, at: 0)
         conversion.finish()
-        #expect(written == [500_000, 600_000, 5_000, 6_000])
+        #expect(written == [5_000_000_000, 6_000_000_000, 5_000, 6_000])
         #expect(conversion.writtenOutOfOrder == 0)
     }
 }

@@ -92,6 +92,7 @@ public struct RecorderConversion {
                 for core in heardCores { newestTicks[Int(core)] = 0 }
                 heardCores = []
                 lastWrittenTicks = 0
+                lastTicks = 0
             }
         case .record(let core, let ticks, let bytes):
             guard bytes.count >= InterCoreHeader.size else { return }
