@@ -21,7 +21,7 @@ public func fuzzReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 0: Readers.wholeCapture(input, throughPipe: false, board: .generic)
     case 1: Readers.wholeCapture(input, throughPipe: true, board: .rp2040)
     case 2: Readers.linkLayers(input)
-    case 3: _ = InterCoreRecordView(input).map { $0.header }; _ = InterCoreRecordView.diagnose(input)
+    case 3: _ = InterCoreRecordView.parse(input)
     case 4: _ = TraceEvent.decode(payload: input, core: 0, origin: RecordStamp(number: 1, timeNs: 0))
     case 5: _ = USBLinuxHeader.parse(input, linkType: 189); _ = USBLinuxHeader.parse(input, linkType: 220)
     case 6: _ = NuttXRPMsgRecord.parse(input)
@@ -82,8 +82,9 @@ enum Readers {
     static func linkLayers(_ bytes: UnsafeRawBufferPointer) {
         var ip = IPLayer()
         for linkType in NetworkLinkType.all.sorted() {
-            guard case .ip(let version, let offset) = LinkHeader.decode(bytes, linkType: linkType), offset <= bytes.count else { continue }
-            let packet = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            guard case .success(let link) = LinkHeader.parse(bytes, linkType: linkType), let version = link.network,
+                  link.payloadOffset <= bytes.count else { continue }
+            let packet = UnsafeRawBufferPointer(rebasing: bytes[link.payloadOffset...])
             for _ in 0..<3 {
                 guard case .datagram(let datagram) = ip.decode(packet, version) else { continue }
                 _ = TCPHeader.parse(datagram.payload)

@@ -23,13 +23,13 @@ struct NetworkPath {
 extension CaptureAnalysis {
     /// A record of an IP-carrying link type: link header, IP, then TCP or UDP.
     mutating func consumeNetwork(_ record: RawRecord) {
-        switch LinkHeader.decode(record.bytes, linkType: record.linkType) {
-        case .other:
-            return
-        case .malformed(let reason):
-            malformedRecord(record, reason)
-        case .ip(let version, let offset):
-            let packet = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
+        switch LinkHeader.parse(record.bytes, linkType: record.linkType) {
+        case .failure(let problem):
+            malformedRecord(record, problem.description)
+        case .success(let link):
+            // Not IP (ARP, LLDP, ...): ignored, not malformed.
+            guard let version = link.network else { return }
+            let packet = UnsafeRawBufferPointer(rebasing: record.bytes[link.payloadOffset...])
             switch network.ip.decode(packet, version) {
             case .other:
                 return

@@ -203,10 +203,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             return
         }
         // Every record passes here: the view's own check, and the reason only for a bad one.
-        if let view = InterCoreRecordView(record.bytes) {
-            consume(view, of: record)
-        } else if case .failure(let problem) = InterCoreRecordView.parse(record.bytes) {
-            malformedRecord(record, problem.description)
+        switch InterCoreRecordView.parse(record.bytes) {
+        case .success(let view): consume(view, of: record)
+        case .failure(let problem): malformedRecord(record, problem.description)
         }
     }
 

@@ -5,9 +5,10 @@ struct InterCoreRecordTests {
     /// Why the bytes are not a record, or nil when they are one.
     func problem(_ bytes: [UInt8]) -> InterCoreFormatError? {
         bytes.withUnsafeBytes { raw in
-            let problem = InterCoreRecordView.diagnose(raw)
-            // The view and the diagnosis must agree.
-            #expect((InterCoreRecordView(raw) == nil) == (problem != nil))
+            guard case .failure(let reason) = InterCoreRecordView.parse(raw) else { return nil }
+            let problem = InterCoreRecordView.problem(raw)
+            // The view's reason is the diagnosis's.
+            #expect(reason.description == problem.description)
             return problem
         }
     }
@@ -18,7 +19,7 @@ struct InterCoreRecordTests {
         let bytes = header.encoded + [0x41, 0x42]
         #expect(Array(bytes.prefix(12)) == [0x49, 0x43, 0x01, 0x02, 0x02, 0xFE, 0x01, 0x03, 0xDE, 0xAD, 0xBE, 0xEF])
         try bytes.withUnsafeBytes { raw in
-            let view = try #require(InterCoreRecordView(raw))
+            let view = try InterCoreRecordView.parse(raw).get()
             #expect(view.header == header)
             #expect(Array(view.payload) == [0x41, 0x42])
         }

@@ -34,15 +34,15 @@ public struct TCPSessionFrames {
         next = [initialSequences.0, initialSequences.1]
     }
 
-    private static let fin: UInt8 = 0x01, syn: UInt8 = 0x02, psh: UInt8 = 0x08, ack: UInt8 = 0x10
+    private typealias Flag = TCPHeader.Flag
 
     /// The three frames of the handshake.
     public mutating func handshake() -> [[UInt8]] {
-        let first = frame(from: 0, flags: Self.syn, ack: 0, payload: [])
+        let first = frame(from: 0, flags: Flag.syn, ack: 0, payload: [])
         next[0] &+= 1
-        let second = frame(from: 1, flags: Self.syn | Self.ack, ack: next[0], payload: [])
+        let second = frame(from: 1, flags: Flag.syn | Flag.ack, ack: next[0], payload: [])
         next[1] &+= 1
-        let third = frame(from: 0, flags: Self.ack, ack: next[1], payload: [])
+        let third = frame(from: 0, flags: Flag.ack, ack: next[1], payload: [])
         return [first, second, third]
     }
 
@@ -52,7 +52,7 @@ public struct TCPSessionFrames {
         var offset = 0
         while offset < bytes.count {
             let chunk = Array(bytes[offset..<min(bytes.count, offset + Self.maxSegment)])
-            frames.append(frame(from: side, flags: Self.psh | Self.ack, ack: next[1 - side], payload: chunk))
+            frames.append(frame(from: side, flags: Flag.psh | Flag.ack, ack: next[1 - side], payload: chunk))
             next[side] &+= UInt32(chunk.count)
             offset += chunk.count
         }
@@ -61,7 +61,7 @@ public struct TCPSessionFrames {
 
     /// `side` closed its direction.
     public mutating func close(from side: Int) -> [UInt8] {
-        let frame = frame(from: side, flags: Self.fin | Self.ack, ack: next[1 - side], payload: [])
+        let frame = frame(from: side, flags: Flag.fin | Flag.ack, ack: next[1 - side], payload: [])
         next[side] &+= 1
         return frame
     }

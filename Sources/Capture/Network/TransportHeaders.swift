@@ -6,20 +6,29 @@ public struct UDPHeader {
     public var destinationPort: UInt16
     public var payload: UnsafeRawBufferPointer
 
+    public enum Field {
+        public static let sourcePort = 0
+        public static let destinationPort = 2
+        /// Header and payload; the payload ends there when the record holds more (padding).
+        public static let length = 4
+        public static let checksum = 6
+        public static let size = 8
+    }
+
     /// The header at the start of `bytes`, or why there is none.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<UDPHeader, RecordProblem> {
-        guard bytes.count >= 8 else {
-            return .failure(RecordProblem("UDP header cut short: \(bytes.count) of its 8 bytes"))
+        guard bytes.count >= Field.size else {
+            return .failure(RecordProblem("UDP header cut short: \(bytes.count) of its \(Field.size) bytes"))
         }
         return .success(UDPHeader(checked: bytes))
     }
 
     private init(checked bytes: UnsafeRawBufferPointer) {
-        sourcePort = bytes.bigEndianUInt16(at: 0)
-        destinationPort = bytes.bigEndianUInt16(at: 2)
-        let length = Int(bytes.bigEndianUInt16(at: 4))
-        let end = length >= 8 ? min(length, bytes.count) : bytes.count
-        payload = UnsafeRawBufferPointer(rebasing: bytes[8..<end])
+        sourcePort = bytes.bigEndianUInt16(at: Field.sourcePort)
+        destinationPort = bytes.bigEndianUInt16(at: Field.destinationPort)
+        let length = Int(bytes.bigEndianUInt16(at: Field.length))
+        let end = length >= Field.size ? min(length, bytes.count) : bytes.count
+        payload = UnsafeRawBufferPointer(rebasing: bytes[Field.size..<end])
     }
 }
 
@@ -30,19 +39,41 @@ public struct TCPHeader {
     public var flags: UInt8
     public var payload: UnsafeRawBufferPointer
 
-    public var isSYN: Bool { flags & 0x02 != 0 }
-    public var isFIN: Bool { flags & 0x01 != 0 }
-    public var isRST: Bool { flags & 0x04 != 0 }
-    public var isACK: Bool { flags & 0x10 != 0 }
+    public var isSYN: Bool { flags & Flag.syn != 0 }
+    public var isFIN: Bool { flags & Flag.fin != 0 }
+    public var isRST: Bool { flags & Flag.rst != 0 }
+    public var isACK: Bool { flags & Flag.ack != 0 }
+
+    public enum Field {
+        public static let sourcePort = 0
+        public static let destinationPort = 2
+        public static let sequence = 4
+        public static let acknowledgement = 8
+        /// The header's length in 32-bit words, in the high nibble.
+        public static let dataOffset = 12
+        public static let flags = 13
+        public static let window = 14
+        public static let checksum = 16
+        public static let urgentPointer = 18
+        public static let minimumSize = 20
+    }
+
+    public enum Flag {
+        public static let fin: UInt8 = 0x01
+        public static let syn: UInt8 = 0x02
+        public static let rst: UInt8 = 0x04
+        public static let psh: UInt8 = 0x08
+        public static let ack: UInt8 = 0x10
+    }
 
     /// The header at the start of `bytes`, or why there is none.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<TCPHeader, RecordProblem> {
-        guard bytes.count >= 20 else {
-            return .failure(RecordProblem("TCP header cut short: \(bytes.count) of its 20 bytes"))
+        guard bytes.count >= Field.minimumSize else {
+            return .failure(RecordProblem("TCP header cut short: \(bytes.count) of its \(Field.minimumSize) bytes"))
         }
-        let dataOffset = Int(bytes[12] >> 4) * 4
-        guard dataOffset >= 20 else {
-            return .failure(RecordProblem("TCP data offset \(dataOffset) is shorter than the 20-byte header"))
+        let dataOffset = Int(bytes[Field.dataOffset] >> 4) * 4
+        guard dataOffset >= Field.minimumSize else {
+            return .failure(RecordProblem("TCP data offset \(dataOffset) is shorter than the \(Field.minimumSize)-byte header"))
         }
         guard dataOffset <= bytes.count else {
             return .failure(RecordProblem("TCP data offset \(dataOffset) is past the segment's \(bytes.count) bytes"))
@@ -51,10 +82,10 @@ public struct TCPHeader {
     }
 
     private init(checked bytes: UnsafeRawBufferPointer, dataOffset: Int) {
-        sourcePort = bytes.bigEndianUInt16(at: 0)
-        destinationPort = bytes.bigEndianUInt16(at: 2)
-        sequence = bytes.bigEndianUInt32(at: 4)
-        flags = bytes[13]
+        sourcePort = bytes.bigEndianUInt16(at: Field.sourcePort)
+        destinationPort = bytes.bigEndianUInt16(at: Field.destinationPort)
+        sequence = bytes.bigEndianUInt32(at: Field.sequence)
+        flags = bytes[Field.flags]
         payload = UnsafeRawBufferPointer(rebasing: bytes[dataOffset...])
     }
 }

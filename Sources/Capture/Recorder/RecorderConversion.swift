@@ -96,7 +96,7 @@ public struct RecorderConversion {
             }
         case .record(let core, let ticks, let bytes):
             guard bytes.count >= InterCoreHeader.size else { return }
-            if let header = bytes.withUnsafeBytes({ InterCoreRecordView($0)?.header }) {
+            if let header = bytes.withUnsafeBytes({ InterCoreRecordView.header($0) }) {
                 lastSequence[StreamID(core: core, key: header.directionID, rx: header.isReceiverSide ? 1 : 0)] = header.sequence
             }
             var bytes = bytes
@@ -172,7 +172,7 @@ public struct RecorderConversion {
     }
 
     private mutating func markLossAfterGap(core: UInt8, _ bytes: inout [UInt8]) {
-        guard let header = bytes.withUnsafeBytes({ InterCoreRecordView($0)?.header }) else { return }
+        guard let header = bytes.withUnsafeBytes({ InterCoreRecordView.header($0) }) else { return }
         let id = StreamID(core: core, key: header.directionID, rx: header.isReceiverSide ? 1 : 0)
         guard markedAfterGap[id] != interruptions else { return }
         markedAfterGap[id] = interruptions

@@ -41,23 +41,43 @@ public struct USBLinuxHeader {
         }
     }
 
+    /// Field offsets of the usbmon header (struct usbmon_packet in the kernel's usbmon.rst).
+    public enum Field {
+        public static let event = 8
+        public static let transferType = 9
+        public static let endpoint = 10
+        public static let device = 11
+        public static let bus = 12
+        /// Bytes of data the capture holds after the header.
+        public static let capturedLength = 36
+        public static let size = 48
+        /// The memory-mapped header's count of isochronous descriptors, 16 bytes each after it.
+        public static let descriptorCount = 60
+        public static let mappedSize = 64
+        public static let descriptorSize = 16
+        /// More descriptors than any transfer has: the header is not usbmon's.
+        public static let maxDescriptors = 1024
+    }
+
     public static func parse(_ bytes: UnsafeRawBufferPointer, linkType: Int32) -> Result<USBLinuxHeader, RecordProblem> {
-        let headerLength = linkType == USBLinkType.linuxMapped ? 64 : 48
+        let headerLength = linkType == USBLinkType.linuxMapped ? Field.mappedSize : Field.size
         guard bytes.count >= headerLength else {
             return .failure(RecordProblem("usbmon header cut short: \(bytes.count) of \(headerLength) bytes"))
         }
-        let captured = Int(bytes.littleEndianUInt32(at: 36))
+        let captured = Int(bytes.littleEndianUInt32(at: Field.capturedLength))
         var dataStart = headerLength
         if linkType == USBLinkType.linuxMapped {
-            let descriptors = Int(bytes.littleEndianUInt32(at: 60))
-            guard descriptors <= 1024 else { return .failure(RecordProblem("usbmon header claims \(descriptors) isochronous descriptors")) }
-            dataStart += descriptors * 16
+            let descriptors = Int(bytes.littleEndianUInt32(at: Field.descriptorCount))
+            guard descriptors <= Field.maxDescriptors else {
+                return .failure(RecordProblem("usbmon header claims \(descriptors) isochronous descriptors"))
+            }
+            dataStart += descriptors * Field.descriptorSize
         }
         guard dataStart <= bytes.count else { return .failure(RecordProblem("usbmon descriptors run past the record")) }
         let end = min(bytes.count, dataStart + captured)
         return .success(USBLinuxHeader(
-            event: Event(rawValue: bytes[8]), transferType: bytes[9], endpoint: bytes[10], device: bytes[11],
-            bus: bytes.littleEndianUInt16(at: 12),
+            event: Event(rawValue: bytes[Field.event]), transferType: bytes[Field.transferType], endpoint: bytes[Field.endpoint],
+            device: bytes[Field.device], bus: bytes.littleEndianUInt16(at: Field.bus),
             data: UnsafeRawBufferPointer(rebasing: bytes[dataStart..<end])
         ))
     }

@@ -23,7 +23,8 @@ public struct InterCoreHeader: Sendable, Hashable {
     public static let magic: (UInt8, UInt8) = (0x49, 0x43)
     public static let version: UInt8 = 1
     /// Where the flags byte is, and its LOSS bit (the recorder lost data just before).
-    public static let flagsOffset = 7
+    public static let flagsOffset = InterCoreRecordView.Field.flags
+    public static let receiverSideFlag: UInt8 = 1
     public static let lossFlag: UInt8 = 2
 
     public var kind: ChannelKind
@@ -52,12 +53,20 @@ public struct InterCoreHeader: Sendable, Hashable {
         UInt32(kind.rawValue) << 24 | UInt32(channel) << 16 | UInt32(source) << 8 | UInt32(destination)
     }
 
-    /// The header's 12 bytes, big-endian as the format fixes them.
+    /// The header's 12 bytes, big-endian as the format fixes them: the emit side of the view.
     public var encoded: [UInt8] {
-        let flags: UInt8 = (isReceiverSide ? 1 : 0) | (lossBefore ? 2 : 0)
-        return [Self.magic.0, Self.magic.1, Self.version, kind.rawValue, channel, source, destination, flags,
-                UInt8(truncatingIfNeeded: sequence >> 24), UInt8(truncatingIfNeeded: sequence >> 16),
-                UInt8(truncatingIfNeeded: sequence >> 8), UInt8(truncatingIfNeeded: sequence)]
+        typealias Field = InterCoreRecordView.Field
+        var bytes = [UInt8](repeating: 0, count: Self.size)
+        bytes[Field.magic.lowerBound] = Self.magic.0
+        bytes[Field.magic.lowerBound + 1] = Self.magic.1
+        bytes[Field.version] = Self.version
+        bytes[Field.kind] = kind.rawValue
+        bytes[Field.channel] = channel
+        bytes[Field.source] = source
+        bytes[Field.destination] = destination
+        bytes[Field.flags] = (isReceiverSide ? Self.receiverSideFlag : 0) | (lossBefore ? Self.lossFlag : 0)
+        for (i, at) in Field.sequence.enumerated() { bytes[at] = UInt8(truncatingIfNeeded: sequence >> (24 - 8 * i)) }
+        return bytes
     }
 }
 
@@ -81,40 +90,61 @@ public enum InterCoreFormatError: Error, Equatable, Sendable, CustomStringConver
 
 /// A zero-copy view of one inter-core record: the header read in place, the payload a slice.
 public struct InterCoreRecordView {
+    /// Where each field of the header lies (capture format v1; multi-byte fields big-endian).
+    public enum Field {
+        public static let magic = 0..<2
+        public static let version = 2
+        public static let kind = 3
+        public static let channel = 4
+        public static let source = 5
+        public static let destination = 6
+        public static let flags = 7
+        public static let sequence = 8..<12
+        public static let payload = 12
+    }
+
     public let header: InterCoreHeader
     public let payload: UnsafeRawBufferPointer
 
-    /// The view of a well-formed record, or nil; `diagnose` then says what is wrong.
-    @inline(__always)
-    public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= InterCoreHeader.size, bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1,
-              bytes[2] == InterCoreHeader.version, let kind = ChannelKind(rawValue: bytes[3]) else { return nil }
-        let flags = bytes[7]
-        header = InterCoreHeader(
-            kind: kind, channel: bytes[4], source: bytes[5], destination: bytes[6],
-            isReceiverSide: flags & 1 != 0, lossBefore: flags & 2 != 0,
-            sequence: bytes.bigEndianUInt32(at: 8)
-        )
-        payload = UnsafeRawBufferPointer(rebasing: bytes[InterCoreHeader.size...])
-    }
-
-    /// The record in `bytes`, or why it is not one: the same parse as every other wire view.
+    /// The record in `bytes`, or why it is not one. The check is inlined into the per-record
+    /// path; the reason is worked out only for a bad record.
     @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<InterCoreRecordView, RecordProblem> {
-        if let view = InterCoreRecordView(bytes) { return .success(view) }
-        return .failure(RecordProblem(diagnose(bytes)?.description ?? "not a capture format v1 record"))
+        guard bytes.count >= InterCoreHeader.size,
+              bytes[Field.magic.lowerBound] == InterCoreHeader.magic.0, bytes[Field.magic.lowerBound + 1] == InterCoreHeader.magic.1,
+              bytes[Field.version] == InterCoreHeader.version, let kind = ChannelKind(rawValue: bytes[Field.kind]) else {
+            return .failure(RecordProblem(problem(bytes).description))
+        }
+        return .success(InterCoreRecordView(checked: bytes, kind: kind))
     }
 
-    /// Why `bytes` is not a well-formed record; nil when it is one.
-    public static func diagnose(_ bytes: UnsafeRawBufferPointer) -> InterCoreFormatError? {
+    /// The header of a well-formed record, or nil (for callers that need no reason).
+    @inline(__always)
+    public static func header(_ bytes: UnsafeRawBufferPointer) -> InterCoreHeader? {
+        guard case .success(let view) = parse(bytes) else { return nil }
+        return view.header
+    }
+
+    @inline(__always)
+    private init(checked bytes: UnsafeRawBufferPointer, kind: ChannelKind) {
+        let flags = bytes[Field.flags]
+        header = InterCoreHeader(
+            kind: kind, channel: bytes[Field.channel], source: bytes[Field.source], destination: bytes[Field.destination],
+            isReceiverSide: flags & InterCoreHeader.receiverSideFlag != 0, lossBefore: flags & InterCoreHeader.lossFlag != 0,
+            sequence: bytes.bigEndianUInt32(at: Field.sequence.lowerBound)
+        )
+        payload = UnsafeRawBufferPointer(rebasing: bytes[Field.payload...])
+    }
+
+    /// Why `bytes`, which `parse` refused, is not a well-formed record.
+    @inline(never)
+    static func problem(_ bytes: UnsafeRawBufferPointer) -> InterCoreFormatError {
         guard bytes.count >= InterCoreHeader.size else { return .tooShort(length: bytes.count) }
-        guard bytes[0] == InterCoreHeader.magic.0, bytes[1] == InterCoreHeader.magic.1 else {
-            return .badMagic(bytes[0], bytes[1])
-        }
-        guard bytes[2] == InterCoreHeader.version else { return .unknownVersion(bytes[2]) }
-        guard ChannelKind(rawValue: bytes[3]) != nil else { return .unknownKind(bytes[3]) }
+        let (first, second) = (bytes[Field.magic.lowerBound], bytes[Field.magic.lowerBound + 1])
+        guard first == InterCoreHeader.magic.0, second == InterCoreHeader.magic.1 else { return .badMagic(first, second) }
+        guard bytes[Field.version] == InterCoreHeader.version else { return .unknownVersion(bytes[Field.version]) }
         // Bits 2-7 of the flags are reserved as zero; the format does not make a record with
-        // them set malformed.
-        return nil
+        // them set malformed. What is left is the kind.
+        return .unknownKind(bytes[Field.kind])
     }
 }
