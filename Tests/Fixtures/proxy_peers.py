@@ -71,7 +71,10 @@ def calls(host, port, args):
     while answered < len(sizes):
         while next_id < len(sizes) and len(sent) < window:
             send_next()
-        data = conn.recv(1 << 20)
+        try:
+            data = conn.recv(1 << 20)
+        except ConnectionResetError:
+            data = b""
         if not data:
             raise SystemExit("the connection closed after %d answers" % answered)
         unpacker.feed(data)
