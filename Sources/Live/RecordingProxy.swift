@@ -9,6 +9,14 @@ import Glibc
 ///
 /// With `link: .tcp` it writes each session instead as the TCP connection it was, Ethernet/IPv4/
 /// TCP frames as a loopback capture has them, so that Wireshark's own TCP view works on it.
+///
+/// One thread runs one poll loop over non-blocking sockets, so that no peer can hold up the
+/// others: a peer that stops reading makes only its own connection wait (what it has not taken
+/// waits here, at most `relayLimit` bytes a direction, and its sender is not read meanwhile),
+/// a target that does not answer a connect holds up only the client it was for (given up after
+/// the connect timeout), and the loop wakes at least every 100 ms to write the capture and to
+/// look at the stop signals. A recorder must never break what it watches: when writing the
+/// capture fails, forwarding goes on, for the clients connected and for new ones.
 public final class RecordingProxy {
     public enum Link: String, Sendable {
         /// Capture format v1 message records (USER0).
@@ -19,175 +27,364 @@ public final class RecordingProxy {
 
     public struct Status: Sendable {
         public var connections = 0
+        /// MessagePack values recorded (TCP frames with `link: .tcp`).
+        public var messages = 0
         public var records = 0
         public var bytes = 0
         /// Clients turned away because the target could not be reached, and why the last was.
         public var refused = 0
         public var lastRefusal: String?
+        /// Why recording stopped, naming the file, once a write failed; forwarding went on.
+        public var recordingFailure: String?
+        public var recordsOnDisk = 0
     }
 
-    private struct Session {
-        var client: Int32
-        var server: Int32
-        var channel: UInt8
-        var cutters = [MessageCutter(), MessageCutter()]
-        var sequences: [UInt32] = [0, 0]
-        var open = [true, true]
-        /// The TCP frames of the session, when recording as TCP.
-        var tcp: TCPSessionFrames?
-    }
+    public static let defaultConnectTimeout = 5.0
+    /// The most bytes one direction holds for a peer that does not take them.
+    static let relayLimit = 256 << 10
+    /// The loop wakes this often whatever happens: the writer's pace and the signals' bound.
+    static let wakeMilliseconds: Int32 = 100
 
     private let listener: Int32
     public let port: UInt16
-    private let target: HostPort
-    private let writer: CaptureWriter
-    private var sessions: [Session] = []
+    private let target: ResolvedAddress
+    private let targetEndpoint: HostPort
+    private let recorder: ProxyRecorder
+    private let connectTimeoutNs: Int64
+    private var sessions: [ProxySession] = []
     public private(set) var status = Status()
-    /// Called with every record as it is written (the command analyses them for its status line).
-    public var onRecord: ((RawRecord) -> Void)?
-    private var recordNumber: UInt64 = 0
     public let link: Link
+    /// Where each read lands before it is sent on (and the rest kept when the sink is full).
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    /// Accepting waits until then after accept failed (no descriptor left, say).
+    private var acceptPausedUntil: Int64 = 0
 
-    public init(listen: HostPort, target: HostPort, output: String, link: Link = .interCore) throws {
-        (listener, port) = try Socket.listen(on: listen)
-        self.target = target
-        self.link = link
-        writer = try CaptureWriter(path: output, linkType: link == .tcp ? 1 : LinkType.user0)
+    /// Called with every record as it is written (the command analyses them for its status line).
+    public var onRecord: ((RawRecord) -> Void)? {
+        get { recorder.onRecord }
+        set { recorder.onRecord = newValue }
     }
 
-    /// The link type of the records written.
-    public var linkType: Int32 { link == .tcp ? 1 : LinkType.user0 }
+    public init(listen: HostPort, target: HostPort, output: String, link: Link = .interCore,
+                connectTimeout: Double = RecordingProxy.defaultConnectTimeout) throws {
+        self.target = try ResolvedAddress(target)
+        targetEndpoint = target
+        self.link = link
+        connectTimeoutNs = Int64(connectTimeout * 1e9)
+        (listener, port) = try Socket.listen(on: listen)
+        Socket.setNonBlocking(listener)
+        do {
+            recorder = try ProxyRecorder(path: output, linkType: link == .tcp ? 1 : LinkType.user0)
+        } catch {
+            close(listener)
+            throw error
+        }
+        readBuffer = .allocate(byteCount: Self.relayLimit, alignment: 16)
+    }
 
-    /// Runs until Ctrl-C or SIGTERM (or `stopAfter` sessions have ended), then flushes the capture.
+    deinit { readBuffer.deallocate() }
+
+    /// The link type of the records written.
+    public var linkType: Int32 { recorder.linkType }
+
+    /// Runs until Ctrl-C, SIGTERM, SIGHUP or SIGPIPE (or `stopAfter` sessions have ended), then
+    /// closes the capture.
     public func run(stopAfter: Int? = nil, report: (Status) -> Void) throws {
         defer {
-            for index in sessions.indices { closeSession(index) }
-            writer.close()
+            for index in sessions.indices { end(index) }
+            sessions = []
+            recorder.writer.close()
             close(listener)
+            updateStatus()
         }
         var ended = 0
+        var descriptors: [pollfd] = []
         while !StopSignal.requested {
-            var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+            descriptors.removeAll(keepingCapacity: true)
+            let accepting = RecordingWriter.monotonicNs() >= acceptPausedUntil
+            descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
             for session in sessions {
-                descriptors.append(pollfd(fd: session.open[0] ? session.client : -1, events: Int16(POLLIN), revents: 0))
-                descriptors.append(pollfd(fd: session.open[1] ? session.server : -1, events: Int16(POLLIN), revents: 0))
+                descriptors.append(Self.interest(session.client, session.clientEvents))
+                descriptors.append(Self.interest(session.server, session.serverEvents))
             }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), 200)
-            if ready < 0 {
+            if poll(&descriptors, nfds_t(descriptors.count), Self.wakeMilliseconds) < 0 {
                 if errno == EINTR { continue }
                 throw Socket.error("poll")
             }
-            // Sessions first: the poll array covers only those that existed when it was built.
+            // The sessions polled first: the array covers only those that existed when it was built.
+            for index in sessions.indices {
+                serve(index, client: descriptors[1 + 2 * index].revents, server: descriptors[2 + 2 * index].revents)
+            }
             for index in sessions.indices.reversed() {
-                for side in 0..<2 where descriptors[1 + index * 2 + side].revents != 0 {
-                    relay(index, from: side)
-                }
-                if !sessions[index].open[0] && !sessions[index].open[1] {
-                    closeSession(index)
+                if case .closed = sessions[index].phase {
+                    sessions.remove(at: index)
+                } else if sessions[index].isFinished {
+                    end(index)
                     sessions.remove(at: index)
                     ended += 1
                 }
             }
-            if descriptors[0].revents & Int16(POLLIN) != 0 { accept() }
+            if descriptors[0].revents & Int16(POLLIN) != 0 { acceptWaiting() }
+            cutHeldValues()
+            recorder.writer.flushIfDue()
+            updateStatus()
             report(status)
             if let stopAfter, ended >= stopAfter { break }
         }
     }
 
-    /// A client whose target cannot be reached is closed; the proxy keeps listening, so a
-    /// server that is down for a moment does not end the recording.
-    private func accept() {
-        let client = Glibc.accept(listener, nil, nil)
-        guard client >= 0 else { return }
-        let server: Int32
+    private static func interest(_ descriptor: Int32, _ events: Int16) -> pollfd {
+        // A socket asked for nothing is left out: its hang-up would wake the loop for ever.
+        pollfd(fd: events == 0 ? -1 : descriptor, events: events, revents: 0)
+    }
+
+    private func updateStatus() {
+        status.records = recorder.records
+        status.recordsOnDisk = recorder.writer.recordsOnDisk
+        status.recordingFailure = recorder.writer.failure
+        if link == .interCore { status.bytes = recorder.payloadBytes }
+    }
+
+    // MARK: Connecting
+
+    /// Takes every client waiting, each with a connect to the target under way.
+    private func acceptWaiting() {
+        while true {
+            switch Socket.acceptWaiting(listener) {
+            case .client(let client):
+                start(client)
+            case .none:
+                return
+            case .failed(let code):
+                // The client stays queued; the loop comes back for it instead of spinning on it.
+                status.lastRefusal = "cannot accept a client: \(String(cString: strerror(code)))"
+                acceptPausedUntil = RecordingWriter.monotonicNs() + Int64(Self.wakeMilliseconds) * 1_000_000
+                return
+            }
+        }
+    }
+
+    private func start(_ client: Int32) {
         do {
-            server = try Socket.connect(to: target)
+            let (server, connected) = try Socket.startConnect(to: target)
+            sessions.append(ProxySession(client: client, server: server,
+                                         phase: .connecting(deadlineNs: RecordingWriter.monotonicNs() + connectTimeoutNs)))
+            if connected { open(sessions.count - 1) }
         } catch {
             close(client)
-            status.refused += 1
-            status.lastRefusal = error.description
-            return
+            refused(error.description)
         }
+    }
+
+    private func refused(_ reason: String) {
+        status.refused += 1
+        status.lastRefusal = reason
+    }
+
+    /// The connect succeeded: the session gets its channel and starts forwarding.
+    private func open(_ index: Int) {
         status.connections += 1
-        var session = Session(client: client, server: server, channel: UInt8(truncatingIfNeeded: status.connections - 1))
-        if link == .tcp {
-            let peer = Socket.peer(of: client)
-            let clientEnd = peer.flatMap { TCPSessionFrames.Endpoint(ipv4: $0.host, port: $0.port) }
-                ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 1), port: UInt16(truncatingIfNeeded: 40_000 + status.connections))
-            let serverEnd = TCPSessionFrames.Endpoint(ipv4: target.host == "localhost" ? "127.0.0.1" : target.host, port: target.port)
-                ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 2), port: target.port)
-            session.tcp = TCPSessionFrames(client: clientEnd, server: serverEnd)
-            let now = Socket.nowNs()
-            for frame in session.tcp!.handshake() { writeFrame(frame, at: now) }
-        }
-        sessions.append(session)
-    }
-
-    /// Forwards what one side sent to the other, and records it.
-    private func relay(_ index: Int, from side: Int) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let source = side == 0 ? sessions[index].client : sessions[index].server
-        let sink = side == 0 ? sessions[index].server : sessions[index].client
-        let count = recv(source, &buffer, buffer.count, 0)
+        sessions[index].phase = .open
+        sessions[index].channel = UInt8(truncatingIfNeeded: status.connections - 1)
+        guard link == .tcp else { return }
+        let clientEnd = Socket.peer(of: sessions[index].client).flatMap { TCPSessionFrames.Endpoint(ipv4: $0.host, port: $0.port) }
+            ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 1), port: UInt16(truncatingIfNeeded: 40_000 + status.connections))
+        let serverHost = targetEndpoint.host == "localhost" ? "127.0.0.1" : targetEndpoint.host
+        let serverEnd = TCPSessionFrames.Endpoint(ipv4: serverHost, port: targetEndpoint.port)
+            ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 2), port: targetEndpoint.port)
+        var frames = TCPSessionFrames(client: clientEnd, server: serverEnd)
         let now = Socket.nowNs()
-        if count <= 0 {
-            sessions[index].open[side] = false
-            shutdown(sink, Int32(SHUT_WR))
-            if sessions[index].tcp != nil {
-                writeFrame(sessions[index].tcp!.close(from: side), at: now)
-            } else {
-                for record in sessions[index].cutters[side].flush() { write(record, index, side) }
-            }
-            return
+        if recorder.isRecording {
+            for frame in frames.handshake() { recorder.frame(frame, at: now) }
+            status.messages += 3
         }
-        if sessions[index].tcp != nil {
-            let read = Array(buffer[..<count])
-            try? read.withUnsafeBytes { try Socket.send(sink, $0) }
-            for frame in sessions[index].tcp!.data(from: side, read) { writeFrame(frame, at: now) }
-            status.bytes += count
-            return
-        }
-        buffer.withUnsafeBytes { bytes in
-            let read = UnsafeRawBufferPointer(rebasing: bytes[..<count])
-            try? Socket.send(sink, read)
-            for record in sessions[index].cutters[side].add(read, at: now) { write(record, index, side) }
-        }
+        sessions[index].tcp = frames
     }
 
-    private func write(_ record: (timeNs: Int64, bytes: [UInt8]), _ index: Int, _ side: Int) {
-        let header = InterCoreHeader(kind: .message, channel: sessions[index].channel, source: UInt8(side),
-                                     destination: UInt8(1 - side), sequence: sessions[index].sequences[side])
-        sessions[index].sequences[side] &+= 1
-        let bytes = header.encoded + record.bytes
-        writer.write(timeNs: record.timeNs, bytes: bytes)
-        recordNumber += 1
-        if let onRecord {
-            bytes.withUnsafeBytes {
-                onRecord(RawRecord(number: recordNumber, timeNs: record.timeNs, originalLength: bytes.count, bytes: $0,
-                                   linkType: LinkType.user0))
-            }
-        }
-        status.records += 1
-        status.bytes += record.bytes.count
-    }
-
-    /// One frame of a session recorded as TCP.
-    private func writeFrame(_ frame: [UInt8], at timeNs: Int64) {
-        writer.write(timeNs: timeNs, bytes: frame)
-        recordNumber += 1
-        if let onRecord {
-            frame.withUnsafeBytes {
-                onRecord(RawRecord(number: recordNumber, timeNs: timeNs, originalLength: frame.count, bytes: $0, linkType: 1))
-            }
-        }
-        status.records += 1
-    }
-
-    private func closeSession(_ index: Int) {
-        for side in 0..<2 where sessions[index].tcp == nil {
-            for record in sessions[index].cutters[side].flush() { write(record, index, side) }
-        }
+    /// A connect that failed or did not finish in time: that client is closed, no other waits.
+    private func giveUp(_ index: Int, _ reason: String) {
         close(sessions[index].client)
         close(sessions[index].server)
+        sessions[index].phase = .closed
+        refused("cannot connect to \(target): \(reason)")
+    }
+
+    // MARK: Forwarding
+
+    /// Acts on what poll said of one session's sockets.
+    private func serve(_ index: Int, client: Int16, server: Int16) {
+        switch sessions[index].phase {
+        case .connecting(let deadline):
+            if server != 0 {
+                if let failure = Socket.connectFailure(sessions[index].server) { giveUp(index, failure) } else { open(index) }
+            } else if RecordingWriter.monotonicNs() >= deadline {
+                giveUp(index, "no connection within \(Self.seconds(connectTimeoutNs)) s")
+            }
+        case .open:
+            let writable = Int16(POLLOUT | POLLERR | POLLHUP), readable = Int16(POLLIN | POLLERR | POLLHUP)
+            // Delivering first makes room, so that the same turn may read again.
+            if client & writable != 0 { deliver(index, 1) }
+            if server & writable != 0 { deliver(index, 0) }
+            if client & readable != 0 { relay(index, from: 0) }
+            if server & readable != 0 { relay(index, from: 1) }
+        case .closed:
+            break
+        }
+    }
+
+    /// Seconds as a person writes them: 5, 0.5.
+    private static func seconds(_ nanoseconds: Int64) -> String {
+        nanoseconds % 1_000_000_000 == 0 ? "\(nanoseconds / 1_000_000_000)" : "\(Double(nanoseconds) / 1e9)"
+    }
+
+    /// Reads what the source of direction `side` sent, sends it on, keeps what the sink did not
+    /// take, and records it.
+    private func relay(_ index: Int, from side: Int) {
+        guard !sessions[index].broken, sessions[index].directions[side].reading,
+              !sessions[index].directions[side].hasPending else { return }
+        let count = recv(sessions[index].source(side), readBuffer.baseAddress, readBuffer.count, 0)
+        if count < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+        let now = Socket.nowNs()
+        guard count > 0 else {
+            endOfStream(index, side, at: now)
+            return
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
+        if let sent = Self.sendAvailable(sessions[index].sink(side), bytes) {
+            if sent < count { sessions[index].directions[side].keep(UnsafeRawBufferPointer(rebasing: bytes[sent...])) }
+        } else {
+            sessions[index].broken = true
+        }
+        record(bytes, index, side, at: now)
+    }
+
+    /// Sends what waits for the sink of direction `side`.
+    private func deliver(_ index: Int, _ side: Int) {
+        guard !sessions[index].broken, sessions[index].directions[side].hasPending else { return }
+        let sink = sessions[index].sink(side)
+        guard let sent = sessions[index].directions[side].withPending({ Self.sendAvailable(sink, $0) }) else {
+            sessions[index].broken = true
+            return
+        }
+        sessions[index].directions[side].delivered(sent)
+        shutDownIfDelivered(index, side)
+    }
+
+    /// The source closed its side: what waits is recorded, and the sink told once it has all.
+    private func endOfStream(_ index: Int, _ side: Int, at now: Int64) {
+        sessions[index].directions[side].reading = false
+        if recorder.isRecording {
+            if sessions[index].tcp != nil {
+                if let frame = sessions[index].tcp?.close(from: side) { recorder.frame(frame, at: now) }
+                status.messages += 1
+            } else {
+                withCutter(index, side) { cutter, emit in cutter.flush(emit: emit) }
+            }
+        }
+        shutDownIfDelivered(index, side)
+    }
+
+    private func shutDownIfDelivered(_ index: Int, _ side: Int) {
+        guard !sessions[index].directions[side].reading, !sessions[index].directions[side].hasPending,
+              !sessions[index].directions[side].shutDown else { return }
+        shutdown(sessions[index].sink(side), Int32(SHUT_WR))
+        sessions[index].directions[side].shutDown = true
+    }
+
+    /// Sends as much of `bytes` as the socket takes now: the count sent, or nil when the peer is gone.
+    private static func sendAvailable(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                return nil
+            }
+            offset += sent
+        }
+        return offset
+    }
+
+    /// The session is over (or the proxy stops): what waits is recorded, the sockets closed.
+    private func end(_ index: Int) {
+        switch sessions[index].phase {
+        case .closed:
+            return
+        case .connecting:
+            break
+        case .open:
+            if recorder.isRecording, sessions[index].tcp == nil {
+                for side in 0..<2 { withCutter(index, side) { cutter, emit in cutter.flush(emit: emit) } }
+            }
+        }
+        for side in 0..<2 { sessions[index].directions[side].drop() }
+        close(sessions[index].client)
+        close(sessions[index].server)
+        sessions[index].phase = .closed
+    }
+
+    // MARK: Recording
+
+    private func record(_ bytes: UnsafeRawBufferPointer, _ index: Int, _ side: Int, at now: Int64) {
+        guard recorder.isRecording else { return }
+        if sessions[index].tcp != nil {
+            let frames = sessions[index].tcp?.data(from: side, Array(bytes)) ?? []
+            for frame in frames { recorder.frame(frame, at: now) }
+            status.messages += frames.count
+            status.bytes += bytes.count
+            return
+        }
+        withCutter(index, side) { cutter, emit in cutter.add(bytes, at: now, emit: emit) }
+    }
+
+    /// Parts of values that have waited long enough for their rest are written as they are.
+    private func cutHeldValues() {
+        guard recorder.isRecording, link == .interCore else { return }
+        let now = Socket.nowNs()
+        for index in sessions.indices where sessions[index].isOpen {
+            for side in 0..<2 where sessions[index].directions[side].cutter.isHolding {
+                withCutter(index, side) { cutter, emit in cutter.cutIfHeld(now: now, emit: emit) }
+            }
+        }
+    }
+
+    /// Lends direction `side`'s cutter with what writes its records. The cutter is taken out of
+    /// the session meanwhile: the records it hands on update the session's sequence number.
+    private func withCutter(_ index: Int, _ side: Int, _ body: (inout MessageCutter, MessageCutter.Emit) -> Void) {
+        var cutter = MessageCutter()
+        swap(&cutter, &sessions[index].directions[side].cutter)
+        var sequences = sessions[index].directions[side].sequences
+        let channel = sessions[index].channel
+        let valuesBefore = cutter.values
+        body(&cutter) { [recorder] timeNs, payload, analysed in
+            recorder.message(payload, analysed: analysed, at: timeNs, channel: channel, side: side, sequences: &sequences)
+        }
+        status.messages += cutter.values - valuesBefore
+        sessions[index].directions[side].sequences = sequences
+        swap(&cutter, &sessions[index].directions[side].cutter)
+    }
+}
+
+extension ProxySession {
+    /// What poll should watch on the client: its requests while none wait for the server, and
+    /// room for the answers that wait for it.
+    var clientEvents: Int16 {
+        guard isOpen, !broken else { return 0 }
+        return events(reading: 0, writing: 1)
+    }
+
+    /// The server: its connect while under way, then as the client.
+    var serverEvents: Int16 {
+        if case .connecting = phase { return Int16(POLLOUT) }
+        guard isOpen, !broken else { return 0 }
+        return events(reading: 1, writing: 0)
+    }
+
+    private func events(reading: Int, writing: Int) -> Int16 {
+        var events: Int16 = 0
+        if directions[reading].reading, !directions[reading].hasPending { events |= Int16(POLLIN) }
+        if directions[writing].hasPending { events |= Int16(POLLOUT) }
+        return events
     }
 }

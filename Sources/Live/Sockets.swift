@@ -39,7 +39,8 @@ public struct HostPort: Sendable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// Thin, blocking POSIX socket calls with errors as text.
+/// Thin POSIX socket calls with errors as text: blocking ones here, the proxy's non-blocking
+/// ones in NonBlockingSockets.swift.
 enum Socket {
     static func resolve(_ address: HostPort, passive: Bool) throws(LiveError) -> (family: Int32, storage: sockaddr_storage, length: socklen_t) {
         var hints = addrinfo()
@@ -70,7 +71,9 @@ enum Socket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
         }
         guard bound == 0 else { close(descriptor); throw error("cannot listen on \(address)") }
-        guard Glibc.listen(descriptor, 16) == 0 else { close(descriptor); throw error("listen on \(address)") }
+        // The longest queue the system allows: clients arriving together must not have their
+        // connects dropped and sent again a second later while the loop accepts the first ones.
+        guard Glibc.listen(descriptor, SOMAXCONN) == 0 else { close(descriptor); throw error("listen on \(address)") }
         return (descriptor, localPort(descriptor))
     }
 

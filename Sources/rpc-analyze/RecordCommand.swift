@@ -70,6 +70,11 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .customLong("stop-after"), help: "Stop after this many proxied sessions have ended (for scripts).")
     var stopAfter: Int?
 
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp(
+        "With --proxy, seconds to wait for the target to accept a client's connection before that client is turned away.",
+        valueName: "seconds"))
+    var connectTimeout = RecordingProxy.defaultConnectTimeout
+
     func validate() throws {
         switch (listen, target, interface, serial) {
         case (.some, .some, nil, nil), (nil, nil, .some, nil), (nil, nil, nil, .some): break
@@ -79,6 +84,10 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("--baud, --clock-hz and --follow go with --serial")
         }
         if listen == nil, link != "intercore" { throw ValidationError("--link goes with --proxy") }
+        if listen == nil, connectTimeout != RecordingProxy.defaultConnectTimeout {
+            throw ValidationError("--connect-timeout goes with --proxy")
+        }
+        guard connectTimeout > 0, connectTimeout <= 3600 else { throw ValidationError("--connect-timeout must be above 0 and at most 3600") }
     }
 
     func run() throws {
@@ -87,33 +96,11 @@ struct RecordCommand: ParsableCommand {
         if let listen, let target {
             guard let listenAddress = HostPort(listen) else { throw CouldNotAnalyse("--proxy \(listen): expected host:port") }
             guard let targetAddress = HostPort(target) else { throw CouldNotAnalyse("--to \(target): expected host:port") }
-            let proxy: RecordingProxy
-            do {
-                guard let recorded = RecordingProxy.Link(rawValue: link) else {
-                    throw CouldNotAnalyse("--link \(link): expected intercore or tcp")
-                }
-                proxy = try RecordingProxy(listen: listenAddress, target: targetAddress, output: write, link: recorded)
-            } catch let error as CouldNotAnalyse {
-                throw error
-            } catch {
-                throw CouldNotAnalyse("\(error)")
+            guard let recorded = RecordingProxy.Link(rawValue: link) else {
+                throw CouldNotAnalyse("--link \(link): expected intercore or tcp")
             }
-            status.announce("listening on \(HostPort(host: listenAddress.host, port: proxy.port)), forwarding to \(targetAddress), writing \(write)")
-            let analysis = LiveBox(LiveAnalysis(name: write, linkType: proxy.linkType, options: AnalysisOptions(),
-                                                sink: ReportCollector.summary))
-            proxy.onRecord = { analysis.value.consume($0) }
-            do {
-                try proxy.run(stopAfter: stopAfter) { s in
-                    let now = analysis.value.status
-                    status.show("\(s.connections) connection\(s.connections == 1 ? "" : "s"), \(s.records) messages, "
-                        + "\(now.calls) calls (\(now.inFlight) in flight), "
-                        + "\(analysis.value.sink.counts.findings.values.reduce(0, +)) findings"
-                        + (s.refused > 0 ? ", \(s.refused) refused (\(s.lastRefusal ?? "target unreachable"))" : ""))
-                }
-            } catch {
-                throw CouldNotAnalyse("\(error)")
-            }
-            status.finish("recorded \(proxy.status.records) messages in \(proxy.status.connections) connections to \(write)")
+            try ProxyRecording(listen: listenAddress, target: targetAddress, output: write, link: recorded,
+                               connectTimeout: connectTimeout, stopAfter: stopAfter, status: status).run()
         } else if let interface {
             try LiveRecording(interface: interface, filter: filter.joined(separator: " "), output: write, status: status).run()
         } else if let serial {

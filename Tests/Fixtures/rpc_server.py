@@ -63,7 +63,8 @@ def main():
     server = socket.socket(family, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((host, port))
-    server.listen(4)
+    # Room for many clients connecting at once (a proxy forwarding a burst of them).
+    server.listen(128)
     print("listening", server.getsockname()[1], flush=True)
     while True:
         conn, _ = server.accept()
