@@ -68,8 +68,11 @@ extension FrameSink {
 /// stream is searched: every offset is a candidate, accepted only when it frames as one whole
 /// value that the sink takes for a message. A rejected candidate moves the search one byte on,
 /// never past the bytes it read, so a false start cannot swallow the messages after it. Each
-/// nested value is walked once whatever the number of candidates that contain it (`ValueMemo`),
-/// and no candidate reads past `FrameLimits.maxFrameBytes`, so the window stays within that.
+/// nested value, and each run of sibling values, is walked once whatever the number of
+/// candidates that contain it (`ValueMemo`), so that what the search walks is bounded by the
+/// bytes, not by the bytes times the candidates; except for a container that closes inside a
+/// run walked before, which is walked value by value (SearchWorkTests). No candidate reads past
+/// `FrameLimits.maxFrameBytes`, so the window stays within that.
 ///
 /// The bytes between two messages are values (console text between calls) when they parse
 /// as a run of whole values from the first message's end to the next message's start; when
@@ -90,6 +93,9 @@ public struct FrameAssembler {
 
     /// Bytes held while undecided.
     public var bufferedByteCount: Int { window.count }
+
+    /// Values and runs of values the search has stepped over: its work, which tests bound by the bytes fed.
+    var searchSteps: Int { search.stepsTaken }
 
     /// Memory held for the stream: the undecided bytes and what the search knows about them.
     /// An empty window holds nothing else either (the search's notes on it go when it empties):
@@ -159,6 +165,8 @@ public struct FrameAssembler {
         } else if drop >= window.count / 2 {
             window.removeFirst(drop)
             search.dropWindowPrefix(drop, emptied: false)
+        } else {
+            search.releaseNotes()
         }
     }
 

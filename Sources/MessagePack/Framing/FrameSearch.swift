@@ -44,6 +44,9 @@ struct FrameSearch {
 
     var memoBytes: Int { memo.bytes + origins.count * MemoryLayout<Stretch>.stride }
 
+    /// Values and runs of values stepped over by the search so far (tests bound it by the bytes fed).
+    var stepsTaken: Int { candidateScan.stepsTaken + greedyScan.stepsTaken }
+
     /// In step with the stream: the next byte starts the next message or value, with nothing
     /// pending before it.
     var isInStep: Bool { junk == nil && greedy == end && candidate == end }
@@ -79,6 +82,11 @@ struct FrameSearch {
         origins.append(Stretch(position: end, stamp: origin))
         memo.extend(by: count)
         end += count
+    }
+
+    /// The notes on positions before the earliest one still needed are not read again.
+    mutating func releaseNotes() {
+        memo.release(before: undecidedFrom - base)
     }
 
     mutating func dropWindowPrefix(_ count: Int, emptied: Bool) {
