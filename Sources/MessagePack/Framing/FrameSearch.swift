@@ -44,8 +44,10 @@ struct FrameSearch {
 
     var memoBytes: Int { memo.bytes + origins.count * MemoryLayout<Stretch>.stride }
 
+    #if DEBUG
     /// Values and runs of values stepped over by the search so far (tests bound it by the bytes fed).
     var stepsTaken: Int { candidateScan.stepsTaken + greedyScan.stepsTaken }
+    #endif
 
     /// In step with the stream: the next byte starts the next message or value, with nothing
     /// pending before it.
@@ -105,8 +107,8 @@ struct FrameSearch {
 
     /// After a loss the next bytes may start inside a value: only a message is trusted again.
     mutating func restartAfterLoss() {
-        candidateScan.reset()
-        greedyScan.reset()
+        candidateScan.resetReleasingBuffers()
+        greedyScan.resetReleasingBuffers()
         candidate = end
         greedy = nil
         valuesSinceMessage = nil

@@ -8,64 +8,109 @@
 /// a few bytes apart often open containers whose elements are the same run (one container's
 /// elements a suffix of the other's), and a container that never closes is walked again by
 /// every candidate that opens it, so each sibling a scan steps over is told how far the run it
-/// belongs to was walked. A later scan that meets any of them steps over the whole run at once.
+/// belongs to was walked (those with a few values after them: `ValueScan.notedRunMinimum`). A
+/// later scan that meets any of them steps over the whole run at once.
 struct ValueMemo {
-    /// What is known at one position, in 12 bytes: lengths and reaches below 32 MiB are kept
-    /// (longer ones, possible only under a raised `FrameLimits.maxFrameBytes`, are walked again),
-    /// each with a nesting depth of up to 127.
+    /// What is known at one position, as read.
     struct Entry {
-        /// The value that starts here: length (0 unknown, `invalid`) and nesting (0 for scalars
-        /// and empty containers).
-        var value: UInt32 = 0
-        /// The run of whole sibling values known to start here: its length in bytes (0: none
-        /// known) and the deepest nesting among them; and how many values it holds.
-        var run: UInt32 = 0
-        var runCount: UInt32 = 0
+        /// The length of the value that starts here: 0 unknown, `invalid`.
+        var length: UInt32 = 0
+        /// Its nesting (0 for scalars and empty containers), up to 255.
+        var storedHeight: UInt8 = 0
+        /// The run of whole sibling values known to start here (`RunNote`).
+        var run = RunNote()
 
-        var length: UInt32 { value & ValueMemo.invalid }
-        var height: Int { Int(value >> 25) }
-        var runReach: UInt32 { run & ValueMemo.invalid }
-        var runHeight: Int { Int(run >> 25) }
+        var height: Int { Int(storedHeight) }
+        var runReach: UInt32 { run.reach & RunNote.reachMask }
+        var runHeight: Int { Int(run.reach >> 25) }
+        var runCount: UInt32 { run.count }
+    }
+
+    /// A run of whole sibling values from a position: its length in bytes (0: none known) with
+    /// the deepest nesting among them, up to 127, in `reach`, and how many values it holds.
+    /// Reaches of 32 MiB and more, possible only under a raised `FrameLimits.maxFrameBytes`,
+    /// are not noted, and walked again.
+    struct RunNote {
+        static let reachMask: UInt32 = (1 << 25) - 1
+
+        var reach: UInt32 = 0
+        var count: UInt32 = 0
+    }
+
+    /// The notes on `chunkSize` consecutive positions. A length and a nesting take 5 bytes a
+    /// position; run notes, 8 more, only in a chunk where a run was noted: ordinary traffic and
+    /// a stream that waits for one unfinished value note none (`ValueScan.notedRunMinimum`).
+    private struct Chunk {
+        var lengths: [UInt32] = []
+        var heights: [UInt8] = []
+        /// Empty, or as long as `lengths`.
+        var runs: [RunNote] = []
     }
 
     /// Entries in chunks, so that the notes on positions no scan reads again are freed while
     /// the window's bytes wait to be dropped with them: a search at the value-size limit holds
     /// notes on about that many bytes, not on the twice as many its window may hold.
-    private var chunks: [[Entry]] = []
-    /// Chunks freed before `chunks[0]` since the window's front was last dropped.
-    private var freedChunks = 0
-    /// Where the window's first position is, counted from the start of the first chunk freed or not.
-    private var offset = 0
+    private var chunks: [Chunk] = []
     private(set) var count = 0
+    /// Positions of the chunks held that have run notes.
+    private var notedPositions = 0
+    // Every stream holds a memo: the two below, which a window at the value-size limit keeps
+    // well below 2^31, are packed.
+    /// Chunks freed before `chunks[0]` since the window's front was last dropped.
+    private var freedChunksStored: Int32 = 0
+    /// Where the window's first position is, counted from the start of the first chunk freed or
+    /// not (below `chunkSize` once the front is dropped).
+    private var offsetStored: Int32 = 0
+
+    private var freedChunks: Int {
+        get { Int(freedChunksStored) }
+        set { freedChunksStored = Int32(newValue) }
+    }
+    private var offset: Int {
+        get { Int(offsetStored) }
+        set { offsetStored = Int32(newValue) }
+    }
 
     static let chunkShift = 14
     static var chunkSize: Int { 1 << chunkShift }
-    static let invalid: UInt32 = (1 << 25) - 1
+    static let invalid = UInt32.max
 
     /// Memory the entries take, those before the first position still noted in its chunk included.
-    var bytes: Int { (offset + count - (freedChunks << Self.chunkShift)) * MemoryLayout<Entry>.stride }
+    var bytes: Int {
+        (offset + count - (freedChunks << Self.chunkShift)) * (MemoryLayout<UInt32>.stride + MemoryLayout<UInt8>.stride)
+            + notedPositions * MemoryLayout<RunNote>.stride
+    }
 
     @inline(__always)
     subscript(index: Int) -> Entry {
         let at = offset + index
-        return chunks[(at >> Self.chunkShift) - freedChunks][at & (Self.chunkSize - 1)]
+        let chunk = (at >> Self.chunkShift) - freedChunks
+        let slot = at & (Self.chunkSize - 1)
+        let length = chunks[chunk].lengths[slot]
+        let height = chunks[chunk].heights[slot]
+        if chunks[chunk].runs.isEmpty { return Entry(length: length, storedHeight: height) }
+        return Entry(length: length, storedHeight: height, run: chunks[chunk].runs[slot])
     }
 
-    /// Changes the entry at `index` unless it was freed.
+    /// The chunk and slot of `index`; a negative chunk when it was freed.
     @inline(__always)
-    private mutating func update(_ index: Int, _ change: (inout Entry) -> Void) {
+    private func place(of index: Int) -> (chunk: Int, slot: Int) {
         let at = offset + index
-        let chunk = (at >> Self.chunkShift) - freedChunks
-        guard chunk >= 0 else { return }
-        change(&chunks[chunk][at & (Self.chunkSize - 1)])
+        return ((at >> Self.chunkShift) - freedChunks, at & (Self.chunkSize - 1))
     }
 
     mutating func extend(by count: Int) {
         var left = count
         while left > 0 {
-            if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize { chunks.append([]) }
-            let room = min(left, Self.chunkSize - chunks[chunks.count - 1].count)
-            chunks[chunks.count - 1].append(contentsOf: repeatElement(Entry(), count: room))
+            if chunks.isEmpty || chunks[chunks.count - 1].lengths.count == Self.chunkSize { chunks.append(Chunk()) }
+            let last = chunks.count - 1
+            let room = min(left, Self.chunkSize - chunks[last].lengths.count)
+            chunks[last].lengths.append(contentsOf: repeatElement(0, count: room))
+            chunks[last].heights.append(contentsOf: repeatElement(0, count: room))
+            if !chunks[last].runs.isEmpty {
+                chunks[last].runs.append(contentsOf: repeatElement(RunNote(), count: room))
+                notedPositions += room
+            }
             left -= room
         }
         self.count += count
@@ -75,6 +120,7 @@ struct ValueMemo {
     mutating func release(before index: Int) {
         let whole = min((offset + index) >> Self.chunkShift, (offset + count - 1) >> Self.chunkShift) - freedChunks
         guard whole > 0 else { return }
+        for chunk in chunks[..<whole] { notedPositions -= chunk.runs.count }
         chunks.removeFirst(whole)
         freedChunks += whole
     }
@@ -88,36 +134,44 @@ struct ValueMemo {
 
     mutating func removeAll(keepingCapacity: Bool) {
         if keepingCapacity, chunks.count == 1 {
-            chunks[0].removeAll(keepingCapacity: true)
+            chunks[0].lengths.removeAll(keepingCapacity: true)
+            chunks[0].heights.removeAll(keepingCapacity: true)
+            chunks[0].runs = []
         } else {
             chunks.removeAll()
         }
         freedChunks = 0
         offset = 0
         count = 0
+        notedPositions = 0
     }
 
     @inline(__always)
     mutating func record(at index: Int, length: Int, height: Int) {
-        guard index >= 0, index < count, length < Int(Self.invalid) else { return }
-        update(index) { $0.value = UInt32(length) | UInt32(min(height, 127)) << 25 }
+        let (chunk, slot) = place(of: index)
+        guard index >= 0, index < count, length < Int(Self.invalid), chunk >= 0 else { return }
+        chunks[chunk].lengths[slot] = UInt32(length)
+        chunks[chunk].heights[slot] = UInt8(clamping: height)
     }
 
     @inline(__always)
     mutating func recordInvalid(at index: Int) {
-        guard index >= 0, index < count else { return }
-        update(index) { $0.value = Self.invalid }
+        let (chunk, slot) = place(of: index)
+        guard index >= 0, index < count, chunk >= 0 else { return }
+        chunks[chunk].lengths[slot] = Self.invalid
     }
 
     /// What the latest walk found replaces what was known, longer or shorter: both are true of
     /// the bytes, and the latest is what the candidates around it were last bounded by.
     @inline(__always)
     mutating func recordRun(at index: Int, reach: Int, count: Int, height: Int) {
-        guard index >= 0, index < self.count, reach < Int(Self.invalid) else { return }
-        update(index) {
-            $0.run = UInt32(reach) | UInt32(min(height, 127)) << 25
-            $0.runCount = UInt32(count)
+        let (chunk, slot) = place(of: index)
+        guard index >= 0, index < self.count, reach <= Int(RunNote.reachMask), chunk >= 0 else { return }
+        if chunks[chunk].runs.isEmpty {
+            chunks[chunk].runs = Array(repeating: RunNote(), count: chunks[chunk].lengths.count)
+            notedPositions += chunks[chunk].lengths.count
         }
+        chunks[chunk].runs[slot] = RunNote(reach: UInt32(reach) | UInt32(min(height, 127)) << 25, count: UInt32(count))
     }
 }
 
@@ -154,18 +208,23 @@ struct ValueScan {
         var height: Int
     }
 
-    /// Where the value being walked starts; nil when none is.
-    private(set) var start: Int?
+    // Every stream holds two scans: the optionals come last, where their padding costs least.
     /// The next header to read.
     private var cursor = 0
     /// Open containers, outermost first. Allocated once per scan and reused.
     private var levels: [Level] = []
     /// The steps of every open level, outermost level's first; reused like `levels`.
     private var steps: [Step] = []
+    /// Where the value being walked starts; nil when none is.
+    private(set) var start: Int?
     /// Set once the value is complete: advancing again returns it instead of reading on.
     private var completedEnd: Int?
-    /// Steps taken over the scan's life, across values: the work the search did, for tests.
+    #if DEBUG
+    /// Steps taken over the scan's life, across values: the work the search did, which tests
+    /// bound. Counted in debug builds, where the tests run, only: a capture may have very many
+    /// streams, each with its scans.
     private(set) var stepsTaken = 0
+    #endif
 
     mutating func begin(at position: Int) {
         completedEnd = nil
@@ -182,6 +241,15 @@ struct ValueScan {
         if !steps.isEmpty { steps.removeAll(keepingCapacity: steps.count <= 64) }
     }
 
+    /// As `reset`, freeing what `reset` keeps for the next value too: after a loss a stream
+    /// may wait long for its next message, and a capture may have very many such streams.
+    mutating func resetReleasingBuffers() {
+        completedEnd = nil
+        start = nil
+        levels = []
+        steps = []
+    }
+
     /// Walks on until the value is complete or invalid, or the window ends inside it. Every
     /// nested value completed on the way, and every run of siblings walked, is recorded in
     /// `memo`; values and runs recorded there already are stepped over without being read.
@@ -191,7 +259,9 @@ struct ValueScan {
         if let completedEnd { return .complete(end: completedEnd) }
         let limit = UInt64(limits.maxFrameBytes)
         while true {
+            #if DEBUG
             stepsTaken += 1
+            #endif
             let index = cursor - base
             var stepEnd: Int
             var stepHeight: Int
@@ -275,6 +345,11 @@ struct ValueScan {
         }
     }
 
+    /// Runs of fewer values are walked again by each scan that meets them, at no more steps than
+    /// this a level, rather than noted: noting costs a chunk of notes, which the short arrays of
+    /// ordinary messages and a stream waiting for one unfinished value would make for nothing.
+    static var notedRunMinimum: Int { 8 }
+
     /// Steps a level holds before they are noted and become one: a run walked value by value
     /// for the first time holds no more than this, however long.
     static var stepsHeldPerLevel: Int { 256 }
@@ -316,8 +391,8 @@ struct ValueScan {
         return outcome
     }
 
-    /// Tells each of `steps[first..<end]`, consecutive siblings, that the run from it reaches
-    /// `reach`; returns them as one step.
+    /// Tells each of `steps[first..<end]`, consecutive siblings, from which the run holds at
+    /// least `notedRunMinimum` values, that the run from it reaches `reach`; returns them as one step.
     @discardableResult
     private func noteRun(from first: Int, to end: Int, reaching reach: Int, base: Int, memo: inout ValueMemo) -> Step {
         var count = 0
@@ -325,7 +400,9 @@ struct ValueScan {
         for step in steps[first..<end].reversed() {
             count += step.count
             height = max(height, step.height)
-            memo.recordRun(at: step.position - base, reach: reach - step.position, count: count, height: height)
+            if count >= Self.notedRunMinimum {
+                memo.recordRun(at: step.position - base, reach: reach - step.position, count: count, height: height)
+            }
         }
         return Step(position: steps[first].position, count: count, height: height)
     }
