@@ -68,8 +68,12 @@ extension FrameSink {
 /// stream is searched: every offset is a candidate, accepted only when it frames as one whole
 /// value that the sink takes for a message. A rejected candidate moves the search one byte on,
 /// never past the bytes it read, so a false start cannot swallow the messages after it. Each
-/// nested value is walked once whatever the number of candidates that contain it (`ValueMemo`),
-/// and no candidate reads past `FrameLimits.maxFrameBytes`, so the window stays within that.
+/// nested value, and each run of sibling values, is walked once whatever the number of
+/// candidates that contain it (`ValueMemo`), so that what the search walks is bounded by the
+/// bytes, not by the bytes times the candidates; except for a container that closes inside a
+/// run walked before, which steps over it by the groups of `ValueScan.stepsHeldPerLevel` values
+/// its first walk noted, then value by value (SearchWorkTests). No candidate reads past
+/// `FrameLimits.maxFrameBytes`, so the window stays within that.
 ///
 /// The bytes between two messages are values (console text between calls) when they parse
 /// as a run of whole values from the first message's end to the next message's start; when
@@ -91,10 +95,17 @@ public struct FrameAssembler {
     /// Bytes held while undecided.
     public var bufferedByteCount: Int { window.count }
 
+    #if DEBUG
+    /// Values and runs of values the search has stepped over: its work, which tests bound by the bytes fed.
+    var searchSteps: Int { search.stepsTaken }
+    #endif
+
     /// Memory held for the stream: the undecided bytes and what the search knows about them.
-    /// An empty window holds nothing else either (the search's notes on it go when it empties):
-    /// asked twice per record, this reads one count on the common path.
-    public var heldBytes: Int { window.isEmpty ? 0 : window.count + search.memoBytes }
+    /// An empty window holds nothing else either (the search's notes on it go when it empties).
+    /// Stored, and set whenever the window changes (`compact`): asked twice per record from the
+    /// analyzer's array of streams, a computed property had the caller copy the stream's whole
+    /// state out of the array to call it.
+    public private(set) var heldBytes = 0
 
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
@@ -149,6 +160,7 @@ public struct FrameAssembler {
     /// Drops the bytes before the earliest undecided position; amortised, so that a long wait
     /// costs no copy per record.
     private mutating func compact() {
+        defer { heldBytes = window.isEmpty ? 0 : window.count + search.memoBytes }
         let drop = search.undecidedFrom - search.base
         guard drop > 0 else { return }
         if drop == window.count {
@@ -159,6 +171,8 @@ public struct FrameAssembler {
         } else if drop >= window.count / 2 {
             window.removeFirst(drop)
             search.dropWindowPrefix(drop, emptied: false)
+        } else {
+            search.releaseNotes()
         }
     }
 

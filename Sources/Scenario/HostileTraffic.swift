@@ -29,6 +29,7 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
     case unpoppedMailbox = "unpopped-mailbox"
     case unfinishedValues = "unfinished-values"
     case arrayJunk = "array-junk"
+    case siblingRunJunk = "sibling-run-junk"
     case longMethodName = "long-method-name"
     case traceBlobs = "trace-blobs"
     case uartFlood = "uart-flood"
@@ -58,6 +59,7 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
         case .unpoppedMailbox: "mailbox pushes never popped, receiver side recorded"
         case .unfinishedValues: "a value started on each of many message channels, never finished"
         case .arrayJunk: "junk that keeps starting arrays, then calls"
+        case .siblingRunJunk: "junk in which every eighth offset opens an array over all the junk after it, then calls"
         case .longMethodName: "calls whose 200 kB method names span 64 KiB mailbox records"
         case .traceBlobs: "trace events of an unknown kind carrying 60 kB each"
         case .uartFlood: "64 kB UART writes, far faster than the line's baud rate carries them"
@@ -222,6 +224,23 @@ public enum HostileTraffic: String, CaseIterable, Sendable {
             while out.bytes < targetBytes {
                 let junk = (0..<60_000).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
                 out.interCore(.uart, channel: 0, from: 0, to: 0xFE, junk + [0xC1] + Self.request(1, "ping"))
+            }
+        case .siblingRunJunk:
+            // Read from a unit's start, each unit is a str of 7 bytes; read one byte in, it is
+            // [0, array 32 of 4,194,288 elements...] whose elements are the units after it, so
+            // every such offset walks on to the value-size limit before it fails. Blocks of
+            // 5 MiB, longer than that limit, each after an invalid byte and before the calls.
+            let unit: [UInt8] = [0xA7, 0x94, 0x00, 0xDD, 0x00, 0x3F, 0xFF, 0xF0]
+            let record = Array([[UInt8]](repeating: unit, count: 65_536 / unit.count).joined())
+            var n = 0
+            while out.bytes < targetBytes {
+                out.interCore(.mailbox, channel: 0, from: 0, to: 1, [0xC1])
+                for _ in 0..<(5 << 20) / record.count where out.bytes < targetBytes {
+                    out.interCore(.mailbox, channel: 0, from: 0, to: 1, record)
+                }
+                out.interCore(.mailbox, channel: 0, from: 0, to: 1,
+                              (0..<64).flatMap { i in Self.request(UInt64((n + i) & 0xFFFF), "ping") })
+                n += 64
             }
         case .longMethodName:
             var n = 0

@@ -35,7 +35,7 @@ struct FindingCountTests {
 /// (loss, junk, duplicate msgids, orphan answers, unanswered calls, non-RPC values): the counts
 /// must be those of a report that builds every finding, and the findings kept the same ones.
 struct CountedFindingTests {
-    @Test(arguments: [HostileTraffic.lossyRecorder, .unanswered, .unpoppedMailbox, .arrayJunk, .unfinishedValues])
+    @Test(arguments: [HostileTraffic.lossyRecorder, .unanswered, .unpoppedMailbox, .arrayJunk, .siblingRunJunk, .unfinishedValues])
     func countingWithoutBuildingGivesTheCompleteReportsCounts(shape: HostileTraffic) throws {
         let path = Paths.temporary("counted-\(shape.rawValue).pcap")
         try shape.write(to: path, targetBytes: 400_000)

@@ -32,6 +32,20 @@ struct HostileCaptureTests {
         #expect(result.sink.findings.isEmpty)
     }
 
+    /// Junk in which every eighth offset opens an array over the rest, in blocks longer than the
+    /// value-size limit: the calls after each block are all found, and nothing else is.
+    @Test func everyCallAfterSiblingRunJunkIsFound() throws {
+        let path = Paths.temporary("hostile-sibling-runs.pcap")
+        try HostileTraffic.siblingRunJunk.write(to: path, targetBytes: 6_000_000)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let name = Array("ping".utf8)
+        let written = (0...(bytes.count - name.count)).count { bytes[$0] == name[0] && Array(bytes[$0..<($0 + name.count)]) == name }
+        #expect(written == 128)
+        let result = try CaptureAnalysis.run(path: path, options: AnalysisOptions(), sink: ReportCollector.summary)
+        #expect(result.statistics.map(\.method) == ["ping"])
+        #expect(result.statistics.first?.calls == written)
+    }
+
     /// Many cores racing on one UART: the findings come out the same on every run (each run
     /// hashes with another seed, so an order taken from a dictionary would show).
     @Test func theSameCaptureGivesTheSameReportEveryRun() throws {

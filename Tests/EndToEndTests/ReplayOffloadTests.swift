@@ -47,7 +47,7 @@ struct ReplayOffloadTests {
 
     /// Many findings from both threads (a lossy recorder's gaps are the analysis's, the races on
     /// a shared UART the replay's), past the limit, with a rule ignored.
-    @Test(arguments: [HostileTraffic.lossyRecorder, .interCoreStreams, .locksHeld, .unpoppedMailbox, .traceDevices])
+    @Test(arguments: [HostileTraffic.lossyRecorder, .interCoreStreams, .locksHeld, .unpoppedMailbox, .traceDevices, .siblingRunJunk])
     func hostileCapturesGiveTheSameSummary(shape: HostileTraffic) throws {
         let path = Paths.temporary("offload-\(shape.rawValue).pcap")
         try shape.write(to: path, targetBytes: 600_000)

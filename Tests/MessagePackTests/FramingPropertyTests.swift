@@ -73,15 +73,19 @@ struct FramingPropertyTests {
 extension FramingPropertyTests {
     /// Messages, console text and junk in any order, cut at random record boundaries, on byte
     /// streams and message channels: every byte comes out once, as a message, a value or junk.
+    /// The junk includes units of which each opens an array over those after it (sibling-run-junk).
     @Test func everyByteIsAccountedForOnce() {
         var g = Generator(state: 0xACC0)
         let text = Array("boot ok\n".utf8)
         for round in 0..<400 {
             var stream: [UInt8] = []
             for _ in 0..<Int.random(in: 1...12, using: &g) {
-                switch Int.random(in: 0..<4, using: &g) {
+                switch Int.random(in: 0..<5, using: &g) {
                 case 0: stream += text.prefix(Int.random(in: 1...text.count, using: &g))
                 case 1: stream += (0..<Int.random(in: 1...6, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+                case 2:
+                    let unit: [UInt8] = [0xA7, 0x94, 0x00, 0xDD, 0x00, 0x00, 0x00, UInt8.random(in: 1...40, using: &g)]
+                    stream += Array([[UInt8]](repeating: unit, count: Int.random(in: 1...30, using: &g)).joined())
                 default: stream += request(UInt64.random(in: 0...9, using: &g), "servo_write", [.uint(90)])
                 }
             }

@@ -68,9 +68,11 @@ struct ResyncTests {
     }
 
     /// Junk of every kind: invalid bytes, random bytes, bytes that open long containers,
-    /// truncated headers, the start of an RPC message, a message cut short.
+    /// truncated headers, the start of an RPC message, a message cut short, and units of which
+    /// each opens an array over those after it (the hostile shape sibling-run-junk), of a length
+    /// that never closes, or closes inside the junk or among the messages after it.
     static func randomJunk(_ g: inout SplitMix64, message: [UInt8]) -> [UInt8] {
-        switch Int.random(in: 0..<7, using: &g) {
+        switch Int.random(in: 0..<8, using: &g) {
         case 0: return [UInt8](repeating: 0xC1, count: Int.random(in: 1...4, using: &g))
         case 1:
             // Random bytes, but no ext type -1 (timestamps): Python's msgpack refuses those of odd sizes.
@@ -81,6 +83,11 @@ struct ResyncTests {
         case 4: return [[0x94, 0x00, 0x01, 0xA3, 0x66, 0x6F, 0x6F], [0x93, 0x02, 0xA1, 0x78], [0xDD, 0x00, 0x00, 0x00, 0x04, 0xCC, 0x00]]
             .randomElement(using: &g)!
         case 5: return Array(message.prefix(Int.random(in: 1...max(1, message.count - 1), using: &g)))
+        case 6:
+            let elements = [0x003F_FFF0, UInt32.random(in: 1...60, using: &g)].randomElement(using: &g)!
+            let unit: [UInt8] = [0xA7, 0x94, 0x00, 0xDD, UInt8(elements >> 24), UInt8(elements >> 16 & 0xFF),
+                                 UInt8(elements >> 8 & 0xFF), UInt8(elements & 0xFF)]
+            return Array([[UInt8]](repeating: unit, count: Int.random(in: 1...40, using: &g)).joined())
         default: return [0x94, 0x01, 0x00] + [UInt8](repeating: 0x91, count: Int.random(in: 1...10, using: &g))
         }
     }

@@ -44,6 +44,11 @@ struct FrameSearch {
 
     var memoBytes: Int { memo.bytes + origins.count * MemoryLayout<Stretch>.stride }
 
+    #if DEBUG
+    /// Values and runs of values stepped over by the search so far (tests bound it by the bytes fed).
+    var stepsTaken: Int { candidateScan.stepsTaken + greedyScan.stepsTaken }
+    #endif
+
     /// In step with the stream: the next byte starts the next message or value, with nothing
     /// pending before it.
     var isInStep: Bool { junk == nil && greedy == end && candidate == end }
@@ -81,6 +86,11 @@ struct FrameSearch {
         end += count
     }
 
+    /// The notes on positions before the earliest one still needed are not read again.
+    mutating func releaseNotes() {
+        memo.release(before: undecidedFrom - base)
+    }
+
     mutating func dropWindowPrefix(_ count: Int, emptied: Bool) {
         base += count
         if emptied {
@@ -97,8 +107,8 @@ struct FrameSearch {
 
     /// After a loss the next bytes may start inside a value: only a message is trusted again.
     mutating func restartAfterLoss() {
-        candidateScan.reset()
-        greedyScan.reset()
+        candidateScan.resetReleasingBuffers()
+        greedyScan.resetReleasingBuffers()
         candidate = end
         greedy = nil
         valuesSinceMessage = nil
