@@ -61,7 +61,8 @@ struct SerialRecording {
                     usleep(100_000)
                     break
                 }
-                guard follow else {
+                // Standard input that ends has no path to come back at.
+                guard follow, source != "-" else {
                     ending = "--serial: \(what); \(conversion.records + conversion.held) records kept"
                     break
                 }
