@@ -2,6 +2,9 @@ import AnalysisCore
 import Capture
 import RPC
 
+// The network link family: Ethernet, Linux cooked, loopback and raw IP records, then IP
+// (fragments put back together) and TCP or UDP, each connection's directions a stream.
+
 /// The transport header of one IP datagram, as the listing shows it.
 struct TransportSegment {
     var sourcePort: UInt16

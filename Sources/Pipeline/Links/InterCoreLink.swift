@@ -1,0 +1,139 @@
+import AnalysisCore
+import Capture
+import Replay
+import RPC
+
+/// The inter-core family's state: the sequence counters of its directions, each direction's
+/// stream in the registry (the table's own lookup of a record's direction is the only one per
+/// record), and the channels and cores already reported as missing from the board.
+struct InterCorePath {
+    var table = StreamTable()
+    var streams: [Int] = []
+    var boardMismatches: Set<String> = []
+}
+
+/// The inter-core link family: capture format v1 records (docs/capture-format.md). Byte
+/// channels are decoded as RPC where the board says so and replayed into the board model;
+/// trace records are the replay's events.
+extension CaptureAnalysis {
+    @inline(__always)
+    mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
+        let header = view.header
+        guard let observation = interCore.table.observe(header, mayAdd: registry.hasRoom(for: 1)) else {
+            return registry.refused(at: record.stamp, into: &output)
+        }
+        if observation.isNewDirection {
+            interCore.streams.append(registry.open(StreamKey(.interCore, UInt64(header.directionID)),
+                                                  Self.describe(header, on: options.board)))
+            checkAgainstBoard(header, at: record)
+        }
+        let handle = interCore.streams[observation.direction]
+        if header.isReceiverSide { registry.rows[handle].receiverSideRecords += 1 }
+        let decodes = observation.role == .stream && header.kind != .trace
+        if observation.missingRecords != 0 || header.lossBefore {
+            let lost = LostData.records(missing: observation.missingRecords, sequence: header.sequence,
+                                        expected: observation.expectedSequence, flagged: header.lossBefore,
+                                        receiverSide: header.isReceiverSide)
+            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: handle, into: &output)
+        }
+        if output.wantsRecords {
+            var detail = "seq \(header.sequence)"
+            if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
+            output.record(RecordInfo(
+                stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
+                names: registry.rows[handle].names, payloadLength: view.payload.count, detail: detail,
+                isReceiverSide: header.isReceiverSide
+            ))
+        }
+        if let kind = Self.boardKind(header.kind), output.hasEngine {
+            replay(header, kind, view.payload, record, direction: observation.direction)
+        }
+        // Two calls, not one with a computed case: each event's case is then known where it is
+        // handled, and the per-record path keeps no generic enum copy or destroy.
+        if decodes {
+            registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+                             to: handle, into: &output)
+        } else {
+            registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: handle, into: &output)
+        }
+        if record.originalLength > record.bytes.count {
+            let lost = LostData.cutRecord(record: record.number, kept: record.bytes.count, original: record.originalLength)
+            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: handle, into: &output)
+        }
+        // An empty trace record holds no event: a recorder's mark that carries only its seq
+        // and LOSS flag (docs/recorder.md).
+        if observation.role == .stream && header.kind == .trace && !view.payload.isEmpty {
+            decodeTrace(view, header: header, record: record)
+        }
+    }
+
+    @inline(__always)
+    private mutating func replay(_ header: InterCoreHeader, _ kind: Board.ChannelKind, _ payload: UnsafeRawBufferPointer,
+                                 _ record: RawRecord, direction: Int) {
+        output.channelRecord(ChannelRecord(header, kind: kind, byteCount: payload.count, stamp: record.stamp, direction: direction),
+                             payload: payload)
+    }
+
+    /// The board's kind of a byte channel; trace records are events, not a channel.
+    private static func boardKind(_ kind: ChannelKind) -> Board.ChannelKind? {
+        switch kind {
+        case .mailbox: .mailbox
+        case .message: .message
+        case .uart: .uart
+        case .trace: nil
+        }
+    }
+
+    /// An inter-core direction as the registry keeps it: named by the board, decoded when the
+    /// board says its channel carries RPC.
+    private static func describe(_ header: InterCoreHeader, on board: Board) -> StreamDescription {
+        let kind = boardKind(header.kind)
+        let channel = kind.map { board.channelName($0, Int(header.channel)) } ?? "trace\(header.channel)"
+        let carriesRPC = kind.map { board.carriesRPC($0, Int(header.channel)) } ?? false
+        return StreamDescription(
+            names: DirectionNames(channel: channel, from: board.coreName(Int(header.source)),
+                                  to: board.coreName(Int(header.destination))),
+            kind: header.kind.name,
+            conversation: StreamKey(.interCore, UInt64(header.kind.rawValue) << 8 | UInt64(header.channel)),
+            from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted,
+            cores: header.source < 0xFE && header.destination < 0xFE
+                ? CorePair(from: Int(header.source), to: Int(header.destination)) : nil
+        )
+    }
+
+    /// Traffic the board does not describe is still decoded, but the checks that rest on the
+    /// board (devices, timing, owners) cannot cover it: say so once per channel and per core.
+    private mutating func checkAgainstBoard(_ key: InterCoreHeader, at record: RawRecord) {
+        let board = options.board
+        guard !board.isGeneric else { return }
+        var problems: [(key: String, text: String, cores: [String], channel: String?)] = []
+        if let kind = Self.boardKind(key.kind), board.channel(kind, Int(key.channel)) == nil {
+            let name = board.channelName(kind, Int(key.channel))
+            let declared = board.channels.filter { $0.kind == kind }.map(\.name)
+            problems.append(("channel \(name)", "traffic on \(name), which board \(board.name) does not declare "
+                + "(it declares \(declared.isEmpty ? "no \(kind.rawValue) channel" : declared.joined(separator: ", "))); "
+                + "it is decoded, but the board's checks do not cover it", [], name))
+        }
+        for number in [Int(key.source), Int(key.destination)] where number < 0xFE && board.core(number) == nil {
+            let named = board.cores.map { "\($0.name) (\($0.number))" }.joined(separator: ", ")
+            problems.append(("core \(number)", "core \(number) appears in the capture, but board \(board.name) names "
+                + "only \(named); its traffic is decoded, but the board's checks do not cover it", ["core\(number)"], nil))
+        }
+        for problem in problems where interCore.boardMismatches.insert(problem.key).inserted {
+            output.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
+                                     cores: problem.cores, channel: problem.channel))
+        }
+    }
+
+    private mutating func decodeTrace(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord) {
+        switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
+        case .success(let event):
+            summary.traceEvents += 1
+            output.trace(event)
+        case .failure(let error):
+            malformedRecord(record, error.description, cores: [options.board.coreName(Int(header.source))])
+        }
+    }
+}
