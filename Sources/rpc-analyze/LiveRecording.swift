@@ -49,6 +49,8 @@ struct LiveRecording {
                 + "\(analysis.sink.counts.findings.values.reduce(0, +)) findings")
         }
         recording.close()
+        // Records the writer had to cut or could not write: never silent.
+        if recording.recordsCut > 0 || recording.recordsLost > 0 { status.announce("warning: \(recording.summary)") }
         let dropped = capture.dropped
         if dropped.kernel + dropped.interface > 0 {
             status.announce("warning: \(dropped.kernel) packets dropped by the kernel's capture buffer, "

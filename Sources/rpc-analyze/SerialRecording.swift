@@ -83,6 +83,8 @@ struct SerialRecording {
         conversion.finish()
         sink.close()
         if let ending { status.announce(ending) }
+        // Records the writer had to cut or could not write: never silent.
+        if sink.recordsCut > 0 || sink.recordsLost > 0 { status.announce("warning: \(sink.summary)") }
         status.finish("recorded \(describe(reader, conversion, sink)) to \(output)"
             + (StopSignal.name.map { " (stopped by \($0))" } ?? ""))
         if let failure = sink.failure {

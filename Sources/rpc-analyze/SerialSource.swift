@@ -30,13 +30,23 @@ struct SerialSource {
             descriptor = 0
             return
         }
-        // Non-blocking: opening a FIFO must not wait for its writer, nor a port for its carrier.
+        if let reason = openPath() { throw CouldNotAnalyse("--serial \(path): \(reason)") }
+    }
+
+    /// Opens the path, non-blocking (opening a FIFO must not wait for its writer, nor a port for
+    /// its carrier), a terminal in raw mode; nil, or why not. Says nothing itself: while
+    /// following, a missing path is the expected state.
+    private mutating func openPath() -> String? {
         let fd = Foundation.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw CouldNotAnalyse("--serial \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        if isatty(fd) != 0, let reason = makeRaw(fd) {
+            Foundation.close(fd)
+            return reason
+        }
         descriptor = fd
         var status = stat()
         isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
-        if isatty(fd) != 0 { try makeRaw(fd) }
+        return nil
     }
 
     /// Reads into `buffer`, waiting up to `waitMilliseconds` for bytes.
@@ -64,36 +74,28 @@ struct SerialSource {
     mutating func reopen() -> Bool {
         close()
         while !StopSignal.requested {
-            if (try? quietOpen()) != nil { return true }
+            if openPath() == nil { return true }
             usleep(100_000)
         }
         return false
     }
 
-    /// `open` without the error line: while following, a missing path is the expected state.
-    private mutating func quietOpen() throws {
-        let fd = Foundation.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw LiveError("absent") }
-        descriptor = fd
-        if isatty(fd) != 0 {
-            do { try makeRaw(fd) } catch { Foundation.close(fd); descriptor = -1; throw LiveError("not raw") }
-        }
-    }
-
-    private func makeRaw(_ fd: Int32) throws {
+    /// Puts the terminal in raw mode at `baud`; nil, or why not.
+    private func makeRaw(_ fd: Int32) -> String? {
         var settings = termios()
         guard tcgetattr(fd, &settings) == 0 else {
-            throw CouldNotAnalyse("--serial \(path): cannot read its terminal settings: \(String(cString: strerror(errno)))")
+            return "cannot read its terminal settings: \(String(cString: strerror(errno)))"
         }
         cfmakeraw(&settings)
         if let baud {
-            guard let speed = Self.speed(baud) else { throw CouldNotAnalyse("--baud \(baud): not a speed this system knows") }
+            guard let speed = Self.speed(baud) else { return "--baud \(baud) is not a speed this system knows" }
             cfsetispeed(&settings, speed)
             cfsetospeed(&settings, speed)
         }
         guard tcsetattr(fd, TCSANOW, &settings) == 0 else {
-            throw CouldNotAnalyse("--serial \(path): cannot set raw mode: \(String(cString: strerror(errno)))")
+            return "cannot set raw mode: \(String(cString: strerror(errno)))"
         }
+        return nil
     }
 
     private static func speed(_ baud: Int) -> speed_t? {

@@ -61,7 +61,6 @@ public final class RecordingWriter {
         var status = stat()
         isRegularFile = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         CaptureEncoding.fileHeader(self.container, linkType: linkType, interfaceName: interfaceName, into: &buffer)
-        recordsInBuffer = 0
         // The header goes out now: a capture killed before its first record is still a capture.
         writeBuffer()
         if let failureReason { throw .cannotWrite(path: path, reason: failureReason) }
