@@ -110,19 +110,16 @@ public struct Finding: Sendable, Equatable {
 /// Anything that takes findings: renderers, collectors, tests.
 public protocol FindingSink {
     mutating func finding(_ finding: Finding)
-    /// Whether the next finding's words will be read (kept, written, or filtered on). A summary
-    /// that only counts findings past the first thousands says no, and stages that make many
-    /// findings (a lossy recorder's gaps) then leave the message empty instead of wording it.
-    var wantsFindingText: Bool { get }
     /// Whether the next finding would only be counted by its rule: nothing reads its time, fields
-    /// or words. Stages that make many findings then call `countFinding` and build none.
+    /// or words. A summary that keeps the first thousands of findings and counts the rest says
+    /// so past them, and stages that make many findings (a lossy recorder's gaps) then call
+    /// `countFinding` and build none, or leave the words out of one they must build.
     var countsFindingsOnly: Bool { get }
     /// A finding that `countsFindingsOnly` said would only be counted.
     mutating func countFinding(_ rule: Rule)
 }
 
 extension FindingSink {
-    public var wantsFindingText: Bool { true }
     public var countsFindingsOnly: Bool { false }
     public mutating func countFinding(_ rule: Rule) { finding(Finding(rule, at: 0, record: nil, "")) }
 
@@ -142,14 +139,5 @@ public struct RecordStamp: Sendable, Equatable {
     public init(number: UInt64, timeNs: Nanoseconds) {
         self.number = number
         self.timeNs = timeNs
-    }
-}
-
-extension Finding {
-    /// Memory the finding holds beyond its own size, roughly (as `MessagePackValue.heldBytes`).
-    public var heldBytes: Int {
-        message.utf8.count + cores.reduce(cores.count * MemoryLayout<String>.stride) { $0 + $1.utf8.count }
-            + calls.count * MemoryLayout<Call>.stride + accesses.count * MemoryLayout<Access>.stride
-            + (wire.map { $0.bytes.count + $0.writers.count * MemoryLayout<String>.stride } ?? 0)
     }
 }

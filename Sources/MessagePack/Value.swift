@@ -75,33 +75,3 @@ public enum MessagePackValue: Sendable, Hashable {
         }
     }
 }
-
-extension MessagePackValue {
-    /// Memory the value holds beyond its own size, roughly (strings count their UTF-8 bytes,
-    /// small ones too): what a hand-off between threads counts to bound what waits. Walks the
-    /// value as deep as it goes, which decoding it did already; a scalar is answered inline.
-    @inlinable
-    public var heldBytes: Int {
-        switch self {
-        case .nil, .bool, .int, .uint, .float32, .float64, .timestamp: 0
-        default: storageBytes
-        }
-    }
-
-    @usableFromInline
-    var storageBytes: Int {
-        switch self {
-        case .nil, .bool, .int, .uint, .float32, .float64, .timestamp: return 0
-        case .string(let text): return text.utf8.count
-        case .invalidString(let bytes), .binary(let bytes), .ext(_, let bytes): return bytes.count
-        case .array(let elements):
-            var total = elements.count * MemoryLayout<MessagePackValue>.stride
-            for element in elements { total += element.heldBytes }
-            return total
-        case .map(let entries):
-            var total = entries.count * MemoryLayout<MapEntry>.stride
-            for entry in entries { total += entry.key.heldBytes + entry.value.heldBytes }
-            return total
-        }
-    }
-}

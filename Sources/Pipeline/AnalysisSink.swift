@@ -1,23 +1,17 @@
 import AnalysisCore
+import Replay
 import RPC
 
 /// What the pipeline hands to a renderer, beyond what the RPC stage gives.
 public protocol AnalysisSink: RPCSink {
-    /// Whether every record should be passed to `record(_:)` (the detailed listing).
-    var wantsRecords: Bool { get }
+    /// Every record, when the sink wants `.records` (the detailed listing).
     mutating func record(_ record: RecordInfo)
     mutating func trace(_ event: TraceEvent)
     /// The capture is done: the RPC stage's call totals.
     mutating func finish(totals: CallTotals)
-    /// Non-nil when the sink may take its calls on another thread (in the order they were made)
-    /// while the analysis reads on: what it wants is then fixed from the start, and it keeps this
-    /// many findings in full before it only counts them (`Int.max`: all of them).
-    var offloadableFindingLimit: Int? { get }
 }
 
 extension AnalysisSink {
-    public var offloadableFindingLimit: Int? { nil }
-    public var wantsRecords: Bool { false }
     public mutating func record(_ record: RecordInfo) {}
     public mutating func trace(_ event: TraceEvent) {}
     public mutating func finish(totals: CallTotals) {}

@@ -30,9 +30,8 @@ public struct AnalysisOptions: Sendable {
     /// Told now and then (every 64 Ki records) how far the reading is: records, bytes read; and
     /// once more with `UInt64.max` records when the reading is over.
     public var progress: (@Sendable (UInt64, Int64?) -> Void)?
-    /// Whether stages may run on a thread of their own where that changes nothing the output
-    /// shows (the replay, `ReplayOffload`; a renderer may look too): by default when the machine
-    /// has more than one core.
+    /// Whether a renderer may write on a thread of its own where that changes nothing the output
+    /// shows (`--format jsonl`): by default when the machine has more than one core.
     public var mayUseAnotherThread = AnalysisOptions.hasCoreToSpare
 
     static var hasCoreToSpare: Bool { sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 }
@@ -70,9 +69,9 @@ public struct AnalysisResult<Sink: AnalysisSink> {
 /// the stream registry (one file a family in Links/), and keeps the sink and the replay engine
 /// that every stage reports to: the wiring of the pipeline.
 public struct CaptureAnalysis<Sink: AnalysisSink> {
-    /// The renderer's sink, behind the replay engine that watches what passes.
-    var output: ReplayTap<Sink>
-    var registry: StreamRegistry<ReplayTap<Sink>>
+    /// The renderer's sink, with the replay engine that watches what passes.
+    var output: AnalysisOutput<Sink>
+    var registry: StreamRegistry<AnalysisOutput<Sink>>
     /// The inter-core family's state (Links/InterCoreLink.swift).
     var interCore = InterCorePath()
     var summary: CaptureSummary
@@ -88,11 +87,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
-        let offloaded = options.mayUseAnotherThread && options.displayFilter == nil
-            ? ReplayTap.offloaded(inner: sink, engine: engine, gate: options.gate) : nil
-        self.output = offloaded ?? ReplayTap(inner: sink, engine: engine, gate: options.gate,
-                                             selection: options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) })
-        self.registry = StreamRegistry(limits: options.limits, caps: options.caps)
+        let selection = options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) }
+        output = AnalysisOutput(inner: sink, engine: engine, gate: options.gate, selection: selection)
+        registry = StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants)
         self.options = options
         network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
         network.ip.maxPendingDatagrams = options.caps.fragmentedDatagrams
@@ -122,10 +119,9 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     mutating func finish() -> AnalysisResult<Sink> {
         finishNetwork()
         registry.finish(into: &output)
-        output.finishReplay()
+        output.replay(.finish)
         summary.directions = registry.rows
         output.finish(totals: registry.rpc.totals)
-        output.settle()
         var statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
                                                  overBudget: output.engine?.overBudget ?? [:])
         if let selection = output.selection {
@@ -210,7 +206,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         summary.malformedRecords += 1
         output.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
                                  "record \(record.number): \(reason); skipped", cores: cores))
-        if output.wantsRecords {
+        if output.wants.contains(.records) {
             output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
         }
     }

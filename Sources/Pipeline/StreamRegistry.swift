@@ -47,8 +47,8 @@ struct StreamRegistry<Sink: RPCSink> {
     let caps: AnalysisCaps
     private var capReported = false
 
-    init(limits: FrameLimits, caps: AnalysisCaps) {
-        rpc = RPCAnalyzer(limits: limits, caps: caps)
+    init(limits: FrameLimits, caps: AnalysisCaps, wants: SinkWants) {
+        rpc = RPCAnalyzer(limits: limits, caps: caps, wants: wants)
         self.caps = caps
     }
 
@@ -119,7 +119,7 @@ struct StreamRegistry<Sink: RPCSink> {
                 return
             }
             let names = rows[handle].names
-            let message = sink.wantsFindingText ? Self.lossMessage(lost, names) : ""
+            let message = sink.countsFindingsOnly ? "" : Self.lossMessage(lost, names)
             let finding = Finding(
                 .captureLoss, at: event.stamp.timeNs, record: event.stamp.number, message,
                 cores: [names.from, names.to], channel: names.channel, bytes: lost.byteCount

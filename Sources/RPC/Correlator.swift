@@ -20,11 +20,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var streamsOfConversation: [[Int]] = []
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
-    /// What the sink reads, as it last said (`RPCAnalyzer` asks at each call it is lent).
-    var interest = SinkInterest()
+    /// What the sink reads, fixed when the stage is built.
+    let wants: SinkWants
 
-    init(caps: AnalysisCaps) {
+    init(caps: AnalysisCaps, wants: SinkWants) {
         self.caps = caps
+        self.wants = wants
         methods = MethodTable(capacity: caps.methodNames, byteCapacity: caps.methodNameBytes)
     }
 
@@ -62,7 +63,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             confirm(conversation: streams[currentStream].requestConversation, into: &output)
         }
         if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
-        if interest.messages { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
+        if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin, into: &output)
         case .response: response(envelope, bytes: bytes, origin: origin, into: &output)
@@ -91,7 +92,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let conversation = streams[currentStream].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
-        if interest.values {
+        if wants.contains(.values) {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
             noteDuplicateKeys(params, origin: origin, into: &output)
             pendingParams[nextSequence] = params
@@ -99,9 +100,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream)
         nextSequence += 1
-        if interest.callEvents, let cores = streams[currentStream].cores {
-            output.callStarted(CallEvent(sequence: request.sequence, method: methods.names[methodIndex],
-                                         methodIndex: methodIndex, msgid: envelope.msgid,
+        if wants.contains(.callEvents), let cores = streams[currentStream].cores {
+            output.callStarted(CallEvent(sequence: request.sequence, method: UInt32(methodIndex), msgid: envelope.msgid,
                                          caller: cores.from, callee: cores.to, request: origin))
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
@@ -178,10 +178,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
         totals.transactions += 1
         if isError { totals.errors += 1 }
-        let params = interest.values ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard interest.transactions else { return }
+        let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard wants.contains(.transactions) else { return }
         let requestNames = streams[request.stream].names
-        let result = interest.values ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
+        let result = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let result { noteDuplicateKeys(result, origin: origin, into: &output) }
         if let error { noteDuplicateKeys(error, origin: origin, into: &output) }
@@ -195,10 +195,10 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         totals.notifications += 1
-        guard interest.transactions else { return }
+        guard wants.contains(.transactions) else { return }
         let names = streams[currentStream].names
         let methodIndex = methods.index(of: envelope.method)
-        let params = interest.values ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
+        let params = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let params { noteDuplicateKeys(params, origin: origin, into: &output) }
         output.notification(Notification(
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
@@ -214,7 +214,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
                                         + " (cap of \(caps.methodNameBytes) bytes of names: --limit method-bytes=N)"))
         }
         while statistics.count <= index {
-            statistics.append(MethodStatistics(method: methods.names[statistics.count]))
+            let name = methods.names[statistics.count]
+            if wants.contains(.callEvents) { output.methodNamed(UInt32(statistics.count), name) }
+            statistics.append(MethodStatistics(method: name))
         }
         return index
     }
@@ -259,9 +261,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// `mutating` though it changes nothing: called from mutating code on a generic correlator,
     /// a non-mutating method is given a copy of the whole correlator (300 bytes) every call.
     private mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
-        guard interest.callEvents, let cores = streams[request.stream].cores else { return }
-        output.callEnded(CallEvent(sequence: request.sequence, method: methods.names[request.methodIndex],
-                                   methodIndex: request.methodIndex, msgid: msgid,
+        guard wants.contains(.callEvents), let cores = streams[request.stream].cores else { return }
+        output.callEnded(CallEvent(sequence: request.sequence, method: UInt32(request.methodIndex), msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
 
@@ -270,8 +271,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1
-        let params = interest.values ? pendingParams.removeValue(forKey: request.sequence) : nil
-        guard interest.transactions else { return }
+        let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
+        guard wants.contains(.transactions) else { return }
         let names = streams[request.stream].names
         output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,

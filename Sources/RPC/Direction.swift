@@ -30,10 +30,11 @@ public struct DirectionNames: Sendable, Hashable {
 
 /// The two cores at the ends of an inter-core stream: the sender and the receiver.
 public struct CorePair: Sendable, Equatable {
-    public var from: Int
-    public var to: Int
+    /// Cores are below 0xFE (capture format v1).
+    public var from: UInt8
+    public var to: UInt8
 
-    public init(from: Int, to: Int) {
+    public init(from: UInt8, to: UInt8) {
         self.from = from
         self.to = to
     }

@@ -60,27 +60,26 @@ public struct DecodedMessage: Sendable {
     public var second: MessagePackValue
 }
 
-/// A call between two cores, as the replay sees it when the request is sent and when the call
-/// ends. Plain values: no names to look up on the per-call path. Only calls between cores (not
-/// network peers) are told.
-public struct CallEvent: Sendable {
+/// A call between two cores, as the RPC stage tells it when it starts and when it ends: plain
+/// numbers, no reference, so that telling it costs no reference counting. Its method is named
+/// once, by number, before its first call (`RPCSink.methodNamed`).
+public struct CallEvent: Sendable, Equatable {
     /// Position in request order.
     public var sequence: UInt64
-    public var method: String
-    /// The method's number in the RPC stage (in order of first call): a key without hashing.
-    public var methodIndex: Int
     public var msgid: UInt64
-    public var caller: Int
-    public var callee: Int
     public var request: RecordStamp
     /// The answer; nil while in flight, and for a call that ended unanswered.
     public var response: RecordStamp?
+    /// The method's number in the RPC stage (in order of first call).
+    public var method: UInt32
+    /// Cores are below 0xFE (capture format v1), so a byte holds them.
+    public var caller: UInt8
+    public var callee: UInt8
 
-    public init(sequence: UInt64, method: String, methodIndex: Int = -1, msgid: UInt64, caller: Int, callee: Int,
+    public init(sequence: UInt64, method: UInt32, msgid: UInt64, caller: UInt8, callee: UInt8,
                 request: RecordStamp, response: RecordStamp? = nil) {
         self.sequence = sequence
         self.method = method
-        self.methodIndex = methodIndex
         self.msgid = msgid
         self.caller = caller
         self.callee = callee
@@ -91,22 +90,13 @@ public struct CallEvent: Sendable {
 
 /// Where the RPC stage delivers what it finds. Implemented by the report stage's renderers.
 public protocol RPCSink: FindingSink {
-    // The four `wants` are asked at each call the RPC stage is lent the sink (each record), and
-    // hold for the messages of that call.
-
-    /// Whether parameters and results should be decoded into values. A summary that only
-    /// counts and times calls says no and keeps the per-message path free of allocation.
-    var wantsValues: Bool { get }
-    /// Whether every decoded message should be passed to `message(_:)`.
-    var wantsMessages: Bool { get }
-    /// Whether transactions and notifications should be built and passed on. A summary that
-    /// only needs `CallTotals` and the per-method statistics says no.
-    var wantsTransactions: Bool { get }
+    /// What the sink reads (`SinkWants`), asked once when the stage is built.
+    var wants: SinkWants { get }
     mutating func message(_ message: DecodedMessage)
     mutating func transaction(_ transaction: Transaction)
     mutating func notification(_ notification: Notification)
-    /// Whether calls between cores should be told as they start and end (`callStarted`, `callEnded`).
-    var wantsCallEvents: Bool { get }
+    /// A method's name, told once, before the first call of it between cores (`.callEvents`).
+    mutating func methodNamed(_ method: UInt32, _ name: String)
     /// A request between two cores was sent.
     mutating func callStarted(_ call: CallEvent)
     /// A call between two cores was answered, or given up as unanswered (`response` nil).
@@ -114,25 +104,9 @@ public protocol RPCSink: FindingSink {
 }
 
 extension RPCSink {
-    public var wantsMessages: Bool { false }
-    public var wantsTransactions: Bool { true }
+    public var wants: SinkWants { [.transactions] }
     public mutating func message(_ message: DecodedMessage) {}
-    public var wantsCallEvents: Bool { false }
+    public mutating func methodNamed(_ method: UInt32, _ name: String) {}
     public mutating func callStarted(_ call: CallEvent) {}
     public mutating func callEnded(_ call: CallEvent) {}
-}
-
-// Memory each holds of its own beyond its size, roughly (as `MessagePackValue.heldBytes`): its
-// values. Its names are the stream's and the method table's, shared by every call.
-
-extension Transaction {
-    public var heldBytes: Int { (params?.heldBytes ?? 0) + (result?.heldBytes ?? 0) + (error?.heldBytes ?? 0) }
-}
-
-extension Notification {
-    public var heldBytes: Int { params?.heldBytes ?? 0 }
-}
-
-extension DecodedMessage {
-    public var heldBytes: Int { first.heldBytes + second.heldBytes }
 }

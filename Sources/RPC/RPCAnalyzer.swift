@@ -11,8 +11,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// Memory all streams hold for unfinished values, against `AnalysisCaps.bufferedBytes`.
     private var heldBytes = 0
 
-    public init(limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps()) {
-        self.correlator = Correlator(caps: caps)
+    /// `wants`: what the sink it will be lent reads (`RPCSink.wants`).
+    public init(limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps(), wants: SinkWants) {
+        self.correlator = Correlator(caps: caps, wants: wants)
         self.limits = limits
     }
 
@@ -37,7 +38,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// A finding about one stream from the stage below (loss, for instance): held while the
     /// stream is probing, dropped if it turns out not to be RPC.
     public mutating func finding(_ finding: Finding, stream: Int, into sink: inout Sink) {
-        readInterest(of: &sink)
         correlator.currentStream = stream
         correlator.emit(finding, into: &sink)
     }
@@ -62,7 +62,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         if case .confirmed = correlator.streams[stream].detection {} else {
             guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
         }
-        readInterest(of: &sink)
         correlator.currentStream = stream
         let before = assemblers[stream].heldBytes
         assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
@@ -83,23 +82,14 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
     public mutating func discontinuity(stream: Int, into sink: inout Sink) {
-        readInterest(of: &sink)
         correlator.currentStream = stream
         let before = assemblers[stream].heldBytes
         assemblers[stream].discontinuity(into: &correlator, output: &sink)
         heldBytes += assemblers[stream].heldBytes - before
     }
 
-    /// Taken `inout`: the sink is not copied to be asked (it was, whole, on every record).
-    @inline(__always)
-    private mutating func readInterest(of sink: inout Sink) {
-        correlator.interest = SinkInterest(values: sink.wantsValues, messages: sink.wantsMessages,
-                                           transactions: sink.wantsTransactions, callEvents: sink.wantsCallEvents)
-    }
-
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
-        readInterest(of: &sink)
         for stream in assemblers.indices where !isIgnored(stream: stream) {
             correlator.currentStream = stream
             assemblers[stream].finish(into: &correlator, output: &sink)
@@ -127,16 +117,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Calls, errors, unanswered calls and notifications so far.
     public var totals: CallTotals { correlator.totals }
-}
-
-/// What a sink reads of the RPC stage, asked where the sink's type is known: once a record, so
-/// that the correlator (generic, and not specialised for the sink) does not ask through a
-/// protocol witness two or three times a message.
-struct SinkInterest {
-    var values = false
-    var messages = false
-    var transactions = false
-    var callEvents = false
 }
 
 /// The first bytes of every RPC message: an array of 3 or 4 whose type is 0, 1 or 2.

@@ -21,9 +21,9 @@ struct MessageOrdering {
 
     struct DirectionID: Hashable {
         var kind: Board.ChannelKind
-        var channel: Int
-        var from: Int
-        var to: Int
+        var channel: UInt8
+        var from: UInt8
+        var to: UInt8
     }
 
     private var directions: [DirectionState] = []

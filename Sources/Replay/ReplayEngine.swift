@@ -103,30 +103,32 @@ public struct ReplayEngine {
 
     // MARK: Channel records
 
-    /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
-    /// what the wire carried.
+    /// One mailbox, message or UART record. `wire` is read only for UART writes, to show what
+    /// the line carried.
     private mutating func handle<Sink: FindingSink>(
-        _ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink
+        _ event: ChannelEvent, wire: UnsafeRawBufferPointer, into sink: inout Sink
     ) {
+        let from = Int(event.from), to = Int(event.to)
         lastTimeNs = max(lastTimeNs, event.stamp.timeNs)
-        noteActivity(event.isReceiverSide ? event.to : event.from, at: event.stamp)
-        let channelTraits = traits(event.kind, event.channel)
+        noteActivity(event.isReceiverSide ? to : from, at: event.stamp)
+        let channelTraits = traits(event.kind, Int(event.channel))
         guard channelTraits.known else { return }
         switch event.kind {
         case .uart:
             // An empty record wrote nothing (a recorder's loss mark carries only its seq).
-            guard !event.isReceiverSide, Self.isCore(event.from), !payload.isEmpty else { return }
-            uartWrite(event, payload: payload, into: &sink)
+            guard !event.isReceiverSide, Self.isCore(from), !wire.isEmpty else { return }
+            uartWrite(event, wire: wire, into: &sink)
         case .message, .mailbox:
-            if event.kind == .message, !event.isReceiverSide, event.byteCount > channelTraits.maxMessage {
+            let byteCount = Int(event.byteCount)
+            if event.kind == .message, !event.isReceiverSide, byteCount > channelTraits.maxMessage {
                 let limit = channelTraits.maxMessage
-                let channel = board.channel(event.kind, event.channel)!
-                let from = board.coreName(event.from), to = board.coreName(event.to)
+                let channel = board.channel(event.kind, Int(event.channel))!
+                let fromName = board.coreName(from), toName = board.coreName(to)
                 sink.finding(Finding(
                     .oversizedMessage, at: event.stamp.timeNs, record: event.stamp.number,
-                    "\(from) sent a \(event.byteCount)-byte message to \(to) on \(channel.name), which carries at most "
+                    "\(fromName) sent a \(byteCount)-byte message to \(toName) on \(channel.name), which carries at most "
                         + "\(limit): the real link truncates it",
-                    cores: [from, to], channel: channel.name, bytes: event.byteCount
+                    cores: [fromName, toName], channel: channel.name, bytes: byteCount
                 ))
             }
             let key = MessageOrdering.DirectionID(kind: event.kind, channel: event.channel, from: event.from, to: event.to)
@@ -134,16 +136,17 @@ public struct ReplayEngine {
                 mailboxes.record(event, key: key, depth: channelTraits.fifoDepth, wordSize: channelTraits.wordSize,
                                  board: board, into: &sink)
             }
-            guard Self.isCore(event.from), Self.isCore(event.to) else { return }
+            guard Self.isCore(from), Self.isCore(to) else { return }
+            let number = Int(event.direction)
             if event.isReceiverSide {
-                if let sent = ordering.receive(key, number: event.direction, byteCount: event.byteCount) {
-                    clocks[event.to].join(sent)
-                    _ = tick(event.to)
+                if let sent = ordering.receive(key, number: number, byteCount: byteCount) {
+                    clocks[to].join(sent)
+                    _ = tick(to)
                 }
             } else {
-                _ = tick(event.from)
-                if let sent = ordering.send(key, number: event.direction, clock: clocks[event.from], byteCount: event.byteCount) {
-                    clocks[event.to].join(sent)
+                _ = tick(from)
+                if let sent = ordering.send(key, number: number, clock: clocks[from], byteCount: byteCount) {
+                    clocks[to].join(sent)
                 }
                 if ordering.reachedCap, capsReached.first(.replayMessages) {
                     sink.finding(caps.reached(.replayMessages, at: event.stamp.timeNs, record: event.stamp.number,
@@ -155,13 +158,14 @@ public struct ReplayEngine {
     }
 
     private mutating func uartWrite<Sink: FindingSink>(
-        _ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink
+        _ event: ChannelEvent, wire payload: UnsafeRawBufferPointer, into sink: inout Sink
     ) {
+        let number = Int(event.channel)
         // Taken out while it is worked on: its queues and wire log are not copied per write.
-        guard var line = uarts.removeValue(forKey: event.channel)
-            ?? board.channel(.uart, event.channel).map(UARTLine.init(channel:)) else { return }
-        defer { uarts[event.channel] = line }
-        let core = event.from
+        guard var line = uarts.removeValue(forKey: number)
+            ?? board.channel(.uart, number).map(UARTLine.init(channel:)) else { return }
+        defer { uarts[number] = line }
+        let core = Int(event.from)
         if let drained = line.advance(to: event.stamp.timeNs) { reportUARTOverlap(drained, device: line.device, into: &sink) }
         // Cores still pushing now overlap this write: the line reports that when the bytes
         // have left, so the race check leaves those pairs alone.
@@ -270,9 +274,9 @@ public struct ReplayEngine {
     /// A request between cores was sent: is the caller inside an interrupt handler, and is the
     /// callee's call to it still in flight?
     private mutating func handle<Sink: FindingSink>(started call: CallEvent, into sink: inout Sink) {
-        guard Self.isCore(call.caller) else { return }
-        let interrupt = interruptDepth[call.caller] > 0 ? lifecycle.interrupt(of: call.caller) : (0, nil)
-        methods.note(call, board: board)
+        let caller = Int(call.caller)
+        guard Self.isCore(caller) else { return }
+        let interrupt = interruptDepth[caller] > 0 ? lifecycle.interrupt(of: caller) : (0, nil)
         calls.started(call, interrupt: interrupt, methods: methods, board: board, into: &sink)
     }
 
@@ -281,15 +285,16 @@ public struct ReplayEngine {
     /// other cores did meanwhile with the callee's clock at the response: ordering is, if
     /// anything, overstated, which can hide a race but never invents one.
     private mutating func handle<Sink: FindingSink>(ended call: CallEvent, into sink: inout Sink) {
-        calls.ended(call, budget: methods.budget(of: call, board: board), board: board, into: &sink)
-        guard Self.isCore(call.callee), let used = methods.devices(of: call, board: board) else { return }
+        calls.ended(call, budget: methods.budget(of: call.method), methods: methods, board: board, into: &sink)
+        let callee = Int(call.callee)
+        guard Self.isCore(callee), let used = methods.devices(of: call.method) else { return }
         for device in used {
             let access = DeviceAccess(
-                core: call.callee, epoch: Epoch(core: call.callee, tick: clocks[call.callee][call.callee]),
-                locks: locks.locksHeld(by: call.callee), stamp: call.request,
-                action: .called(method: call.method, caller: call.caller), endNs: call.response?.timeNs ?? lastTimeNs
+                core: callee, epoch: Epoch(core: callee, tick: clocks[callee][callee]),
+                locks: locks.locksHeld(by: callee), stamp: call.request,
+                action: .called(method: methods.name(of: call.method), caller: Int(call.caller)), endNs: call.response?.timeNs ?? lastTimeNs
             )
-            devices.access(access, device: device, clock: clocks[call.callee], board: board, checkOverlap: true, into: &sink)
+            devices.access(access, device: device, clock: clocks[callee], board: board, checkOverlap: true, into: &sink)
         }
     }
 
@@ -303,67 +308,23 @@ public struct ReplayEngine {
         }
         locks.finish(at: lastTimeNs, board: board, into: &sink)
         mailboxes.finish(into: &sink)
-        calls.finish(board: board, into: &sink)
+        calls.finish(methods: methods, board: board, into: &sink)
     }
 
-    // MARK: Entry points
+    // MARK: Entry point
 
-    // The entry points are not generic: they report into a buffer of the caller's, so that the
-    // caller's per-record path makes no generic call into the engine (which, unspecialised across
-    // modules, looked up type metadata on every call), and no buffer is swapped in and out.
-
-    /// One mailbox, message or UART record. `payload` is read only for UART writes, to show
-    /// what the wire carried.
-    public mutating func channelRecord(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into found: inout FindingBuffer) {
-        handle(event, payload: payload, into: &found)
-    }
-
-    public mutating func trace(_ event: TraceEvent, into found: inout FindingBuffer) {
-        handle(event, into: &found)
-    }
-
-    /// A request between cores was sent.
-    public mutating func callStarted(_ call: CallEvent, into found: inout FindingBuffer) {
-        handle(started: call, into: &found)
-    }
-
-    /// A call between cores ended.
-    public mutating func callEnded(_ call: CallEvent, into found: inout FindingBuffer) {
-        handle(ended: call, into: &found)
-    }
-
-    /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
-    public mutating func finish(into found: inout FindingBuffer) {
-        handleEnd(into: &found)
-    }
-
-    // The same entry points reporting straight into any sink (tests, the end of a replay).
-
-    public mutating func channelRecord<Sink: FindingSink>(_ event: ChannelEvent, payload: UnsafeRawBufferPointer, into sink: inout Sink) {
-        reporting(into: &sink) { $0.handle(event, payload: payload, into: &$1) }
-    }
-
-    public mutating func trace<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
-        reporting(into: &sink) { $0.handle(event, into: &$1) }
-    }
-
-    public mutating func callStarted<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        reporting(into: &sink) { $0.handle(started: call, into: &$1) }
-    }
-
-    public mutating func callEnded<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
-        reporting(into: &sink) { $0.handle(ended: call, into: &$1) }
-    }
-
-    public mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
-        reporting(into: &sink) { $0.handleEnd(into: &$1) }
-    }
-
-    /// Runs `body` with a buffer of its own, then hands what it found to `sink`.
-    private mutating func reporting<Sink: FindingSink>(into sink: inout Sink, _ body: (inout Self, inout FindingBuffer) -> Void) {
-        var found = FindingBuffer()
-        body(&self, &found)
-        found.drain(into: &sink)
+    /// Takes one input. Not generic: it reports into a buffer of the caller's, so that the
+    /// caller's per-record path makes no generic call into the engine (which, unspecialised
+    /// across modules, looked up type metadata on every call), and no buffer is swapped in and out.
+    public mutating func consume(_ input: ReplayInput, into found: inout FindingBuffer) {
+        switch input {
+        case .channel(let event, let wire): handle(event, wire: wire, into: &found)
+        case .trace(let event): handle(event, into: &found)
+        case .method(let number, let name): methods.name(number, name, board: board)
+        case .callStarted(let call): handle(started: call, into: &found)
+        case .callEnded(let call): handle(ended: call, into: &found)
+        case .finish: handleEnd(into: &found)
+        }
     }
 }
 

@@ -71,11 +71,12 @@ public struct ReportCollector: AnalysisSink {
         ReportCollector(wantsValues: false, keepsTransactions: false, findingLimit: 2000)
     }
 
-    public var wantsTransactions: Bool { keepsTransactions }
-    public var wantsFindingText: Bool { findings.count < findingLimit }
+    public var wants: SinkWants {
+        var wants: SinkWants = keepsTransactions ? [.transactions] : []
+        if wantsValues { wants.insert(.values) }
+        return wants
+    }
     public var countsFindingsOnly: Bool { findings.count >= findingLimit }
-    /// Everything it wants is fixed by how it was made, and its findings past the limit are only counted.
-    public var offloadableFindingLimit: Int? { findingLimit }
 
     public mutating func countFinding(_ rule: Rule) { counts.count(rule) }
 

@@ -53,7 +53,7 @@ struct AnalyzeCommand: ParsableCommand {
     var filterExpression: String?
 
     @Option(help: ArgumentHelp("Captures analysed at once (default: one per core). With one capture, more than one "
-        + "lets the replay run on a core of its own; --jobs 1 keeps every stage on one thread.", valueName: "n"))
+        + "lets --format jsonl write on a core of its own; --jobs 1 keeps every stage on one thread.", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: [.customShort("Y"), .customLong("display-filter")], help: ArgumentHelp(

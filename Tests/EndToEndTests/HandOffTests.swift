@@ -1,5 +1,6 @@
 import AnalysisCore
 import Synchronization
+import Report
 import Testing
 
 /// Items handed to another thread arrive in the order they were added, each once, and every one

@@ -9,7 +9,6 @@ import Testing
 /// RPC stream per stream, whatever the family.
 struct StreamRegistryTests {
     struct Collected: RPCSink {
-        var wantsValues: Bool { false }
         var findings: [Finding] = []
         var transactions: [Transaction] = []
         mutating func finding(_ finding: Finding) { findings.append(finding) }
@@ -26,7 +25,7 @@ struct StreamRegistryTests {
     func stamp(_ n: UInt64) -> RecordStamp { RecordStamp(number: n, timeNs: Int64(n) * 1000) }
 
     @Test func familiesWithTheSameNumbersNeverMeet() {
-        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: AnalysisCaps())
+        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: AnalysisCaps(), wants: Collected().wants)
         var sink = Collected()
         let request = MessagePackEncoder.encode(.array([.uint(0), .uint(1), .string("ping"), .array([])]))
         let response = MessagePackEncoder.encode(.array([.uint(1), .uint(1), .nil, .uint(0)]))
@@ -58,7 +57,7 @@ struct StreamRegistryTests {
     @Test func theCapOnStreamsRefusesNewKeysOnceAndKeepsOldOnes() {
         var caps = AnalysisCaps()
         caps.streams = 2
-        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: caps)
+        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: caps, wants: Collected().wants)
         var sink = Collected()
         for id in 0..<10 as Range<UInt64> {
             _ = registry.stream(StreamKey(.interCore, id), at: stamp(id + 1), into: &sink) {
@@ -73,7 +72,7 @@ struct StreamRegistryTests {
     }
 
     @Test func aLossOfACountedCopyIsReportedWithoutBreakingTheDecodedBytes() {
-        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: AnalysisCaps())
+        var registry = StreamRegistry<Collected>(limits: FrameLimits(), caps: AnalysisCaps(), wants: Collected().wants)
         var sink = Collected()
         let key = StreamKey(.interCore, 1)
         let handle = registry.stream(key, at: stamp(1), into: &sink) {

@@ -178,21 +178,6 @@ struct CorrelationTests {
     }
 }
 
-struct TraceEventTests {
-    @Test func decodesEventsAndRejectsOtherShapes() throws {
-        let bytes = encode(.array([.string("lock.acquire"), .array([.uint(3)])]))
-        let event = try bytes.withUnsafeBytes {
-            try TraceEvent.decode(payload: $0, core: 1, origin: .init(number: 4, timeNs: 9)).get()
-        }
-        #expect(event.name == "lock.acquire")
-        #expect(event.args == [.uint(3)])
-        #expect(event.isKnown)
-        let wrong = encode(.array([.uint(1), .array([])]))
-        let failure = wrong.withUnsafeBytes { TraceEvent.decode(payload: $0, core: 0, origin: .init(number: 1, timeNs: 0)) }
-        #expect(throws: TraceEvent.DecodeError.notEventArray) { try failure.get() }
-    }
-}
-
 extension CorrelationTests {
     @Test func aMapWithARepeatedKeyRaisesANote() {
         var c = Conversation()

@@ -4,6 +4,7 @@ import MessagePack
 
 struct RecordingSink: RPCSink {
     var wantsValues = true
+    var wants: SinkWants { wantsValues ? [.values, .transactions] : [.transactions] }
     var transactions: [Transaction] = []
     var notifications: [Notification] = []
     var findings: [Finding] = []
@@ -17,7 +18,7 @@ struct RecordingSink: RPCSink {
 
 /// Two cores talking over one channel: stream 0 is core0→core1, stream 1 core1→core0.
 struct Conversation {
-    var analyzer = RPCAnalyzer<RecordingSink>()
+    var analyzer: RPCAnalyzer<RecordingSink>
     var sink: RecordingSink
     var record: UInt64 = 0
     let forward: Int
@@ -25,6 +26,7 @@ struct Conversation {
 
     init(wantsValues: Bool = true) {
         sink = RecordingSink(wantsValues: wantsValues)
+        analyzer = RPCAnalyzer(wants: sink.wants)
         forward = analyzer.addStream(Direction(channel: 1, from: 0, to: 1),
                                      names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
         backward = analyzer.addStream(Direction(channel: 1, from: 1, to: 0),

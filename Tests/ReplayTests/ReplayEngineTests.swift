@@ -210,9 +210,10 @@ struct ReplayEngineTests {
         // both overlaps the call and breaks ownership.
         r.trace(0, "dev.begin", [.string("Servo")], at: 150)
         r.trace(0, "dev.end", [.string("Servo")], at: 160)
-        r.engine.callEnded(CallEvent(sequence: 0, method: "servo_write", msgid: 1, caller: 0, callee: 1,
-                                     request: RecordStamp(number: 1, timeNs: 100_000),
-                                     response: RecordStamp(number: 5, timeNs: 300_000)), into: &r.findings)
+        let method = r.number(of: "servo_write")
+        r.feed(.callEnded(CallEvent(sequence: 0, method: method, msgid: 1, caller: 0, callee: 1,
+                                    request: RecordStamp(number: 1, timeNs: 100_000),
+                                    response: RecordStamp(number: 5, timeNs: 300_000))))
         #expect(r.finish().rules.sorted() == ["device-overlap", "owner-violation"])
     }
 

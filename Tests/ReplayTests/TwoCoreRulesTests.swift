@@ -124,7 +124,7 @@ struct TwoCoreRulesTests {
     @Test func aHandlerCallingBackIsNestedAndStaysADeadlockWhenNeitherReturns() {
         var r = replayer()
         r.call("read_sensor", msgid: 7, from: 0, to: 1, at: 100, answered: nil)
-        r.call("log_line", msgid: 1, from: 1, to: 0, at: 120, answered: nil, methodIndex: 1)
+        r.call("log_line", msgid: 1, from: 1, to: 0, at: 120, answered: nil)
         let found = r.finish().all
         #expect(found.map(\.rule) == [.nestedCall, .rpcDeadlock])
         let deadlock = found.last!
@@ -136,11 +136,11 @@ struct TwoCoreRulesTests {
     @Test func aNestedCallThatReturnsIsOnlyNestedAndSequentialCallsAreNothing() {
         var r = replayer()
         r.call("read_sensor", msgid: 7, from: 0, to: 1, at: 100, answered: 300)
-        r.call("now_ms", msgid: 1, from: 1, to: 0, at: 120, answered: 150, methodIndex: 1)
+        r.call("now_ms", msgid: 1, from: 1, to: 0, at: 120, answered: 150)
         r.endCalls(through: 300)
         r.call("read_sensor", msgid: 8, from: 0, to: 1, at: 400, answered: 450)
         r.endCalls(through: 450)
-        r.call("now_ms", msgid: 2, from: 1, to: 0, at: 500, answered: 520, methodIndex: 1)
+        r.call("now_ms", msgid: 2, from: 1, to: 0, at: 500, answered: 520)
         #expect(r.finish().rules == ["nested-call"])
     }
 
@@ -149,8 +149,8 @@ struct TwoCoreRulesTests {
         board.cores.append(Board.Core(number: 2, name: "core2", clockHz: 0))
         var r = Replayer(board: board)
         r.call("a", msgid: 1, from: 0, to: 1, at: 100, answered: nil)
-        r.call("b", msgid: 1, from: 1, to: 2, at: 110, answered: nil, methodIndex: 1)
-        r.call("c", msgid: 1, from: 2, to: 0, at: 120, answered: nil, methodIndex: 2)
+        r.call("b", msgid: 1, from: 1, to: 2, at: 110, answered: nil)
+        r.call("c", msgid: 1, from: 2, to: 0, at: 120, answered: nil)
         let deadlocks = r.finish().all.filter { $0.rule == .rpcDeadlock }
         #expect(deadlocks.count == 1)
         #expect(Set(deadlocks.first?.cores ?? []) == ["core0", "core1", "core2"])

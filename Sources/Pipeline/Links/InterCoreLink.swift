@@ -37,7 +37,7 @@ extension CaptureAnalysis {
             registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
                              to: handle, into: &output)
         }
-        if output.wantsRecords {
+        if output.wants.contains(.records) {
             var detail = "seq \(header.sequence)"
             if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
             output.record(RecordInfo(
@@ -46,8 +46,11 @@ extension CaptureAnalysis {
                 isReceiverSide: header.isReceiverSide
             ))
         }
-        if let kind = Self.boardKind(header.kind), output.hasEngine {
-            replay(header, kind, view.payload, record, direction: observation.direction)
+        if let kind = Self.boardKind(header.kind), output.replays {
+            let event = ChannelEvent(kind: kind, channel: header.channel, from: header.source, to: header.destination,
+                                     isReceiverSide: header.isReceiverSide, byteCount: UInt32(clamping: view.payload.count),
+                                     stamp: record.stamp, direction: Int32(clamping: observation.direction))
+            output.replay(.channel(event, wire: view.payload))
         }
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
@@ -67,13 +70,6 @@ extension CaptureAnalysis {
         if observation.role == .stream && header.kind == .trace && !view.payload.isEmpty {
             decodeTrace(view, header: header, record: record)
         }
-    }
-
-    @inline(__always)
-    private mutating func replay(_ header: InterCoreHeader, _ kind: Board.ChannelKind, _ payload: UnsafeRawBufferPointer,
-                                 _ record: RawRecord, direction: Int) {
-        output.channelRecord(ChannelRecord(header, kind: kind, byteCount: payload.count, stamp: record.stamp, direction: direction),
-                             payload: payload)
     }
 
     /// The board's kind of a byte channel; trace records are events, not a channel.
@@ -99,7 +95,7 @@ extension CaptureAnalysis {
             conversation: StreamKey(.interCore, UInt64(header.kind.rawValue) << 8 | UInt64(header.channel)),
             from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted,
             cores: header.source < 0xFE && header.destination < 0xFE
-                ? CorePair(from: Int(header.source), to: Int(header.destination)) : nil
+                ? CorePair(from: header.source, to: header.destination) : nil
         )
     }
 

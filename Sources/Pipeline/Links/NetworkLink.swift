@@ -87,7 +87,7 @@ extension CaptureAnalysis {
     }
 
     private mutating func listNetworkRecord(_ record: RawRecord, _ datagram: IPDatagram, _ segment: TransportSegment) {
-        guard output.wantsRecords else { return }
+        guard output.wants.contains(.records) else { return }
         let kind = segment.tcp == nil ? "udp" : "tcp"
         let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: segment.sourcePort).text,
                                    to: SocketAddress(address: datagram.destination, port: segment.destinationPort).text)

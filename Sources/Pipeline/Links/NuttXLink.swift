@@ -15,7 +15,7 @@ extension CaptureAnalysis {
             let low = min(message.source, message.destination), high = max(message.source, message.destination)
             let conversation = StreamKey(.rpmsg, UInt64(low) << 32 | UInt64(high), scope: message.remoteDevice)
             let name = { (address: UInt32) in "0x" + String(address, radix: 16) }
-            if output.wantsRecords {
+            if output.wants.contains(.records) {
                 output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: "rpmsg",
                                            names: DirectionNames(channel: "rpmsg", from: name(message.source),
                                                                  to: name(message.destination)),

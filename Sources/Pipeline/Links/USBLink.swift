@@ -13,7 +13,7 @@ extension CaptureAnalysis {
         case .success(let header):
             let device = "usb\(header.bus).\(header.device)"
             let (from, to) = header.isIn ? (device, "host") : ("host", device)
-            if output.wantsRecords {
+            if output.wants.contains(.records) {
                 let transfer = ["isochronous", "interrupt", "control", "bulk"][Int(min(header.transferType, 3))]
                 let event = header.event.map { $0 == .submit ? "submit" : $0 == .complete ? "complete" : "error" } ?? "?"
                 output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: "usb",

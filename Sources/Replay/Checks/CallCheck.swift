@@ -8,16 +8,17 @@ import RPC
 /// latest of them, and the calls that ended unanswered (capped).
 struct CallCheck {
     private static let cores = VectorClock.maxCores
-    private var inFlight = [Int](repeating: 0, count: cores * cores)
+    // Inline, 64 entries each: no array to check for sharing on every call.
+    private var inFlight = InlineArray<64, Int32>(repeating: 0)
     /// The latest call in flight per pair of cores, as plain numbers: stored on every call, it
     /// must cost no reference counting. Its method's name is in the engine's `MethodFacts`.
     private struct Outer {
         var sequence: UInt64 = .max
-        var methodIndex = -1
+        var method: UInt32 = 0
         var msgid: UInt64 = 0
         var request = RecordStamp(number: 0, timeNs: 0)
     }
-    private var latest = [Outer](repeating: Outer(), count: cores * cores)
+    private var latest = InlineArray<64, Outer>(repeating: Outer())
     private var unanswered: [CallEvent] = []
     private var reported: Set<String> = []
     /// Calls over their method's budget, by method; the first few of each are findings.
@@ -30,46 +31,49 @@ struct CallCheck {
     }
 
     private static func pair(_ from: Int, _ to: Int) -> Int { from * cores + to }
+    private static func pair(_ from: UInt8, _ to: UInt8) -> Int { pair(Int(from), Int(to)) }
 
     private static func covers(_ call: CallEvent) -> Bool {
-        VectorClock.covers(call.caller) && VectorClock.covers(call.callee) && call.caller != call.callee
+        VectorClock.covers(Int(call.caller)) && VectorClock.covers(Int(call.callee)) && call.caller != call.callee
     }
 
     mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), methods: MethodFacts,
                                              board: Board, into sink: inout Sink) {
         guard Self.covers(call) else { return }
         if interrupt.depth > 0, reported.insert("irq \(call.caller) \(call.method)").inserted {
-            let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
+            let caller = board.coreName(Int(call.caller)), callee = board.coreName(Int(call.callee))
+            let method = methods.name(of: call.method)
             sink.finding(Finding(
                 .callInInterrupt, at: call.request.timeNs, record: call.request.number,
-                "\(caller) called \(call.method) on \(callee) from inside interrupt handler \(interrupt.name ?? "?"): "
+                "\(caller) called \(method) on \(callee) from inside interrupt handler \(interrupt.name ?? "?"): "
                     + "the handler blocks until the answer",
-                cores: [caller, callee], msgid: call.msgid, method: call.method, calls: [Self.describe(call, board)]
+                cores: [caller, callee], msgid: call.msgid, method: method, calls: [Self.describe(call, methods, board)]
             ))
         }
         let back = Self.pair(call.callee, call.caller)
         if inFlight[back] > 0, latest[back].sequence != .max,
            reported.insert("nested \(call.caller) \(call.callee) \(call.method)").inserted {
-            let outer = CallEvent(sequence: latest[back].sequence, method: methods.name(of: latest[back].methodIndex),
-                                  methodIndex: latest[back].methodIndex, msgid: latest[back].msgid,
+            let outer = CallEvent(sequence: latest[back].sequence, method: latest[back].method, msgid: latest[back].msgid,
                                   caller: call.callee, callee: call.caller, request: latest[back].request)
-            let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
+            let caller = board.coreName(Int(call.caller)), callee = board.coreName(Int(call.callee))
+            let method = methods.name(of: call.method)
             sink.finding(Finding(
                 .nestedCall, at: call.request.timeNs, record: call.request.number,
-                "\(caller) called \(call.method) (msgid \(call.msgid)) on \(callee) while handling \(callee)'s call "
-                    + "\(outer.method) (msgid \(outer.msgid), record \(outer.request.number)), still in flight: a handler "
-                    + "calling back deadlocks a single-threaded RPC server",
-                cores: [callee, caller], msgid: call.msgid, method: call.method,
-                calls: [Self.describe(outer, board), Self.describe(call, board)]
+                "\(caller) called \(method) (msgid \(call.msgid)) on \(callee) while handling \(callee)'s call "
+                    + "\(methods.name(of: outer.method)) (msgid \(outer.msgid), record \(outer.request.number)), still in "
+                    + "flight: a handler calling back deadlocks a single-threaded RPC server",
+                cores: [callee, caller], msgid: call.msgid, method: method,
+                calls: [Self.describe(outer, methods, board), Self.describe(call, methods, board)]
             ))
         }
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] += 1
-        latest[pair] = Outer(sequence: call.sequence, methodIndex: call.methodIndex, msgid: call.msgid, request: call.request)
+        latest[pair] = Outer(sequence: call.sequence, method: call.method, msgid: call.msgid, request: call.request)
     }
 
     /// `budget`: the board's for the call's method, if any.
-    mutating func ended<Sink: FindingSink>(_ call: CallEvent, budget: Int64?, board: Board, into sink: inout Sink) {
+    mutating func ended<Sink: FindingSink>(_ call: CallEvent, budget: Int64?, methods: MethodFacts, board: Board,
+                                           into sink: inout Sink) {
         guard Self.covers(call) else { return }
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] = max(0, inFlight[pair] - 1)
@@ -81,23 +85,24 @@ struct CallCheck {
         guard let budget else { return }
         let latency = response.timeNs.saturatingSpan(since: call.request.timeNs)
         guard latency > budget else { return }
-        let count = (overBudget[call.method] ?? 0) + 1
-        overBudget[call.method] = count
+        let method = methods.name(of: call.method)
+        let count = (overBudget[method] ?? 0) + 1
+        overBudget[method] = count
         guard count <= Self.slowCallsReportedPerMethod else { return }
-        let caller = board.coreName(call.caller), callee = board.coreName(call.callee)
-        var message = "\(call.method) (msgid \(call.msgid)) from \(caller) to \(callee) took \(Self.microseconds(latency)), "
+        let caller = board.coreName(Int(call.caller)), callee = board.coreName(Int(call.callee))
+        var message = "\(method) (msgid \(call.msgid)) from \(caller) to \(callee) took \(Self.microseconds(latency)), "
             + "over its budget of \(Self.microseconds(budget))"
         if count == Self.slowCallsReportedPerMethod {
-            message += "; further slow calls of \(call.method) are counted in the method table"
+            message += "; further slow calls of \(method) are counted in the method table"
         }
         sink.finding(Finding(
             .slowCall, at: response.timeNs, record: response.number, message, cores: [caller, callee],
-            msgid: call.msgid, endNs: response.timeNs, method: call.method, calls: [Self.describe(call, board)]
+            msgid: call.msgid, endNs: response.timeNs, method: method, calls: [Self.describe(call, methods, board)]
         ))
     }
 
     /// The capture ended: cycles of calls left unanswered, each caller waiting on the next.
-    mutating func finish<Sink: FindingSink>(board: Board, into sink: inout Sink) {
+    mutating func finish<Sink: FindingSink>(methods: MethodFacts, board: Board, into sink: inout Sink) {
         // The earliest unanswered call on each pair of cores is the one its caller waits on.
         var waitsOn = [CallEvent?](repeating: nil, count: Self.cores * Self.cores)
         for call in unanswered where waitsOn[Self.pair(call.caller, call.callee)] == nil {
@@ -109,14 +114,14 @@ struct CallCheck {
             inCycle.formUnion(cycle)
             let calls = cycle.indices.map { waitsOn[Self.pair(cycle[$0], cycle[($0 + 1) % cycle.count])]! }
                 .sorted { $0.request.number < $1.request.number }
-            let names = calls.map { "\(board.coreName($0.caller)) → \(board.coreName($0.callee)) \($0.method) "
+            let names = calls.map { "\(board.coreName(Int($0.caller))) → \(board.coreName(Int($0.callee))) \(methods.name(of: $0.method)) "
                 + "(msgid \($0.msgid), record \($0.request.number))" }
             let last = calls.last!
             sink.finding(Finding(
                 .rpcDeadlock, at: last.request.timeNs, record: last.request.number,
                 "\(calls.count) calls wait on each other and none was answered by the end of the capture: "
                     + names.joined(separator: "; "),
-                cores: cycle.map { board.coreName($0) }, calls: calls.map { Self.describe($0, board) }
+                cores: cycle.map { board.coreName($0) }, calls: calls.map { Self.describe($0, methods, board) }
             ))
         }
     }
@@ -139,9 +144,9 @@ struct CallCheck {
         return walk(start)
     }
 
-    private static func describe(_ call: CallEvent, _ board: Board) -> Finding.Call {
-        Finding.Call(method: call.method, msgid: call.msgid, caller: board.coreName(call.caller),
-                     callee: board.coreName(call.callee), requestNs: call.request.timeNs, record: call.request.number)
+    private static func describe(_ call: CallEvent, _ methods: MethodFacts, _ board: Board) -> Finding.Call {
+        Finding.Call(method: methods.name(of: call.method), msgid: call.msgid, caller: board.coreName(Int(call.caller)),
+                     callee: board.coreName(Int(call.callee)), requestNs: call.request.timeNs, record: call.request.number)
     }
 
     private static func microseconds(_ ns: Int64) -> String {

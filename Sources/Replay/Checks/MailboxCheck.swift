@@ -43,10 +43,11 @@ struct MailboxCheck {
         _ event: ChannelEvent, key: MessageOrdering.DirectionID, depth: Int, wordSize: Int, board: Board,
         into sink: inout Sink
     ) {
-        let words = (event.byteCount + wordSize - 1) / wordSize
+        let words = (Int(event.byteCount) + wordSize - 1) / wordSize
         let i = index(of: key, depth: depth)
         if states[i].names == nil {
-            states[i].names = (board.coreName(event.from), board.coreName(event.to), board.channelName(event.kind, event.channel))
+            states[i].names = (board.coreName(Int(event.from)), board.coreName(Int(event.to)),
+                               board.channelName(event.kind, Int(event.channel)))
         }
         if event.isReceiverSide {
             if !states[i].hasReceiverSide, let early = states[i].unconfirmed {

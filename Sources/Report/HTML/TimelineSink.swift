@@ -53,8 +53,8 @@ public struct TimelineSink: AnalysisSink {
     private var channelLanes: [DirectionNames: Int] = [:]
     private let board: Board
 
-    public var wantsValues: Bool { items.count < Self.maxItems }
-    public var wantsRecords: Bool { true }
+    /// Values for the calls it draws: past `maxItems` they are decoded and not kept.
+    public var wants: SinkWants { [.values, .transactions, .records] }
 
     public init(board: Board) {
         self.board = board

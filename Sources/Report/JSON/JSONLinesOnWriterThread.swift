@@ -10,7 +10,7 @@ import RPC
 public struct JSONLinesOnWriterThread: AnalysisSink {
     private var handOff: HandOff<JSONLinesItem>
     private let sink: HandOffState<JSONLinesSink>
-    public var wantsValues: Bool { true }
+    public var wants: SinkWants { [.values, .transactions] }
 
     public init(_ sink: JSONLinesSink) {
         let state = HandOffState(sink)

@@ -13,7 +13,7 @@ public struct JSONLinesSink: AnalysisSink {
     /// One line's bytes, reused for the next so that a line costs no allocation of its own.
     private var line = JSONWriter(capacity: 4096)
     public private(set) var counts = ReportCounts()
-    public var wantsValues: Bool { true }
+    public var wants: SinkWants { [.values, .transactions] }
 
     public init(output: Output) {
         self.output = output

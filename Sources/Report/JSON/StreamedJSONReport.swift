@@ -9,8 +9,7 @@ import RPC
 /// capture's counts that head it are known.
 public struct StreamedJSONReport: AnalysisSink {
     public private(set) var counts = ReportCounts()
-    public var wantsValues: Bool { true }
-    public var wantsTransactions: Bool { true }
+    public var wants: SinkWants { [.values, .transactions] }
     private var transactions: SpillSorter
     private var notifications: SpillSorter
     private var findings: SpillSorter

@@ -45,8 +45,7 @@ public struct PerfettoSink: AnalysisSink {
     /// Slices open on each track of trace events, so that an end without a begin (a release
     /// of a lock not held) becomes an instant instead of unbalancing the track.
     private var open: [UInt64: Int] = [:]
-    public var wantsValues: Bool { false }
-    public var wantsRecords: Bool { true }
+    public var wants: SinkWants { [.transactions, .records] }
 
     /// Call lanes per core at most; past it, calls share the last lane.
     static let maxLanes = 64

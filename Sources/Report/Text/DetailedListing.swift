@@ -1,6 +1,7 @@
 import AnalysisCore
 import MessagePack
 import Pipeline
+import Replay
 import RPC
 
 /// `--detail`: every record, decoded message, trace event and finding, the way `tshark -V`
@@ -28,10 +29,8 @@ public struct DetailedListing: AnalysisSink {
         self.collector = .summary
     }
 
-    public var wantsValues: Bool { true }
+    public var wants: SinkWants { [.values, .messages, .transactions, .records] }
     static let valueWidth = 160
-    public var wantsMessages: Bool { true }
-    public var wantsRecords: Bool { true }
 
     private mutating func time(_ ns: Nanoseconds) -> String {
         if start == nil { start = ns }

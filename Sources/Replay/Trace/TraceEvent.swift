@@ -182,10 +182,3 @@ extension TraceEvent.Action {
         }
     }
 }
-
-extension TraceEvent {
-    /// Memory the event holds beyond its own size, roughly (as `MessagePackValue.heldBytes`).
-    public var heldBytes: Int {
-        name.utf8.count + args.reduce(args.count * MemoryLayout<MessagePackValue>.stride) { $0 + $1.heldBytes }
-    }
-}
