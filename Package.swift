@@ -42,13 +42,14 @@ let package = Package(
         ], swiftSettings: optimised),
         // MessagePack wire scanning, values, encoding. Knows nothing of captures.
         .target(name: "MessagePack", dependencies: ["AnalysisCore"], swiftSettings: optimised),
-        // MessagePack-RPC framing, correlation, statistics, trace events. Consumes byte chunks.
+        // MessagePack-RPC framing, correlation, statistics. Consumes byte chunks.
         .target(name: "RPC", dependencies: [
             "AnalysisCore", "MessagePack",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: optimised),
         // The board model and the discrete-event replay that checks synchronisation. Consumes
-        // events (channel traffic, trace events, completed calls), never bytes of a capture.
+        // events (channel traffic, trace events, calls between cores: `ReplayInput`), never
+        // bytes of a capture; trace records' payloads are decoded into its `TraceEvent`s here.
         .target(name: "Replay", dependencies: [
             "AnalysisCore", "MessagePack", "RPC",
             .product(name: "Yams", package: "Yams"),

@@ -105,9 +105,8 @@ public struct ReplayEngine {
 
     /// One mailbox, message or UART record. `wire` is read only for UART writes, to show what
     /// the line carried.
-    private mutating func handle<Sink: FindingSink>(
-        _ event: ChannelEvent, wire: UnsafeRawBufferPointer, into sink: inout Sink
-    ) {
+    @usableFromInline
+    mutating func handle(_ event: ChannelEvent, wire: UnsafeRawBufferPointer, into sink: inout FindingBuffer) {
         let from = Int(event.from), to = Int(event.to)
         lastTimeNs = max(lastTimeNs, event.stamp.timeNs)
         noteActivity(event.isReceiverSide ? to : from, at: event.stamp)
@@ -201,7 +200,8 @@ public struct ReplayEngine {
 
     // MARK: Trace events
 
-    private mutating func handle<Sink: FindingSink>(_ event: TraceEvent, into sink: inout Sink) {
+    @usableFromInline
+    mutating func handle(_ event: TraceEvent, into sink: inout FindingBuffer) {
         let core = event.core
         lastTimeNs = max(lastTimeNs, event.origin.timeNs)
         guard Self.isCore(core) else { return }
@@ -273,7 +273,8 @@ public struct ReplayEngine {
 
     /// A request between cores was sent: is the caller inside an interrupt handler, and is the
     /// callee's call to it still in flight?
-    private mutating func handle<Sink: FindingSink>(started call: CallEvent, into sink: inout Sink) {
+    @usableFromInline
+    mutating func handle(started call: CallEvent, into sink: inout FindingBuffer) {
         let caller = Int(call.caller)
         guard Self.isCore(caller) else { return }
         let interrupt = interruptDepth[caller] > 0 ? lifecycle.interrupt(of: caller) : (0, nil)
@@ -284,7 +285,8 @@ public struct ReplayEngine {
     /// request to response. It is seen when it completes, so its use is checked against what the
     /// other cores did meanwhile with the callee's clock at the response: ordering is, if
     /// anything, overstated, which can hide a race but never invents one.
-    private mutating func handle<Sink: FindingSink>(ended call: CallEvent, into sink: inout Sink) {
+    @usableFromInline
+    mutating func handle(ended call: CallEvent, into sink: inout FindingBuffer) {
         calls.ended(call, budget: methods.budget(of: call.method), methods: methods, board: board, into: &sink)
         let callee = Int(call.callee)
         guard Self.isCore(callee), let used = methods.devices(of: call.method) else { return }
@@ -301,7 +303,8 @@ public struct ReplayEngine {
     // MARK: End
 
     /// The capture is over: UART bytes still queued leave the wire, locks still held are reported.
-    private mutating func handleEnd<Sink: FindingSink>(into sink: inout Sink) {
+    @usableFromInline
+    mutating func handleEnd(into sink: inout FindingBuffer) {
         for number in uarts.keys.sorted() {
             guard var line = uarts.removeValue(forKey: number) else { continue }
             if let drained = line.advance(to: .max) { reportUARTOverlap(drained, device: line.device, into: &sink) }
@@ -313,18 +316,25 @@ public struct ReplayEngine {
 
     // MARK: Entry point
 
-    /// Takes one input. Not generic: it reports into a buffer of the caller's, so that the
-    /// caller's per-record path makes no generic call into the engine (which, unspecialised
-    /// across modules, looked up type metadata on every call), and no buffer is swapped in and out.
+    /// Takes one input. Inlined where it is called, so that the caller's switch on the case it
+    /// just made folds away and each input goes straight to its handler. Not generic: it reports
+    /// into a buffer of the caller's, so no generic call into the engine (which, unspecialised
+    /// across modules, looked up type metadata on every call), and no buffer swapped in and out.
+    @inlinable @inline(__always)
     public mutating func consume(_ input: ReplayInput, into found: inout FindingBuffer) {
         switch input {
         case .channel(let event, let wire): handle(event, wire: wire, into: &found)
         case .trace(let event): handle(event, into: &found)
-        case .method(let number, let name): methods.name(number, name, board: board)
+        case .method(let number, let name): nameMethod(number, name)
         case .callStarted(let call): handle(started: call, into: &found)
         case .callEnded(let call): handle(ended: call, into: &found)
         case .finish: handleEnd(into: &found)
         }
+    }
+
+    @usableFromInline
+    mutating func nameMethod(_ number: UInt32, _ name: String) {
+        methods.name(number, name, board: board)
     }
 }
 
