@@ -32,18 +32,23 @@ struct StreamDescription {
 }
 
 /// Every stream of a capture, whatever link it came on. Each link family turns its records
-/// into `StreamEvent`s; the registry creates a stream the first time its key comes (under the
-/// cap on streams), keeps its summary row, and owns the RPC stage that decodes it. The sink
-/// the findings go to is lent for each call.
+/// into `StreamEvent`s; the registry mints a stream's `StreamID` the first time its key comes
+/// (under the cap on streams), and the two `ConversationID`s of its ends, keeps its summary
+/// row, and owns the RPC stage that decodes it. Every stage keeps its state for a stream at
+/// the stream's index. The sink the findings go to is lent for each call.
 struct StreamRegistry<Sink: RPCSink> {
     private(set) var rpc: RPCAnalyzer<Sink>
-    /// One summary row per stream, in order of first appearance; a stream's handle is its row.
+    /// One summary row per stream, at its index.
     var rows: [DirectionSummary] = []
     private var decoding: [StreamDecoding] = []
-    /// The RPC stage's number for each stream; -1 for one that is not decoded.
-    private var rpcStream: [Int] = []
     private(set) var keys = SmallKeyIndex<StreamKey>()
-    private var conversations = SmallKeyIndex<StreamKey>()
+    /// Requests from one end of a conversation key to the other.
+    private struct ConversationKey: Hashable {
+        var conversation: StreamKey
+        var from: Int
+        var to: Int
+    }
+    private var conversations = SmallKeyIndex<ConversationKey>()
     let caps: AnalysisCaps
     private var capReported = false
 
@@ -55,12 +60,12 @@ struct StreamRegistry<Sink: RPCSink> {
     /// Whether `count` more streams fit under the cap.
     func hasRoom(for count: Int) -> Bool { rows.count + count <= caps.streams }
 
-    /// The handle of the stream `key`, created from `describe()` when new; nil when it is new
-    /// and the cap on streams is reached (said once, as a finding).
+    /// The stream `key`, minted from `describe()` when new; nil when it is new and the cap on
+    /// streams is reached (said once, as a finding).
     @inline(__always)
     mutating func stream(_ key: StreamKey, at stamp: RecordStamp, into sink: inout Sink,
-                                        describe: () -> StreamDescription) -> Int? {
-        if let known = keys.index(of: key) { return known }
+                         describe: () -> StreamDescription) -> StreamID? {
+        if let known = keys.index(of: key) { return StreamID(known) }
         guard hasRoom(for: 1) else {
             refused(at: stamp, into: &sink)
             return nil
@@ -77,54 +82,66 @@ struct StreamRegistry<Sink: RPCSink> {
     }
 
     /// A new stream: the caller knows the key is new and that `hasRoom(for: 1)`.
-    mutating func open(_ key: StreamKey, _ description: StreamDescription) -> Int {
-        let handle = keys.add(key)
+    mutating func open(_ key: StreamKey, _ description: StreamDescription) -> StreamID {
+        let stream = StreamID(keys.add(key))
         rows.append(DirectionSummary(names: description.names, kind: description.kind))
         decoding.append(description.decoding)
-        switch description.decoding {
-        case .rpc, .probing:
-            let conversation = conversations.indexAdding(description.conversation)
-            rpcStream.append(rpc.addStream(Direction(channel: conversation, from: description.from, to: description.to),
-                                           names: description.names, probing: description.decoding == .probing,
-                                           cores: description.cores))
-        case .counted, .ignored:
-            rpcStream.append(-1)
+        let requests = conversations.indexAdding(ConversationKey(conversation: description.conversation,
+                                                                 from: description.from, to: description.to))
+        let responses = conversations.indexAdding(ConversationKey(conversation: description.conversation,
+                                                                  from: description.to, to: description.from))
+        let rpcDecoding: RPCAnalyzer<Sink>.Decoding = switch description.decoding {
+        case .rpc: .rpc
+        case .probing: .probing
+        case .counted, .ignored: .none
         }
-        return handle
+        rpc.addStream(stream, requests: ConversationID(requests), responses: ConversationID(responses),
+                      names: description.names, decoding: rpcDecoding, cores: description.cores)
+        return stream
     }
 
-    /// Hands one event of stream `handle` on: counted in its row, decoded when it is RPC.
+    /// Whether the RPC stage decodes the stream.
     @inline(__always)
-    mutating func deliver(_ event: StreamEvent, to handle: Int, into sink: inout Sink) {
-        let stream = rpcStream[handle]
+    private func decodes(_ stream: StreamID) -> Bool {
+        switch decoding[stream.index] {
+        case .rpc, .probing: true
+        case .counted, .ignored: false
+        }
+    }
+
+    /// Hands one event of `stream` on: counted in its row, decoded when it is RPC.
+    @inline(__always)
+    mutating func deliver(_ event: StreamEvent, to stream: StreamID, into sink: inout Sink) {
+        let row = stream.index
         switch event.content {
         case .bytes(let bytes, let endsMessage):
-            rows[handle].records += 1
-            rows[handle].payloadBytes += bytes.count
-            guard stream >= 0 else { return }
+            rows[row].records += 1
+            rows[row].payloadBytes += bytes.count
+            guard decodes(stream) else { return }
             rpc.feed(stream: stream, bytes, origin: event.stamp, endsMessage: endsMessage, into: &sink)
         case .seen(let byteCount):
-            rows[handle].records += 1
-            rows[handle].payloadBytes += byteCount
+            rows[row].records += 1
+            rows[row].payloadBytes += byteCount
         case .loss(let lost, let interruptsDecoding):
-            rows[handle].lostRecords += lost.recordCount
-            if sink.countsFindingsOnly, stream < 0 || rpc.isConfirmed(stream: stream) {
+            rows[row].lostRecords += lost.recordCount
+            let decoded = decodes(stream)
+            if sink.countsFindingsOnly, !decoded || rpc.isConfirmed(stream: stream) {
                 // A lossy recorder's gaps, past the findings a summary keeps: counted, not built
                 // (a confirmed stream's findings go straight to the sink, as `finding` would).
                 // `FindingSink.finding(_:_:)` written out: here, on the per-record path, the
                 // protocol extension reached the tap through witnesses that are not specialised
                 // (callgrind: +47 M instructions per 10 MB of a lossy recorder).
                 sink.countFinding(.captureLoss)
-                if stream >= 0, interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
+                if decoded, interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
                 return
             }
-            let names = rows[handle].names
+            let names = rows[row].names
             let message = sink.countsFindingsOnly ? "" : Self.lossMessage(lost, names)
             let finding = Finding(
                 .captureLoss, at: event.stamp.timeNs, record: event.stamp.number, message,
                 cores: [names.from, names.to], channel: names.channel, bytes: lost.byteCount
             )
-            guard stream >= 0 else { return sink.finding(finding) }
+            guard decoded else { return sink.finding(finding) }
             rpc.finding(finding, stream: stream, into: &sink)
             if interruptsDecoding { rpc.discontinuity(stream: stream, into: &sink) }
         }
@@ -139,12 +156,12 @@ struct StreamRegistry<Sink: RPCSink> {
     /// shown to be RPC are left out of the report.
     mutating func finish(into sink: inout Sink) {
         rpc.finish(into: &sink)
-        for handle in rows.indices {
-            switch decoding[handle] {
-            case .rpc, .probing: if !rpc.isConfirmed(stream: rpcStream[handle]) { rows[handle].isRPC = false }
+        for row in rows.indices {
+            switch decoding[row] {
+            case .rpc, .probing: if !rpc.isConfirmed(stream: StreamID(row)) { rows[row].isRPC = false }
             case .ignored:
-                rows[handle].isRPC = false
-                rows[handle].isSelected = false
+                rows[row].isRPC = false
+                rows[row].isSelected = false
             case .counted: break
             }
         }

@@ -6,7 +6,7 @@ import MessagePack
 struct Correlator<Sink: RPCSink>: FrameSink {
     typealias Output = Sink
     var streams: [StreamState] = []
-    var currentStream = 0
+    var currentStream = StreamID(0)
     var methods: MethodTable
     var statistics: [MethodStatistics] = []
     /// Latencies the methods may still keep for exact percentiles.
@@ -14,10 +14,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     var pending = PendingTable()
     /// Decoded params of requests in flight, by request sequence; only filled for sinks that want values.
     var pendingParams: [UInt64: MessagePackValue] = [:]
-    /// Conversation numbers by direction; the reverse direction answers on the same number.
-    var conversations: [Direction: Int] = [:]
     /// The streams taking part in each conversation, so that confirming one touches only them.
-    var streamsOfConversation: [[Int]] = []
+    var streamsOfConversation: [[StreamID]] = []
     var totals = CallTotals()
     var nextSequence: UInt64 = 0
     /// What the sink reads, fixed when the stage is built.
@@ -53,16 +51,16 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// The run of values since the last message lay in junk: the junk run reports its bytes.
     mutating func discardValues() {
-        streams[currentStream].nonRPCCount = 0
-        streams[currentStream].nonRPCBytes = 0
+        streams[currentStream.index].nonRPCCount = 0
+        streams[currentStream.index].nonRPCBytes = 0
     }
 
     mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Bool {
         guard let envelope = Envelope.parse(bytes) else { return false }
-        if case .confirmed = streams[currentStream].detection {} else {
-            confirm(conversation: streams[currentStream].requestConversation, into: &output)
+        if case .confirmed = streams[currentStream.index].detection {} else {
+            confirm(conversation: streams[currentStream.index].requestConversation, into: &output)
         }
-        if streams[currentStream].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
+        if streams[currentStream.index].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
         if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin, into: &output)
@@ -73,7 +71,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Sink) {
-        let names = streams[currentStream].names
+        let names = streams[currentStream.index].names
         let why = switch reason {
         case .invalidByte: "bytes that do not form a MessagePack value"
         case .tooLarge: "a value longer than the per-stream limit"
@@ -89,7 +87,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        let conversation = streams[currentStream].requestConversation
+        let conversation = streams[currentStream.index].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
         if wants.contains(.values) {
@@ -100,12 +98,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
                                      stream: currentStream)
         nextSequence += 1
-        if wants.contains(.callEvents), let cores = streams[currentStream].cores {
+        if wants.contains(.callEvents), let cores = streams[currentStream.index].cores {
             output.callStarted(CallEvent(sequence: request.sequence, method: UInt32(methodIndex), msgid: envelope.msgid,
                                          caller: cores.from, callee: cores.to, request: origin))
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
-            let names = streams[currentStream].names
+            let names = streams[currentStream.index].names
             output.finding(.duplicateRequestID) { Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
@@ -162,9 +160,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        let conversation = streams[currentStream].responseConversation
+        let conversation = streams[currentStream.index].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
-            let names = streams[currentStream].names
+            let names = streams[currentStream.index].names
             output.finding(.orphanResponse) { Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
                 "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
@@ -180,7 +178,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         if isError { totals.errors += 1 }
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard wants.contains(.transactions) else { return }
-        let requestNames = streams[request.stream].names
+        let requestNames = streams[request.stream.index].names
         let result = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let result { noteDuplicateKeys(result, origin: origin, into: &output) }
@@ -196,7 +194,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
         totals.notifications += 1
         guard wants.contains(.transactions) else { return }
-        let names = streams[currentStream].names
+        let names = streams[currentStream.index].names
         let methodIndex = methods.index(of: envelope.method)
         let params = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let params { noteDuplicateKeys(params, origin: origin, into: &output) }
@@ -224,7 +222,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     private func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> DecodedMessage {
         DecodedMessage(
             kind: envelope.kind, msgid: envelope.msgid, method: String(decoding: envelope.method, as: UTF8.self),
-            names: streams[currentStream].names, origin: origin, byteCount: bytes.count,
+            names: streams[currentStream.index].names, origin: origin, byteCount: bytes.count,
             first: Envelope.value(in: bytes, at: envelope.firstValueOffset),
             second: envelope.kind == .response ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : .nil
         )
@@ -232,7 +230,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp, into output: inout Sink) {
         guard let key = value.firstDuplicateStringKey else { return }
-        let names = streams[currentStream].names
+        let names = streams[currentStream.index].names
         output.finding(Finding(
             .duplicateMapKey, at: origin.timeNs, record: origin.number,
             "a map repeats the key \"\(key)\"; its JSON rendering keeps the last value",
@@ -247,7 +245,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// Reports a request as unanswered and closes it.
     private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
-        let names = streams[request.stream].names
+        let names = streams[request.stream.index].names
         output.finding(.unansweredRequest) { Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
             "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
@@ -261,7 +259,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// `mutating` though it changes nothing: called from mutating code on a generic correlator,
     /// a non-mutating method is given a copy of the whole correlator (300 bytes) every call.
     private mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
-        guard wants.contains(.callEvents), let cores = streams[request.stream].cores else { return }
+        guard wants.contains(.callEvents), let cores = streams[request.stream.index].cores else { return }
         output.callEnded(CallEvent(sequence: request.sequence, method: UInt32(request.methodIndex), msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
@@ -273,7 +271,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         totals.unanswered += 1
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard wants.contains(.transactions) else { return }
-        let names = streams[request.stream].names
+        let names = streams[request.stream.index].names
         output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
             caller: names.from, callee: names.to, channel: names.channel, request: request.origin,
@@ -285,7 +283,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 /// A request as made, for finding the oldest still in flight. A named type, not a tuple: an
 /// array of tuples has its type built at run time on the per-message path.
 struct MadeRequest {
-    var conversation: Int
+    var conversation: ConversationID
     var msgid: UInt64
     var sequence: UInt64
 }

@@ -1,3 +1,5 @@
+import AnalysisCore
+
 /// Requests in flight, keyed by one 64-bit word: the conversation number (which channel, which
 /// caller and callee) in the high half and the msgid in the low half. Open addressing with
 /// linear probing and a multiplicative hash: two lookups per call make this the hottest table
@@ -7,7 +9,7 @@ struct PendingTable {
     private struct Slot {
         var key: UInt64 = 0
         var isOccupied = false
-        var request = PendingRequest(sequence: 0, methodIndex: 0, origin: .init(number: 0, timeNs: 0), stream: 0)
+        var request = PendingRequest(sequence: 0, methodIndex: 0, origin: .init(number: 0, timeNs: 0), stream: StreamID(0))
     }
 
     private var slots: [Slot]
@@ -41,9 +43,9 @@ struct PendingTable {
     }
 
     /// Stores `request`; returns the request it replaced, if the key was in flight already.
-    mutating func insert(_ request: PendingRequest, conversation: Int, msgid: UInt64) -> PendingRequest? {
-        guard let key = Self.key(conversation: conversation, msgid: msgid) else {
-            return wide.updateValue(request, forKey: WideKey(conversation: conversation, msgid: msgid))
+    mutating func insert(_ request: PendingRequest, conversation: ConversationID, msgid: UInt64) -> PendingRequest? {
+        guard let key = Self.key(conversation: conversation.index, msgid: msgid) else {
+            return wide.updateValue(request, forKey: WideKey(conversation: conversation.index, msgid: msgid))
         }
         if (count + 1) * 2 > slots.count { grow() }
         var index = home(of: key)
@@ -61,9 +63,9 @@ struct PendingTable {
     }
 
     /// The request in flight under this key, left in place.
-    func lookup(conversation: Int, msgid: UInt64) -> PendingRequest? {
-        guard let key = Self.key(conversation: conversation, msgid: msgid) else {
-            return wide[WideKey(conversation: conversation, msgid: msgid)]
+    func lookup(conversation: ConversationID, msgid: UInt64) -> PendingRequest? {
+        guard let key = Self.key(conversation: conversation.index, msgid: msgid) else {
+            return wide[WideKey(conversation: conversation.index, msgid: msgid)]
         }
         var index = home(of: key)
         while slots[index].isOccupied {
@@ -73,9 +75,9 @@ struct PendingTable {
         return nil
     }
 
-    mutating func remove(conversation: Int, msgid: UInt64) -> PendingRequest? {
-        guard let key = Self.key(conversation: conversation, msgid: msgid) else {
-            return wide.removeValue(forKey: WideKey(conversation: conversation, msgid: msgid))
+    mutating func remove(conversation: ConversationID, msgid: UInt64) -> PendingRequest? {
+        guard let key = Self.key(conversation: conversation.index, msgid: msgid) else {
+            return wide.removeValue(forKey: WideKey(conversation: conversation.index, msgid: msgid))
         }
         var index = home(of: key)
         while slots[index].isOccupied {
@@ -114,17 +116,17 @@ struct PendingTable {
         mask = slots.count - 1
         count = 0
         for slot in old where slot.isOccupied {
-            _ = insert(slot.request, conversation: Int(slot.key >> 32), msgid: slot.key & 0xFFFF_FFFF)
+            _ = insert(slot.request, conversation: ConversationID(Int(slot.key >> 32)), msgid: slot.key & 0xFFFF_FFFF)
         }
     }
 
     /// Every request in flight with its key, in no order.
     func inFlight() -> [MadeRequest] {
         var all = slots.filter(\.isOccupied).map {
-            MadeRequest(conversation: Int($0.key >> 32), msgid: $0.key & 0xFFFF_FFFF, sequence: $0.request.sequence)
+            MadeRequest(conversation: ConversationID(Int($0.key >> 32)), msgid: $0.key & 0xFFFF_FFFF, sequence: $0.request.sequence)
         }
         for (key, request) in wide {
-            all.append(MadeRequest(conversation: key.conversation, msgid: key.msgid, sequence: request.sequence))
+            all.append(MadeRequest(conversation: ConversationID(key.conversation), msgid: key.msgid, sequence: request.sequence))
         }
         return all
     }

@@ -17,19 +17,31 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         self.limits = limits
     }
 
-    /// Registers one direction of a byte stream; returns the number to feed it by. A `probing`
-    /// stream is only assumed to be RPC: its findings wait until it (or its reverse) shows an RPC
-    /// message, and if `probeBytes` pass without one it is ignored, silently.
-    public mutating func addStream(_ direction: Direction, names: DirectionNames, probing: Bool = false,
-                                   cores: CorePair? = nil) -> Int {
+    /// How a stream's bytes are taken.
+    public enum Decoding: Sendable {
+        /// RPC by declaration.
+        case rpc
+        /// Only assumed to be RPC: its findings wait until it (or its reverse) shows an RPC
+        /// message, and if `probeBytes` pass without one it is ignored, silently.
+        case probing
+        /// Not decoded: never fed.
+        case none
+    }
+
+    /// The state of stream `id`, the next the registry minted: its requests are looked up in
+    /// `requests` (its own direction's conversation), its responses in `responses` (the
+    /// reverse direction's). Every stream the registry mints is added, in order.
+    public mutating func addStream(_ id: StreamID, requests: ConversationID, responses: ConversationID,
+                                   names: DirectionNames, decoding: Decoding = .rpc, cores: CorePair? = nil) {
+        precondition(id.index == assemblers.count, "streams are added in the order they are minted")
         assemblers.append(FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor))
-        let requestConversation = correlator.conversation(direction)
-        let responseConversation = correlator.conversation(direction.reversed)
-        return correlator.add(StreamState(
-            direction: direction, names: names, cores: cores,
-            requestConversation: requestConversation, responseConversation: responseConversation,
-            detection: probing ? .probing(bytesLeft: Self.probeBytes) : .confirmed
-        ))
+        let detection: StreamState.Detection = switch decoding {
+        case .rpc: .confirmed
+        case .probing: .probing(bytesLeft: Self.probeBytes)
+        case .none: .ignored
+        }
+        correlator.add(StreamState(names: names, cores: cores, requestConversation: requests,
+                                   responseConversation: responses, detection: detection))
     }
 
     /// Bytes a probing stream may carry without an RPC message before it is ignored.
@@ -37,41 +49,41 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// A finding about one stream from the stage below (loss, for instance): held while the
     /// stream is probing, dropped if it turns out not to be RPC.
-    public mutating func finding(_ finding: Finding, stream: Int, into sink: inout Sink) {
+    public mutating func finding(_ finding: Finding, stream: StreamID, into sink: inout Sink) {
         correlator.currentStream = stream
         correlator.emit(finding, into: &sink)
     }
 
     /// Whether the stream was confirmed as RPC (a board channel, or an RPC message seen).
-    public func isConfirmed(stream: Int) -> Bool {
-        if case .confirmed = correlator.streams[stream].detection { return true }
+    public func isConfirmed(stream: StreamID) -> Bool {
+        if case .confirmed = correlator.streams[stream.index].detection { return true }
         return false
     }
 
     /// Whether the stream was found not to be RPC.
-    public func isIgnored(stream: Int) -> Bool {
-        if case .ignored = correlator.streams[stream].detection { return true }
+    public func isIgnored(stream: StreamID) -> Bool {
+        if case .ignored = correlator.streams[stream.index].detection { return true }
         return false
     }
 
     /// Feeds the payload of one record. `endsMessage`: the record is one whole transport
     /// message (message channels), so a value header cut by its end is junk.
     @inline(__always)
-    public mutating func feed(stream: Int, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
+    public mutating func feed(stream: StreamID, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
                               into sink: inout Sink) {
-        if case .confirmed = correlator.streams[stream].detection {} else {
+        if case .confirmed = correlator.streams[stream.index].detection {} else {
             guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
         }
         correlator.currentStream = stream
-        let before = assemblers[stream].heldBytes
-        assemblers[stream].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
-        let after = assemblers[stream].heldBytes
+        let before = assemblers[stream.index].heldBytes
+        assemblers[stream.index].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
+        let after = assemblers[stream.index].heldBytes
         heldBytes += after - before
         if after > 0, heldBytes > correlator.caps.bufferedBytes { dropHeldBytes(of: stream, at: origin, into: &sink) }
     }
 
     /// Too much is held across streams: this stream's unfinished value is given up as lost.
-    private mutating func dropHeldBytes(of stream: Int, at origin: RecordStamp, into sink: inout Sink) {
+    private mutating func dropHeldBytes(of stream: StreamID, at origin: RecordStamp, into sink: inout Sink) {
         if correlator.capsReached.first(.bufferedBytes) {
             sink.finding(correlator.caps.reached(
                 .bufferedBytes, at: origin.timeNs, record: origin.number,
@@ -81,18 +93,19 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     }
 
     /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
-    public mutating func discontinuity(stream: Int, into sink: inout Sink) {
+    public mutating func discontinuity(stream: StreamID, into sink: inout Sink) {
         correlator.currentStream = stream
-        let before = assemblers[stream].heldBytes
-        assemblers[stream].discontinuity(into: &correlator, output: &sink)
-        heldBytes += assemblers[stream].heldBytes - before
+        let before = assemblers[stream.index].heldBytes
+        assemblers[stream.index].discontinuity(into: &correlator, output: &sink)
+        heldBytes += assemblers[stream.index].heldBytes - before
     }
 
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
-        for stream in assemblers.indices where !isIgnored(stream: stream) {
+        for index in assemblers.indices where !isIgnored(stream: StreamID(index)) {
+            let stream = StreamID(index)
             correlator.currentStream = stream
-            assemblers[stream].finish(into: &correlator, output: &sink)
+            assemblers[index].finish(into: &correlator, output: &sink)
             correlator.flushNonRPCRun(stream: stream, into: &sink)
         }
         correlator.closeUnanswered(into: &sink)
@@ -130,5 +143,5 @@ struct PendingRequest {
     var sequence: UInt64
     var methodIndex: Int
     var origin: RecordStamp
-    var stream: Int
+    var stream: StreamID
 }

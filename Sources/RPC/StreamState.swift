@@ -4,14 +4,13 @@ import MessagePack
 /// One direction as the correlator sees it. Kept outside the generic correlator so that
 /// touching it needs no generic metadata at run time.
 struct StreamState {
-    var direction: Direction
     var names: DirectionNames
     /// The cores at its two ends, for a stream between cores (calls on it are told as call events).
     var cores: CorePair?
-    /// Number of the (channel, caller, callee) this direction's requests travel on.
-    var requestConversation: Int
-    /// Number of the conversation its responses answer: the reverse direction's.
-    var responseConversation: Int
+    /// The conversation this direction's requests travel on.
+    var requestConversation: ConversationID
+    /// The conversation its responses answer: the reverse direction's.
+    var responseConversation: ConversationID
     var detection: Detection
 
     enum Detection {
@@ -37,7 +36,7 @@ extension Correlator {
     /// a probing stream's findings are still made and held, as they may be dropped.
     @inline(__always)
     mutating func emit(_ rule: Rule, into output: inout Sink, _ make: () -> Finding) {
-        if case .confirmed = streams[currentStream].detection {
+        if case .confirmed = streams[currentStream.index].detection {
             output.finding(rule, make)
         } else {
             emit(make(), into: &output)
@@ -46,15 +45,16 @@ extension Correlator {
 
     /// A probing stream's findings wait until it is confirmed.
     mutating func emit(_ finding: Finding, into output: inout Sink) {
-        switch streams[currentStream].detection {
+        switch streams[currentStream.index].detection {
         case .confirmed: output.finding(finding)
-        case .probing: if streams[currentStream].held.count < 64 { streams[currentStream].held.append(finding) }
+        case .probing: if streams[currentStream.index].held.count < 64 { streams[currentStream.index].held.append(finding) }
         case .ignored: break
         }
     }
 
     /// Counts bytes against a probing stream's budget; false once it is ignored.
-    mutating func spendProbe(stream: Int, bytes: Int) -> Bool {
+    mutating func spendProbe(stream: StreamID, bytes: Int) -> Bool {
+        let stream = stream.index
         switch streams[stream].detection {
         case .confirmed: return true
         case .ignored: return false
@@ -70,9 +70,10 @@ extension Correlator {
     }
 
     /// An RPC message on one direction confirms both directions of its conversation.
-    mutating func confirm(conversation: Int, into output: inout Sink) {
-        guard conversation < streamsOfConversation.count else { return }
-        for i in streamsOfConversation[conversation] {
+    mutating func confirm(conversation: ConversationID, into output: inout Sink) {
+        guard conversation.index < streamsOfConversation.count else { return }
+        for stream in streamsOfConversation[conversation.index] {
+            let i = stream.index
             if case .confirmed = streams[i].detection { continue }
             streams[i].detection = .confirmed
             let held = streams[i].held
@@ -81,39 +82,34 @@ extension Correlator {
         }
     }
 
-    mutating func conversation(_ direction: Direction) -> Int {
-        if let known = conversations[direction] { return known }
-        let number = conversations.count
-        conversations[direction] = number
-        streamsOfConversation.append([])
-        return number
-    }
-
-    /// Adds a stream, indexed by both conversations it takes part in.
-    mutating func add(_ state: StreamState) -> Int {
-        let index = streams.count
+    /// Adds the next stream, listed under both conversations it takes part in.
+    mutating func add(_ state: StreamState) {
+        let stream = StreamID(streams.count)
         streams.append(state)
-        streamsOfConversation[state.requestConversation].append(index)
-        if state.responseConversation != state.requestConversation {
-            streamsOfConversation[state.responseConversation].append(index)
+        for conversation in [state.requestConversation, state.responseConversation] {
+            if conversation.index >= streamsOfConversation.count {
+                streamsOfConversation += repeatElement([], count: conversation.index + 1 - streamsOfConversation.count)
+            }
+            if streamsOfConversation[conversation.index].last != stream {
+                streamsOfConversation[conversation.index].append(stream)
+            }
         }
-        return index
     }
 
     mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        if streams[currentStream].nonRPCCount == 0 {
-            streams[currentStream].nonRPCOrigin = origin
-            streams[currentStream].nonRPCSample.removeAll(keepingCapacity: true)
+        if streams[currentStream.index].nonRPCCount == 0 {
+            streams[currentStream.index].nonRPCOrigin = origin
+            streams[currentStream.index].nonRPCSample.removeAll(keepingCapacity: true)
         }
-        let room = Self.sampleLength - streams[currentStream].nonRPCSample.count
-        if room > 0 { streams[currentStream].nonRPCSample.append(contentsOf: bytes.prefix(room)) }
-        streams[currentStream].nonRPCCount += 1
-        streams[currentStream].nonRPCBytes += bytes.count
+        let room = Self.sampleLength - streams[currentStream.index].nonRPCSample.count
+        if room > 0 { streams[currentStream.index].nonRPCSample.append(contentsOf: bytes.prefix(room)) }
+        streams[currentStream.index].nonRPCCount += 1
+        streams[currentStream.index].nonRPCBytes += bytes.count
     }
 
-    mutating func flushNonRPCRun(stream: Int, into output: inout Sink) {
-        guard streams[stream].nonRPCCount > 0 else { return }
-        let state = streams[stream]
+    mutating func flushNonRPCRun(stream: StreamID, into output: inout Sink) {
+        guard streams[stream.index].nonRPCCount > 0 else { return }
+        let state = streams[stream.index]
         let names = state.names
         let what = state.nonRPCCount == 1
             ? "a MessagePack value that is not an RPC message: \(Self.describe(state.nonRPCSample, total: state.nonRPCBytes))"
@@ -124,8 +120,8 @@ extension Correlator {
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
             cores: [names.from, names.to], channel: names.channel, bytes: state.nonRPCBytes
         ) }
-        streams[stream].nonRPCCount = 0
-        streams[stream].nonRPCBytes = 0
+        streams[stream.index].nonRPCCount = 0
+        streams[stream.index].nonRPCBytes = 0
     }
 
     static var sampleLength: Int { 48 }

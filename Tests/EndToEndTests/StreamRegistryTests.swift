@@ -89,7 +89,7 @@ struct StreamRegistryTests {
             registry.deliver(StreamEvent(.bytes($0, endsMessage: false), at: stamp(3)), to: handle, into: &sink)
         }
         registry.finish(into: &sink)
-        #expect(registry.rows[handle].lostRecords == 2)
+        #expect(registry.rows[handle.index].lostRecords == 2)
         let loss = sink.findings.first { $0.rule == .captureLoss }
         #expect(loss?.message == "receiver-side stream message message0→message1: 2 records missing (seq 4, expected 2); "
             + "its analysis may be incomplete")

@@ -5,7 +5,7 @@ import Testing
 struct PendingTableTests {
     func request(_ n: Int) -> PendingRequest {
         PendingRequest(sequence: UInt64(n), methodIndex: n % 7, origin: RecordStamp(number: UInt64(n), timeNs: 0),
-                       stream: 0)
+                       stream: StreamID(0))
     }
 
     /// Random inserts and removes, checked step by step against Dictionary.
@@ -14,11 +14,12 @@ struct PendingTableTests {
         var oracle: [UInt64: UInt64] = [:]
         var rng = SystemRandomNumberGenerator()
         for step in 0..<50_000 {
-            let conversation = Int.random(in: 0..<3, using: &rng)
+            let number = Int.random(in: 0..<3, using: &rng)
+            let conversation = ConversationID(number)
             // Mostly small msgids (many collisions in a small table), a few past 32 bits.
             let msgid = Bool.random(using: &rng) && step % 50 == 0
                 ? UInt64.random(in: (1 << 32)...(1 << 40), using: &rng) : UInt64.random(in: 0..<200, using: &rng)
-            let key = UInt64(conversation) << 56 | msgid
+            let key = UInt64(number) << 56 | msgid
             if Int.random(in: 0..<3, using: &rng) == 0 {
                 let removed = table.remove(conversation: conversation, msgid: msgid)
                 #expect(removed?.sequence == oracle.removeValue(forKey: key))

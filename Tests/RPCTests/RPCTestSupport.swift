@@ -21,20 +21,21 @@ struct Conversation {
     var analyzer: RPCAnalyzer<RecordingSink>
     var sink: RecordingSink
     var record: UInt64 = 0
-    let forward: Int
-    let backward: Int
+    let forward = StreamID(0)
+    let backward = StreamID(1)
 
     init(wantsValues: Bool = true) {
         sink = RecordingSink(wantsValues: wantsValues)
         analyzer = RPCAnalyzer(wants: sink.wants)
-        forward = analyzer.addStream(Direction(channel: 1, from: 0, to: 1),
-                                     names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
-        backward = analyzer.addStream(Direction(channel: 1, from: 1, to: 0),
-                                      names: DirectionNames(channel: "rpc", from: "M4", to: "M7"))
+        // Requests core0→core1 travel in conversation 0, core1→core0 in 1; each answers the other.
+        analyzer.addStream(forward, requests: ConversationID(0), responses: ConversationID(1),
+                           names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
+        analyzer.addStream(backward, requests: ConversationID(1), responses: ConversationID(0),
+                           names: DirectionNames(channel: "rpc", from: "M4", to: "M7"))
     }
 
     /// Sends `bytes` as one record at `timeUs` microseconds.
-    mutating func send(_ stream: Int, _ bytes: [UInt8], atMicroseconds timeUs: Int64, endsMessage: Bool = false) {
+    mutating func send(_ stream: StreamID, _ bytes: [UInt8], atMicroseconds timeUs: Int64, endsMessage: Bool = false) {
         record += 1
         let stamp = RecordStamp(number: record, timeNs: timeUs * 1000)
         bytes.withUnsafeBytes { analyzer.feed(stream: stream, $0, origin: stamp, endsMessage: endsMessage, into: &sink) }

@@ -297,7 +297,9 @@ struct RequestCapTests {
         caps.requestsInFlight = 100
         var sink = RecordingSink(wantsValues: false)
         var analyzer = RPCAnalyzer<RecordingSink>(caps: caps, wants: sink.wants)
-        let stream = analyzer.addStream(Direction(channel: 1, from: 0, to: 1), names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
+        let stream = StreamID(0)
+        analyzer.addStream(stream, requests: ConversationID(0), responses: ConversationID(1),
+                           names: DirectionNames(channel: "rpc", from: "M7", to: "M4"))
         var largest = 0
         for n in 0..<50_000 {
             request(UInt64(n), "servo_write").withUnsafeBytes {

@@ -4,11 +4,12 @@ import Replay
 import RPC
 
 /// The inter-core family's state: the sequence counters of its directions, each direction's
-/// stream in the registry (the table's own lookup of a record's direction is the only one per
-/// record), and the channels and cores already reported as missing from the board.
+/// stream (the table's own lookup of a record's direction is the only one per record), and the
+/// channels and cores already reported as missing from the board.
 struct InterCorePath {
     var table = StreamTable()
-    var streams: [Int] = []
+    /// The stream of each of the table's directions.
+    var streams: [StreamID] = []
     var boardMismatches: Set<String> = []
 }
 
@@ -27,43 +28,43 @@ extension CaptureAnalysis {
                                                   Self.describe(header, on: options.board)))
             checkAgainstBoard(header, at: record)
         }
-        let handle = interCore.streams[observation.direction]
-        if header.isReceiverSide { registry.rows[handle].receiverSideRecords += 1 }
+        let stream = interCore.streams[observation.direction]
+        if header.isReceiverSide { registry.rows[stream.index].receiverSideRecords += 1 }
         let decodes = observation.role == .stream && header.kind != .trace
         if observation.missingRecords != 0 || header.lossBefore {
             let lost = LostData.records(missing: observation.missingRecords, sequence: header.sequence,
                                         expected: observation.expectedSequence, flagged: header.lossBefore,
                                         receiverSide: header.isReceiverSide)
             registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
-                             to: handle, into: &output)
+                             to: stream, into: &output)
         }
         if output.wants.contains(.records) {
             var detail = "seq \(header.sequence)"
             if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
             output.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: registry.rows[handle].names, payloadLength: view.payload.count, detail: detail,
+                names: registry.rows[stream.index].names, payloadLength: view.payload.count, detail: detail,
                 isReceiverSide: header.isReceiverSide
             ))
         }
         if let kind = Self.boardKind(header.kind), output.replays {
             let event = ChannelEvent(kind: kind, channel: header.channel, from: header.source, to: header.destination,
                                      isReceiverSide: header.isReceiverSide, byteCount: UInt32(clamping: view.payload.count),
-                                     stamp: record.stamp, direction: Int32(clamping: observation.direction))
+                                     stamp: record.stamp, direction: Int32(stream.index))
             output.replay(.channel(event, wire: view.payload))
         }
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
             registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
-                             to: handle, into: &output)
+                             to: stream, into: &output)
         } else {
-            registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: handle, into: &output)
+            registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &output)
         }
         if record.originalLength > record.bytes.count {
             let lost = LostData.cutRecord(record: record.number, kept: record.bytes.count, original: record.originalLength)
             registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
-                             to: handle, into: &output)
+                             to: stream, into: &output)
         }
         // An empty trace record holds no event: a recorder's mark that carries only its seq
         // and LOSS flag (docs/recorder.md).

@@ -20,7 +20,7 @@ struct NetworkPath {
     var streams = NetworkStreams()
     /// The registry's stream of each stream of the TCP/UDP layer (nil: refused at the cap), in
     /// the layer's own numbering, so that a delivery needs no lookup by key.
-    var handles: [Int?] = []
+    var streamIDs: [StreamID?] = []
 }
 
 extension CaptureAnalysis {
@@ -104,23 +104,23 @@ extension CaptureAnalysis {
     /// Hands what the TCP/UDP layer delivered to the stream registry, as stream events.
     private mutating func handOn(at stamp: RecordStamp) {
         let port = options.port, filtered = options.filter != nil
-        while network.handles.count < network.streams.streams.count {
-            let index = network.handles.count
+        while network.streamIDs.count < network.streams.streams.count {
+            let index = network.streamIDs.count
             let info = network.streams.streams[index]
-            network.handles.append(registry.stream(Self.key(info, index), at: stamp, into: &output,
+            network.streamIDs.append(registry.stream(Self.key(info, index), at: stamp, into: &output,
                                                    describe: { Self.describe(info, port: port, filtered: filtered) }))
         }
         for delivery in network.streams.deliveries {
-            guard let handle = network.handles[delivery.stream] else { continue }
+            guard let stream = network.streamIDs[delivery.stream] else { continue }
             switch delivery.kind {
             case .data:
                 let endsMessage = network.streams.streams[delivery.stream].transport == .udp
                 network.streams.bytes(of: delivery).withUnsafeBytes {
-                    registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: handle, into: &output)
+                    registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: stream, into: &output)
                 }
             case .loss(let count, let reason):
                 registry.deliver(StreamEvent(.loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
-                                             at: delivery.stamp), to: handle, into: &output)
+                                             at: delivery.stamp), to: stream, into: &output)
             }
         }
         network.streams.clearDeliveries()

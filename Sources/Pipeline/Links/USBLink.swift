@@ -34,7 +34,7 @@ extension CaptureAnalysis {
     /// A record of a link whose bytes come in order and whose stream is known by a key alone.
     mutating func feedSerial(_ key: StreamKey, _ description: StreamDescription, _ content: StreamEvent.Content,
                                      _ record: RawRecord) {
-        guard let handle = registry.stream(key, at: record.stamp, into: &output, describe: { description }) else { return }
-        registry.deliver(StreamEvent(content, at: record.stamp), to: handle, into: &output)
+        guard let stream = registry.stream(key, at: record.stamp, into: &output, describe: { description }) else { return }
+        registry.deliver(StreamEvent(content, at: record.stamp), to: stream, into: &output)
     }
 }
