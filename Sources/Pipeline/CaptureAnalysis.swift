@@ -65,21 +65,19 @@ public struct AnalysisResult<Sink: AnalysisSink> {
     public var gate = FindingGate()
 }
 
-/// Reads a capture record by record, turns each link family's records into stream events for
-/// the stream registry (one file a family in Links/), and keeps the sink and the replay engine
-/// that every stage reports to: the wiring of the pipeline.
+/// Reads a capture record by record and hands each to its link family (one file a family in
+/// Links/), which turns it into stream events for the stream registry; keeps the output (the
+/// renderer's sink and the replay engine) that every stage reports to: the wiring of the pipeline.
 public struct CaptureAnalysis<Sink: AnalysisSink> {
-    /// The renderer's sink, with the replay engine that watches what passes.
-    var output: AnalysisOutput<Sink>
-    var registry: StreamRegistry<AnalysisOutput<Sink>>
-    /// The inter-core family's state (Links/InterCoreLink.swift).
-    var interCore = InterCorePath()
-    var summary: CaptureSummary
-    let options: AnalysisOptions
-    var network = NetworkPath()
+    /// The registry, the output and the summary, lent to the family of each record.
+    var context: LinkContext<Sink>
+    var interCore: InterCoreLink
+    var nuttX: NuttXLink
+    var network: NetworkLink
+    var usb: USBLink
     /// Whether this USER0 capture is in NuttX's RPMsg layout: decided by its first record.
     var isNuttX: Bool?
-    var capsReached = CapsReached()
+    var options: AnalysisOptions { context.options }
 
     private init(file: CaptureFile, options: AnalysisOptions, sink: Sink) {
         self.init(name: file.path, linkType: file.linkType, options: options, sink: sink)
@@ -88,18 +86,22 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
         let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
         let selection = options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) }
-        output = AnalysisOutput(inner: sink, engine: engine, gate: options.gate, selection: selection)
-        registry = StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants)
-        self.options = options
-        network.streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
-        network.ip.maxPendingDatagrams = options.caps.fragmentedDatagrams
-        self.summary = CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
-                                      board: options.board.isGeneric ? nil : options.board.name)
+        let output = AnalysisOutput(inner: sink, engine: engine, gate: options.gate, selection: selection)
+        context = LinkContext(
+            output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants),
+            summary: CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
+                                    board: options.board.isGeneric ? nil : options.board.name),
+            options: options)
+        interCore = InterCoreLink(options: options)
+        nuttX = NuttXLink(options: options)
+        network = NetworkLink(options: options)
+        usb = USBLink(options: options)
     }
 
-    /// Link types this analysis reads: the inter-core format's, and IP-carrying ones.
+    /// Link types this analysis reads: the families'.
     static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool {
-        linkType == options.linkType || NetworkLinkType.all.contains(linkType) || USBLinkType.all.contains(linkType)
+        InterCoreLink.reads(linkType, options: options) || NetworkLink.reads(linkType, options: options)
+            || USBLink.reads(linkType, options: options)
     }
 
     /// Opens and analyses the capture at `path` (`-` is standard input).
@@ -117,13 +119,18 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
 
     /// Ends the analysis: streams are flushed, unanswered calls and replay findings reported.
     mutating func finish() -> AnalysisResult<Sink> {
-        finishNetwork()
-        registry.finish(into: &output)
-        output.replay(.finish)
-        summary.directions = registry.rows
-        output.finish(totals: registry.rpc.totals)
-        var statistics = registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
-                                                 overBudget: output.engine?.overBudget ?? [:])
+        interCore.finish(into: &context)
+        nuttX.finish(into: &context)
+        network.finish(into: &context)
+        usb.finish(into: &context)
+        context.registry.finish(into: &context.output)
+        context.output.replay(.finish)
+        context.summary.directions = context.registry.rows
+        context.output.finish(totals: context.registry.rpc.totals)
+        var summary = context.summary
+        let output = context.output
+        var statistics = context.registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
+                                                         overBudget: output.engine?.overBudget ?? [:])
         if let selection = output.selection {
             statistics = selection.statistics
             var counts = selection.counts
@@ -157,57 +164,44 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
             case .end:
                 return
             case .truncated(let number, let reason):
-                let time = summary.lastNs ?? 0
-                output.finding(Finding(
+                let time = context.summary.lastNs ?? 0
+                context.output.finding(Finding(
                     .truncatedCapture, at: time, record: number,
                     "the capture ends inside record \(number) (\(reason)); records before it were analysed"
                 ))
-                summary.malformedRecords += 1
+                context.summary.malformedRecords += 1
                 return
             case .unreadableRecord(let number, let reason):
-                summary.records += 1
-                summary.malformedRecords += 1
-                output.finding(Finding(.malformedRecord, at: summary.lastNs ?? 0, record: number,
+                context.summary.records += 1
+                context.summary.malformedRecords += 1
+                context.output.finding(Finding(.malformedRecord, at: context.summary.lastNs ?? 0, record: number,
                                          "record \(number): \(reason); skipped"))
             }
         }
     }
 
+    /// Hands a record to its link family.
     @inline(__always)
     mutating func consume(_ record: RawRecord) {
-        summary.records += 1
-        summary.bytes += UInt64(record.bytes.count)
-        if summary.firstNs == nil { summary.firstNs = record.timeNs }
-        summary.lastNs = record.timeNs
+        context.summary.records += 1
+        context.summary.bytes += UInt64(record.bytes.count)
+        if context.summary.firstNs == nil { context.summary.firstNs = record.timeNs }
+        context.summary.lastNs = record.timeNs
         guard record.linkType == options.linkType else {
-            if USBLinkType.all.contains(record.linkType) {
-                consumeUSB(record)
-            } else if NetworkLinkType.all.contains(record.linkType) {
-                consumeNetwork(record)
+            if USBLink.reads(record.linkType, options: options) {
+                usb.consume(record, into: &context)
+            } else if NetworkLink.reads(record.linkType, options: options) {
+                network.consume(record, into: &context)
             } else {
-                malformedRecord(record, "link type \(record.linkType) (\(CaptureFile.linkTypeName(record.linkType))) is not one this analyzer reads")
+                context.malformedRecord(record, "link type \(record.linkType) (\(CaptureFile.linkTypeName(record.linkType))) is not one this analyzer reads")
             }
             return
         }
         if isNuttX == nil { isNuttX = NuttXRPMsgRecord.looksLikeNuttX(firstRecord: record.bytes) }
         if isNuttX == true {
-            consumeNuttX(record)
-            return
-        }
-        // Every record passes here: the view's own check, and the reason only for a bad one.
-        switch InterCoreRecordView.parse(record.bytes) {
-        case .success(let view): consume(view, of: record)
-        case .failure(let problem): malformedRecord(record, problem.description)
-        }
-    }
-
-    /// A record that is not of its link type's format: a finding, and skipped.
-    mutating func malformedRecord(_ record: RawRecord, _ reason: String, cores: [String] = []) {
-        summary.malformedRecords += 1
-        output.finding(Finding(.malformedRecord, at: record.timeNs, record: record.number,
-                                 "record \(record.number): \(reason); skipped", cores: cores))
-        if output.wants.contains(.records) {
-            output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: nil, names: nil, payloadLength: 0))
+            nuttX.consume(record, into: &context)
+        } else {
+            interCore.consume(record, into: &context)
         }
     }
 }

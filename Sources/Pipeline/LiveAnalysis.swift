@@ -17,11 +17,11 @@ public struct LiveAnalysis<Sink: AnalysisSink> {
 
     /// Messages paired or sent so far, and requests still waiting for an answer.
     public var status: (calls: Int, notifications: Int, inFlight: Int) {
-        let totals = analysis.registry.rpc.totals
-        return (totals.transactions, totals.notifications, analysis.registry.rpc.requestsInFlight)
+        let totals = analysis.context.registry.rpc.totals
+        return (totals.transactions, totals.notifications, analysis.context.registry.rpc.requestsInFlight)
     }
 
-    public var sink: Sink { analysis.output.inner }
+    public var sink: Sink { analysis.context.output.inner }
 
     public mutating func finish() -> AnalysisResult<Sink> {
         analysis.finish()

@@ -3,73 +3,84 @@ import Capture
 import Replay
 import RPC
 
-/// The inter-core family's state: the sequence counters of its directions, each direction's
-/// stream (the table's own lookup of a record's direction is the only one per record), and the
-/// channels and cores already reported as missing from the board.
-struct InterCorePath {
+/// The inter-core link family: capture format v1 records (docs/capture-format.md). Byte
+/// channels are decoded as RPC where the board says so and replayed into the board model;
+/// trace records are the replay's events. Its state: the sequence counters of its directions,
+/// each direction's stream (the table's own lookup of a record's direction is the only one per
+/// record), and the channels and cores already reported as missing from the board.
+struct InterCoreLink: LinkFamily {
     var table = StreamTable()
     /// The stream of each of the table's directions.
     var streams: [StreamID] = []
     var boardMismatches: Set<String> = []
-}
 
-/// The inter-core link family: capture format v1 records (docs/capture-format.md). Byte
-/// channels are decoded as RPC where the board says so and replayed into the board model;
-/// trace records are the replay's events.
-extension CaptureAnalysis {
+    init(options: AnalysisOptions) {}
+
+    static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool { linkType == options.linkType }
+
     @inline(__always)
-    mutating func consume(_ view: InterCoreRecordView, of record: RawRecord) {
+    mutating func consume<Sink: AnalysisSink>(_ record: RawRecord, into context: inout LinkContext<Sink>) {
+        // Every record passes here: the view's own check, and the reason only for a bad one.
+        switch InterCoreRecordView.parse(record.bytes) {
+        case .success(let view): consume(view, of: record, into: &context)
+        case .failure(let problem): context.malformedRecord(record, problem.description)
+        }
+    }
+
+    @inline(__always)
+    private mutating func consume<Sink: AnalysisSink>(_ view: InterCoreRecordView, of record: RawRecord,
+                                                      into context: inout LinkContext<Sink>) {
         let header = view.header
-        guard let observation = interCore.table.observe(header, mayAdd: registry.hasRoom(for: 1)) else {
-            return registry.refused(at: record.stamp, into: &output)
+        guard let observation = table.observe(header, mayAdd: context.registry.hasRoom(for: 1)) else {
+            return context.registry.refused(at: record.stamp, into: &context.output)
         }
         if observation.isNewDirection {
-            interCore.streams.append(registry.open(StreamKey(.interCore, UInt64(header.directionID)),
-                                                  Self.describe(header, on: options.board)))
-            checkAgainstBoard(header, at: record)
+            streams.append(context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
+                                                 Self.describe(header, on: context.options.board)))
+            checkAgainstBoard(header, at: record, into: &context)
         }
-        let stream = interCore.streams[observation.direction]
-        if header.isReceiverSide { registry.rows[stream.index].receiverSideRecords += 1 }
+        let stream = streams[observation.direction]
+        if header.isReceiverSide { context.registry.rows[stream.index].receiverSideRecords += 1 }
         let decodes = observation.role == .stream && header.kind != .trace
         if observation.missingRecords != 0 || header.lossBefore {
             let lost = LostData.records(missing: observation.missingRecords, sequence: header.sequence,
                                         expected: observation.expectedSequence, flagged: header.lossBefore,
                                         receiverSide: header.isReceiverSide)
-            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
-                             to: stream, into: &output)
+            context.registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: stream, into: &context.output)
         }
-        if output.wants.contains(.records) {
+        if context.output.wants.contains(.records) {
             var detail = "seq \(header.sequence)"
             if header.isReceiverSide { detail += observation.role == .delivery ? ", receiver side: delivery" : ", receiver side" }
-            output.record(RecordInfo(
+            context.output.record(RecordInfo(
                 stamp: record.stamp, length: record.bytes.count, kind: header.kind.name,
-                names: registry.rows[stream.index].names, payloadLength: view.payload.count, detail: detail,
+                names: context.registry.rows[stream.index].names, payloadLength: view.payload.count, detail: detail,
                 isReceiverSide: header.isReceiverSide
             ))
         }
-        if let kind = Self.boardKind(header.kind), output.replays {
+        if let kind = Self.boardKind(header.kind), context.output.replays {
             let event = ChannelEvent(kind: kind, channel: header.channel, from: header.source, to: header.destination,
                                      isReceiverSide: header.isReceiverSide, byteCount: UInt32(clamping: view.payload.count),
                                      stamp: record.stamp, direction: Int32(stream.index))
-            output.replay(.channel(event, wire: view.payload))
+            context.output.replay(.channel(event, wire: view.payload))
         }
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
-            registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
-                             to: stream, into: &output)
+            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+                             to: stream, into: &context.output)
         } else {
-            registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &output)
+            context.registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &context.output)
         }
         if record.originalLength > record.bytes.count {
             let lost = LostData.cutRecord(record: record.number, kept: record.bytes.count, original: record.originalLength)
-            registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
-                             to: stream, into: &output)
+            context.registry.deliver(StreamEvent(.loss(lost, interruptsDecoding: decodes), at: record.stamp),
+                             to: stream, into: &context.output)
         }
         // An empty trace record holds no event: a recorder's mark that carries only its seq
         // and LOSS flag (docs/recorder.md).
         if observation.role == .stream && header.kind == .trace && !view.payload.isEmpty {
-            decodeTrace(view, header: header, record: record)
+            decodeTrace(view, header: header, record: record, into: &context)
         }
     }
 
@@ -102,8 +113,9 @@ extension CaptureAnalysis {
 
     /// Traffic the board does not describe is still decoded, but the checks that rest on the
     /// board (devices, timing, owners) cannot cover it: say so once per channel and per core.
-    private mutating func checkAgainstBoard(_ key: InterCoreHeader, at record: RawRecord) {
-        let board = options.board
+    private mutating func checkAgainstBoard<Sink: AnalysisSink>(_ key: InterCoreHeader, at record: RawRecord,
+                                                                into context: inout LinkContext<Sink>) {
+        let board = context.options.board
         guard !board.isGeneric else { return }
         var problems: [(key: String, text: String, cores: [String], channel: String?)] = []
         if let kind = Self.boardKind(key.kind), board.channel(kind, Int(key.channel)) == nil {
@@ -118,19 +130,20 @@ extension CaptureAnalysis {
             problems.append(("core \(number)", "core \(number) appears in the capture, but board \(board.name) names "
                 + "only \(named); its traffic is decoded, but the board's checks do not cover it", ["core\(number)"], nil))
         }
-        for problem in problems where interCore.boardMismatches.insert(problem.key).inserted {
-            output.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
+        for problem in problems where boardMismatches.insert(problem.key).inserted {
+            context.output.finding(Finding(.boardMismatch, at: record.timeNs, record: record.number, problem.text,
                                      cores: problem.cores, channel: problem.channel))
         }
     }
 
-    private mutating func decodeTrace(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord) {
+    private func decodeTrace<Sink: AnalysisSink>(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord,
+                                                 into context: inout LinkContext<Sink>) {
         switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
         case .success(let event):
-            summary.traceEvents += 1
-            output.trace(event)
+            context.summary.traceEvents += 1
+            context.output.trace(event)
         case .failure(let error):
-            malformedRecord(record, error.description, cores: [options.board.coreName(Int(header.source))])
+            context.malformedRecord(record, error.description, cores: [context.options.board.coreName(Int(header.source))])
         }
     }
 }

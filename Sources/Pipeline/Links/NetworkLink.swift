@@ -14,57 +14,63 @@ struct TransportSegment {
     var tcp: TCPHeader?
 }
 
-/// What the analysis keeps for IP traffic: the IP and TCP/UDP layers.
-struct NetworkPath {
+/// The network family's state: the IP and TCP/UDP layers, and the stream of each of theirs.
+struct NetworkLink: LinkFamily {
     var ip = IPLayer()
     var streams = NetworkStreams()
     /// The registry's stream of each stream of the TCP/UDP layer (nil: refused at the cap), in
     /// the layer's own numbering, so that a delivery needs no lookup by key.
     var streamIDs: [StreamID?] = []
-}
 
-extension CaptureAnalysis {
+    init(options: AnalysisOptions) {
+        streams.maxTotalPendingBytes = options.caps.tcpWaitingBytes
+        ip.maxPendingDatagrams = options.caps.fragmentedDatagrams
+    }
+
+    static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool { NetworkLinkType.all.contains(linkType) }
+
     /// A record of an IP-carrying link type: link header, IP, then TCP or UDP.
-    mutating func consumeNetwork(_ record: RawRecord) {
+    mutating func consume<Sink: AnalysisSink>(_ record: RawRecord, into context: inout LinkContext<Sink>) {
         switch LinkHeader.parse(record.bytes, linkType: record.linkType) {
         case .failure(let problem):
-            malformedRecord(record, problem.description)
+            context.malformedRecord(record, problem.description)
         case .success(let link):
             // Not IP (ARP, LLDP, ...): ignored, not malformed.
             guard let version = link.network else { return }
             let packet = UnsafeRawBufferPointer(rebasing: record.bytes[link.payloadOffset...])
-            switch network.ip.decode(packet, version) {
+            switch ip.decode(packet, version) {
             case .other:
                 return
             case .fragmentHeld:
                 // A datagram is given up only for a new one, whose first fragment is always held.
-                if network.ip.droppedFragmentedDatagrams > 0, capsReached.first(.fragmentedDatagrams) {
-                    output.finding(options.caps.reached(
+                if ip.droppedFragmentedDatagrams > 0, context.capsReached.first(.fragmentedDatagrams) {
+                    context.output.finding(context.options.caps.reached(
                         .fragmentedDatagrams, at: record.timeNs, record: record.number,
                         consequence: "the datagram that has waited longest for its fragments is given up"))
                 }
             case .malformed(let reason):
-                malformedRecord(record, reason)
+                context.malformedRecord(record, reason)
             case .datagram(let datagram):
-                transport(datagram, record)
+                transport(datagram, record, into: &context)
             }
         }
     }
 
-    private mutating func transport(_ datagram: IPDatagram, _ record: RawRecord) {
+    private mutating func transport<Sink: AnalysisSink>(_ datagram: IPDatagram, _ record: RawRecord,
+                                                       into context: inout LinkContext<Sink>) {
         // A connection or flow is two streams: the layer below refuses new ones past the cap.
-        network.streams.acceptsNewStreams = registry.hasRoom(for: 2)
+        streams.acceptsNewStreams = context.registry.hasRoom(for: 2)
         let parsed: Result<TransportSegment, RecordProblem>
         switch datagram.transport {
         case 6:
             parsed = TCPHeader.parse(datagram.payload).map { header in
-                network.streams.tcp(datagram, header, stamp: record.stamp)
+                streams.tcp(datagram, header, stamp: record.stamp)
                 return TransportSegment(sourcePort: header.sourcePort, destinationPort: header.destinationPort,
                                         payloadLength: header.payload.count, tcp: header)
             }
         case 17:
             parsed = UDPHeader.parse(datagram.payload).map { header in
-                network.streams.udp(datagram, header, stamp: record.stamp)
+                streams.udp(datagram, header, stamp: record.stamp)
                 return TransportSegment(sourcePort: header.sourcePort, destinationPort: header.destinationPort,
                                         payloadLength: header.payload.count, tcp: nil)
             }
@@ -73,25 +79,26 @@ extension CaptureAnalysis {
         }
         switch parsed {
         case .failure(let problem):
-            return malformedRecord(record, problem.description)
+            return context.malformedRecord(record, problem.description)
         case .success(let segment):
-            listNetworkRecord(record, datagram, segment)
+            listNetworkRecord(record, datagram, segment, into: &context)
         }
-        if network.streams.refusedRecords > 0 { registry.refused(at: record.stamp, into: &output) }
-        if network.streams.reachedWaitingCap, capsReached.first(.tcpWaitingBytes) {
-            output.finding(options.caps.reached(
+        if streams.refusedRecords > 0 { context.registry.refused(at: record.stamp, into: &context.output) }
+        if streams.reachedWaitingCap, context.capsReached.first(.tcpWaitingBytes) {
+            context.output.finding(context.options.caps.reached(
                 .tcpWaitingBytes, at: record.timeNs, record: record.number,
                 consequence: "a connection's out-of-order data is given up as lost when more would wait"))
         }
-        handOn(at: record.stamp)
+        handOn(at: record.stamp, into: &context)
     }
 
-    private mutating func listNetworkRecord(_ record: RawRecord, _ datagram: IPDatagram, _ segment: TransportSegment) {
-        guard output.wants.contains(.records) else { return }
+    private func listNetworkRecord<Sink: AnalysisSink>(_ record: RawRecord, _ datagram: IPDatagram, _ segment: TransportSegment,
+                                                    into context: inout LinkContext<Sink>) {
+        guard context.output.wants.contains(.records) else { return }
         let kind = segment.tcp == nil ? "udp" : "tcp"
         let names = DirectionNames(channel: kind, from: SocketAddress(address: datagram.source, port: segment.sourcePort).text,
                                    to: SocketAddress(address: datagram.destination, port: segment.destinationPort).text)
-        output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
+        context.output.record(RecordInfo(stamp: record.stamp, length: record.bytes.count, kind: kind, names: names,
                                    payloadLength: segment.payloadLength, detail: segment.tcp.map { Self.describe($0) }))
     }
 
@@ -102,28 +109,28 @@ extension CaptureAnalysis {
     }
 
     /// Hands what the TCP/UDP layer delivered to the stream registry, as stream events.
-    private mutating func handOn(at stamp: RecordStamp) {
-        let port = options.port, filtered = options.filter != nil
-        while network.streamIDs.count < network.streams.streams.count {
-            let index = network.streamIDs.count
-            let info = network.streams.streams[index]
-            network.streamIDs.append(registry.stream(Self.key(info, index), at: stamp, into: &output,
+    private mutating func handOn<Sink: AnalysisSink>(at stamp: RecordStamp, into context: inout LinkContext<Sink>) {
+        let port = context.options.port, filtered = context.options.filter != nil
+        while streamIDs.count < streams.streams.count {
+            let index = streamIDs.count
+            let info = streams.streams[index]
+            streamIDs.append(context.registry.stream(Self.key(info, index), at: stamp, into: &context.output,
                                                    describe: { Self.describe(info, port: port, filtered: filtered) }))
         }
-        for delivery in network.streams.deliveries {
-            guard let stream = network.streamIDs[delivery.stream] else { continue }
+        for delivery in streams.deliveries {
+            guard let stream = streamIDs[delivery.stream] else { continue }
             switch delivery.kind {
             case .data:
-                let endsMessage = network.streams.streams[delivery.stream].transport == .udp
-                network.streams.bytes(of: delivery).withUnsafeBytes {
-                    registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: stream, into: &output)
+                let endsMessage = streams.streams[delivery.stream].transport == .udp
+                streams.bytes(of: delivery).withUnsafeBytes {
+                    context.registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: stream, into: &context.output)
                 }
             case .loss(let count, let reason):
-                registry.deliver(StreamEvent(.loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
-                                             at: delivery.stamp), to: stream, into: &output)
+                context.registry.deliver(StreamEvent(.loss(.bytes(count: count, reason: reason), interruptsDecoding: true),
+                                             at: delivery.stamp), to: stream, into: &context.output)
             }
         }
-        network.streams.clearDeliveries()
+        streams.clearDeliveries()
     }
 
     private static func key(_ info: NetworkStreams.StreamInfo, _ index: Int) -> StreamKey {
@@ -144,10 +151,10 @@ extension CaptureAnalysis {
     }
 
     /// The capture ended: TCP gaps still open are handed on as losses.
-    mutating func finishNetwork() {
-        guard !network.streams.streams.isEmpty else { return }
-        let end = RecordStamp(number: summary.records, timeNs: summary.lastNs ?? 0)
-        network.streams.finish(at: end)
-        handOn(at: end)
+    mutating func finish<Sink: AnalysisSink>(into context: inout LinkContext<Sink>) {
+        guard !streams.streams.isEmpty else { return }
+        let end = RecordStamp(number: context.summary.records, timeNs: context.summary.lastNs ?? 0)
+        streams.finish(at: end)
+        handOn(at: end, into: &context)
     }
 }
