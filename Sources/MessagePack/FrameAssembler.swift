@@ -36,26 +36,31 @@ public enum JunkReason: Sendable, Equatable {
 /// caller lends for each call, so that neither the assembler nor the sink owns the report.
 public protocol FrameSink {
     associatedtype Output
+    /// What the sink keeps of one stream, held beside the stream's assembler and lent to every
+    /// call about that stream, so that the sink is told which stream each call is about and
+    /// holds no "current stream" of its own (`Void` for a sink of one stream).
+    associatedtype Stream = Void
     /// Whether `bytes`, one complete value, is a message of the protocol. Does nothing else.
     func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// One message (a value `isMessage` accepted). `bytes` is valid only during the call.
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output)
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Stream, into output: inout Output)
     /// `frame` if `bytes` is a message, returning whether it was; one decode instead of two.
-    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output) -> Bool
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Stream,
+                                 into output: inout Output) -> Bool
     /// A well-formed value between messages that is not one (a banner, console text).
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Output)
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Stream, into output: inout Output)
     /// The values handed on since the last message turned out to lie in junk: they are reported
     /// as part of the junk run that follows, so forget them.
-    mutating func discardValues()
+    mutating func discardValues(stream: inout Stream)
     /// A run of bytes that belonged to no message and no value, reported once the run is over.
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Output)
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout Stream, into output: inout Output)
 }
 
 extension FrameSink {
-    public mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp,
+    public mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Stream,
                                         into output: inout Output) -> Bool {
         guard isMessage(bytes) else { return false }
-        frame(bytes, origin: origin, into: &output)
+        frame(bytes, origin: origin, stream: &stream, into: &output)
         return true
     }
 }
@@ -110,7 +115,8 @@ public struct FrameAssembler {
     /// Feeds the bytes of one record. `endsMessage` is true for message channels, whose records
     /// are whole transport messages: a value header may not straddle two of them.
     public mutating func feed<Sink: FrameSink>(
-        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, into sink: inout Sink, output: inout Sink.Output
+        _ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool, stream: inout Sink.Stream,
+        into sink: inout Sink, output: inout Sink.Output
     ) {
         guard !chunk.isEmpty else { return }
         var rest = chunk
@@ -122,7 +128,8 @@ public struct FrameAssembler {
             var offset = 0
             while offset < chunk.count, let end = Self.completeValueEnd(chunk, from: offset, limits: limits),
                   !afterLoss || offset > 0 || anchor.admits(chunk, at: 0) == true,
-                  sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin, into: &output) {
+                  sink.frameIfMessage(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]), origin: origin,
+                      stream: &stream, into: &output) {
                 offset = end
             }
             if afterLoss, offset > 0 { search.resumeInStep() }
@@ -134,26 +141,30 @@ public struct FrameAssembler {
         }
         search.arrive(count: rest.count, origin: origin)
         window.append(contentsOf: rest)
-        window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil, into: &sink, output: &output) }
+        window.withUnsafeBytes { search.run($0, endsMessage: endsMessage, final: nil,
+            stream: &stream, into: &sink, output: &output) }
         compact()
     }
 
     /// Bytes of the stream were lost here (a recorder's gap or cut): what waits can never be
     /// completed, so the window is searched to its end as it is, and the bytes after the gap,
     /// which may start inside a value, are searched for the next message.
-    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink, output: inout Sink.Output) {
-        drain(reason: .lostData, into: &sink, output: &output)
+    public mutating func discontinuity<Sink: FrameSink>(
+        stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
+        drain(reason: .lostData, stream: &stream, into: &sink, output: &output)
         search.restartAfterLoss()
     }
 
     /// Ends the stream: what waits is searched to its end, then reported.
-    public mutating func finish<Sink: FrameSink>(into sink: inout Sink, output: inout Sink.Output) {
-        drain(reason: .truncatedAtEnd, into: &sink, output: &output)
+    public mutating func finish<Sink: FrameSink>(stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
+        drain(reason: .truncatedAtEnd, stream: &stream, into: &sink, output: &output)
     }
 
-    private mutating func drain<Sink: FrameSink>(reason: JunkReason, into sink: inout Sink, output: inout Sink.Output) {
-        window.withUnsafeBytes { search.run($0, endsMessage: false, final: reason, into: &sink, output: &output) }
-        search.flushJunk(upTo: search.end, into: &sink, output: &output)
+    private mutating func drain<Sink: FrameSink>(reason: JunkReason,
+                                                 stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
+        window.withUnsafeBytes { search.run($0, endsMessage: false, final: reason,
+            stream: &stream, into: &sink, output: &output) }
+        search.flushJunk(upTo: search.end, stream: &stream, into: &sink, output: &output)
         compact()
     }
 
@@ -219,21 +230,21 @@ public struct FrameAssembler {
     }
 }
 
-/// Sinks that keep what they find themselves need lend nothing.
+/// Sinks of one stream that keep what they find themselves need lend nothing.
 extension FrameAssembler {
     public mutating func feed<Sink: FrameSink>(_ chunk: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
-                                               into sink: inout Sink) where Sink.Output == Void {
-        var nothing: Void = ()
-        feed(chunk, origin: origin, endsMessage: endsMessage, into: &sink, output: &nothing)
+                                               into sink: inout Sink) where Sink.Output == Void, Sink.Stream == Void {
+        var nothing: Void = (), unit: Void = ()
+        feed(chunk, origin: origin, endsMessage: endsMessage, stream: &unit, into: &sink, output: &nothing)
     }
 
-    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void {
-        var nothing: Void = ()
-        discontinuity(into: &sink, output: &nothing)
+    public mutating func discontinuity<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void, Sink.Stream == Void {
+        var nothing: Void = (), unit: Void = ()
+        discontinuity(stream: &unit, into: &sink, output: &nothing)
     }
 
-    public mutating func finish<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void {
-        var nothing: Void = ()
-        finish(into: &sink, output: &nothing)
+    public mutating func finish<Sink: FrameSink>(into sink: inout Sink) where Sink.Output == Void, Sink.Stream == Void {
+        var nothing: Void = (), unit: Void = ()
+        finish(stream: &unit, into: &sink, output: &nothing)
     }
 }

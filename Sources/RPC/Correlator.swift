@@ -5,8 +5,12 @@ import MessagePack
 /// it finds goes to the sink each call is lent; it keeps none.
 struct Correlator<Sink: RPCSink>: FrameSink {
     typealias Output = Sink
-    var streams: [StreamState] = []
-    var currentStream = StreamID(0)
+    typealias Stream = StreamState
+    /// What any call may read of each stream, at the stream's index.
+    var directory: [StreamFacts] = []
+    /// Conversations confirmed by the record in hand, whose other streams the stage confirms
+    /// once the record is done (they are not lent to the calls about this stream).
+    var confirmationsDue: [ConversationID] = []
     var methods: MethodTable
     var statistics: [MethodStatistics] = []
     /// Latencies the methods may still keep for exact percentiles.
@@ -41,37 +45,40 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         Envelope.parse(bytes) != nil
     }
 
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        _ = frameIfMessage(bytes, origin: origin, into: &output)
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout StreamState,
+                        into output: inout Sink) {
+        _ = frameIfMessage(bytes, origin: origin, stream: &stream, into: &output)
     }
 
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        noteNonRPC(bytes, origin: origin)
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout StreamState,
+                        into output: inout Sink) {
+        noteNonRPC(bytes, origin: origin, on: &stream)
     }
 
     /// The run of values since the last message lay in junk: the junk run reports its bytes.
-    mutating func discardValues() {
-        streams[currentStream.index].nonRPCCount = 0
-        streams[currentStream.index].nonRPCBytes = 0
+    mutating func discardValues(stream: inout StreamState) {
+        stream.nonRPCCount = 0
+        stream.nonRPCBytes = 0
     }
 
-    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Bool {
+    mutating func frameIfMessage(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout StreamState,
+                                 into output: inout Sink) -> Bool {
         guard let envelope = Envelope.parse(bytes) else { return false }
-        if case .confirmed = streams[currentStream.index].detection {} else {
-            confirm(conversation: streams[currentStream.index].requestConversation, into: &output)
-        }
-        if streams[currentStream.index].nonRPCCount > 0 { flushNonRPCRun(stream: currentStream, into: &output) }
-        if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin)) }
+        if !stream.isConfirmed { confirm(&stream, into: &output) }
+        if stream.nonRPCCount > 0 { flushNonRPCRun(&stream, into: &output) }
+        let id = stream.id
+        if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin, on: id)) }
         switch envelope.kind {
-        case .request: request(envelope, bytes: bytes, origin: origin, into: &output)
-        case .response: response(envelope, bytes: bytes, origin: origin, into: &output)
-        case .notification: notification(envelope, bytes: bytes, origin: origin, into: &output)
+        case .request: request(envelope, bytes: bytes, origin: origin, on: id, into: &output)
+        case .response: response(envelope, bytes: bytes, origin: origin, on: id, into: &output)
+        case .notification: notification(envelope, bytes: bytes, origin: origin, on: id, into: &output)
         }
         return true
     }
 
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Sink) {
-        let names = streams[currentStream.index].names
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout StreamState,
+                       into output: inout Sink) {
+        let names = directory[stream.id.index].names
         let why = switch reason {
         case .invalidByte: "bytes that do not form a MessagePack value"
         case .tooLarge: "a value longer than the per-stream limit"
@@ -79,31 +86,32 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .truncatedAtEnd: "an unfinished value at the end of the capture"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
-        emit(.malformedFrame, into: &output) { Finding(
+        emit(.malformedFrame, on: &stream, into: &output) { Finding(
             .malformedFrame, at: origin.timeNs, record: origin.number,
             "skipped \(byteCount) byte\(byteCount == 1 ? "" : "s") on \(names.channel) \(names.from)→\(names.to): \(why)",
             cores: [names.from, names.to], channel: names.channel, bytes: byteCount
         ) }
     }
 
-    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        let conversation = streams[currentStream.index].requestConversation
+    private mutating func request(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, on stream: StreamID,
+                                  into output: inout Sink) {
+        let conversation = directory[stream.index].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
         statistics[methodIndex].calls += 1
         if wants.contains(.values) {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
-            noteDuplicateKeys(params, origin: origin, into: &output)
+            noteDuplicateKeys(params, origin: origin, on: stream, into: &output)
             pendingParams[nextSequence] = params
         }
         let request = PendingRequest(sequence: nextSequence, methodIndex: methodIndex, origin: origin,
-                                     stream: currentStream)
+                                     stream: stream)
         nextSequence += 1
-        if wants.contains(.callEvents), let cores = streams[currentStream.index].cores {
+        if wants.contains(.callEvents), let cores = directory[stream.index].cores {
             output.callStarted(CallEvent(sequence: request.sequence, method: UInt32(methodIndex), msgid: envelope.msgid,
                                          caller: cores.from, callee: cores.to, request: origin))
         }
         if let superseded = pending.insert(request, conversation: conversation, msgid: envelope.msgid) {
-            let names = streams[currentStream.index].names
+            let names = directory[stream.index].names
             output.finding(.duplicateRequestID) { Finding(
                 .duplicateRequestID, at: origin.timeNs, record: origin.number,
                 "\(names.from) reused msgid \(envelope.msgid) for \(methods.names[methodIndex]) while its "
@@ -159,10 +167,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         requestOrderStart = 0
     }
 
-    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
-        let conversation = streams[currentStream.index].responseConversation
+    private mutating func response(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, on stream: StreamID,
+                                   into output: inout Sink) {
+        let conversation = directory[stream.index].responseConversation
         guard let request = pending.remove(conversation: conversation, msgid: envelope.msgid) else {
-            let names = streams[currentStream.index].names
+            let names = directory[stream.index].names
             output.finding(.orphanResponse) { Finding(
                 .orphanResponse, at: origin.timeNs, record: origin.number,
                 "response msgid \(envelope.msgid) from \(names.from) to \(names.to) matches no request in flight",
@@ -178,11 +187,11 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         if isError { totals.errors += 1 }
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard wants.contains(.transactions) else { return }
-        let requestNames = streams[request.stream.index].names
+        let requestNames = directory[request.stream.index].names
         let result = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : nil
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
-        if let result { noteDuplicateKeys(result, origin: origin, into: &output) }
-        if let error { noteDuplicateKeys(error, origin: origin, into: &output) }
+        if let result { noteDuplicateKeys(result, origin: origin, on: stream, into: &output) }
+        if let error { noteDuplicateKeys(error, origin: origin, on: stream, into: &output) }
         output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
             caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
@@ -191,13 +200,14 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         ))
     }
 
-    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) {
+    private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp,
+                                       on stream: StreamID, into output: inout Sink) {
         totals.notifications += 1
         guard wants.contains(.transactions) else { return }
-        let names = streams[currentStream.index].names
+        let names = directory[stream.index].names
         let methodIndex = methods.index(of: envelope.method)
         let params = wants.contains(.values) ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
-        if let params { noteDuplicateKeys(params, origin: origin, into: &output) }
+        if let params { noteDuplicateKeys(params, origin: origin, on: stream, into: &output) }
         output.notification(Notification(
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
             origin: origin, params: params
@@ -219,18 +229,19 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         return index
     }
 
-    private func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp) -> DecodedMessage {
+    private func decodedMessage(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp,
+                                on stream: StreamID) -> DecodedMessage {
         DecodedMessage(
             kind: envelope.kind, msgid: envelope.msgid, method: String(decoding: envelope.method, as: UTF8.self),
-            names: streams[currentStream.index].names, origin: origin, byteCount: bytes.count,
+            names: directory[stream.index].names, origin: origin, byteCount: bytes.count,
             first: Envelope.value(in: bytes, at: envelope.firstValueOffset),
             second: envelope.kind == .response ? Envelope.value(in: bytes, at: envelope.secondValueOffset) : .nil
         )
     }
 
-    mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp, into output: inout Sink) {
+    mutating func noteDuplicateKeys(_ value: MessagePackValue, origin: RecordStamp, on stream: StreamID, into output: inout Sink) {
         guard let key = value.firstDuplicateStringKey else { return }
-        let names = streams[currentStream.index].names
+        let names = directory[stream.index].names
         output.finding(Finding(
             .duplicateMapKey, at: origin.timeNs, record: origin.number,
             "a map repeats the key \"\(key)\"; its JSON rendering keeps the last value",
@@ -245,7 +256,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     /// Reports a request as unanswered and closes it.
     private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
-        let names = streams[request.stream.index].names
+        let names = directory[request.stream.index].names
         output.finding(.unansweredRequest) { Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
             "\(methods.names[request.methodIndex]) (msgid \(msgid)) from \(names.from) to \(names.to) \(why)",
@@ -259,7 +270,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// `mutating` though it changes nothing: called from mutating code on a generic correlator,
     /// a non-mutating method is given a copy of the whole correlator (300 bytes) every call.
     private mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
-        guard wants.contains(.callEvents), let cores = streams[request.stream.index].cores else { return }
+        guard wants.contains(.callEvents), let cores = directory[request.stream.index].cores else { return }
         output.callEnded(CallEvent(sequence: request.sequence, method: UInt32(request.methodIndex), msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
@@ -271,7 +282,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         totals.unanswered += 1
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard wants.contains(.transactions) else { return }
-        let names = streams[request.stream.index].names
+        let names = directory[request.stream.index].names
         output.transaction(Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
             caller: names.from, callee: names.to, channel: names.channel, request: request.origin,

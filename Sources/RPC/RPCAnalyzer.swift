@@ -5,7 +5,8 @@ import MessagePack
 /// out to the sink each call is handed. It knows nothing of where the bytes came from, and it
 /// owns no sink: the pipeline keeps the sink (and the replay behind it) and lends it per call.
 public struct RPCAnalyzer<Sink: RPCSink> {
-    private var assemblers: [FrameAssembler] = []
+    /// Every stream, at its index: its assembler and its correlation state together.
+    private var streams: [RPCStream] = []
     private(set) var correlator: Correlator<Sink>
     public let limits: FrameLimits
     /// Memory all streams hold for unfinished values, against `AnalysisCaps.bufferedBytes`.
@@ -33,15 +34,16 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// reverse direction's). Every stream the registry mints is added, in order.
     public mutating func addStream(_ id: StreamID, requests: ConversationID, responses: ConversationID,
                                    names: DirectionNames, decoding: Decoding = .rpc, cores: CorePair? = nil) {
-        precondition(id.index == assemblers.count, "streams are added in the order they are minted")
-        assemblers.append(FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor))
+        precondition(id.index == streams.count, "streams are added in the order they are minted")
         let detection: StreamState.Detection = switch decoding {
         case .rpc: .confirmed
         case .probing: .probing(bytesLeft: Self.probeBytes)
         case .none: .ignored
         }
-        correlator.add(StreamState(names: names, cores: cores, requestConversation: requests,
-                                   responseConversation: responses, detection: detection))
+        _ = correlator.add(StreamFacts(names: names, cores: cores, requestConversation: requests,
+                                       responseConversation: responses))
+        streams.append(RPCStream(assembler: FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor),
+                                 state: StreamState(id: id, detection: detection)))
     }
 
     /// Bytes a probing stream may carry without an RPC message before it is ignored.
@@ -50,19 +52,17 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// A finding about one stream from the stage below (loss, for instance): held while the
     /// stream is probing, dropped if it turns out not to be RPC.
     public mutating func finding(_ finding: Finding, stream: StreamID, into sink: inout Sink) {
-        correlator.currentStream = stream
-        correlator.emit(finding, into: &sink)
+        correlator.emit(finding, on: &streams[stream.index].state, into: &sink)
     }
 
     /// Whether the stream was confirmed as RPC (a board channel, or an RPC message seen).
     public func isConfirmed(stream: StreamID) -> Bool {
-        if case .confirmed = correlator.streams[stream.index].detection { return true }
-        return false
+        streams[stream.index].state.isConfirmed
     }
 
     /// Whether the stream was found not to be RPC.
     public func isIgnored(stream: StreamID) -> Bool {
-        if case .ignored = correlator.streams[stream.index].detection { return true }
+        if case .ignored = streams[stream.index].state.detection { return true }
         return false
     }
 
@@ -71,15 +71,26 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     @inline(__always)
     public mutating func feed(stream: StreamID, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
                               into sink: inout Sink) {
-        if case .confirmed = correlator.streams[stream.index].detection {} else {
-            guard correlator.spendProbe(stream: stream, bytes: bytes.count) else { return }
+        let index = stream.index
+        if !streams[index].state.isConfirmed {
+            guard streams[index].state.spendProbe(bytes: bytes.count) else { return }
         }
-        correlator.currentStream = stream
-        let before = assemblers[stream.index].heldBytes
-        assemblers[stream.index].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
-        let after = assemblers[stream.index].heldBytes
+        let before = streams[index].assembler.heldBytes
+        streams[index].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
+        let after = streams[index].assembler.heldBytes
         heldBytes += after - before
+        if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
         if after > 0, heldBytes > correlator.caps.bufferedBytes { dropHeldBytes(of: stream, at: origin, into: &sink) }
+    }
+
+    /// An RPC message confirmed its conversation: the conversation's other streams are too,
+    /// and hand on the findings they held.
+    private mutating func confirmDue(into sink: inout Sink) {
+        while let conversation = correlator.confirmationsDue.popLast() {
+            for stream in correlator.streamsOfConversation[conversation.index] {
+                for finding in streams[stream.index].state.confirm() { sink.finding(finding) }
+            }
+        }
     }
 
     /// Too much is held across streams: this stream's unfinished value is given up as lost.
@@ -94,19 +105,19 @@ public struct RPCAnalyzer<Sink: RPCSink> {
 
     /// Bytes of `stream` were lost at this point (sequence gap, loss flag, record cut short).
     public mutating func discontinuity(stream: StreamID, into sink: inout Sink) {
-        correlator.currentStream = stream
-        let before = assemblers[stream.index].heldBytes
-        assemblers[stream.index].discontinuity(into: &correlator, output: &sink)
-        heldBytes += assemblers[stream.index].heldBytes - before
+        let index = stream.index
+        let before = streams[index].assembler.heldBytes
+        streams[index].discontinuity(into: &correlator, output: &sink)
+        heldBytes += streams[index].assembler.heldBytes - before
+        if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
     }
 
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
-        for index in assemblers.indices where !isIgnored(stream: StreamID(index)) {
-            let stream = StreamID(index)
-            correlator.currentStream = stream
-            assemblers[index].finish(into: &correlator, output: &sink)
-            correlator.flushNonRPCRun(stream: stream, into: &sink)
+        for index in streams.indices where !isIgnored(stream: StreamID(index)) {
+            streams[index].finish(into: &correlator, output: &sink)
+            correlator.flushNonRPCRun(&streams[index].state, into: &sink)
+            if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
         }
         correlator.closeUnanswered(into: &sink)
     }
@@ -144,4 +155,23 @@ struct PendingRequest {
     var methodIndex: Int
     var origin: RecordStamp
     var stream: StreamID
+}
+
+extension RPCStream {
+    // The assembler lends the correlator this stream's state with every frame: the two are
+    // parts of one value here, so both may be lent at once.
+
+    @inline(__always)
+    mutating func feed<Sink: RPCSink>(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
+                                      into correlator: inout Correlator<Sink>, output: inout Sink) {
+        assembler.feed(bytes, origin: origin, endsMessage: endsMessage, stream: &state, into: &correlator, output: &output)
+    }
+
+    mutating func discontinuity<Sink: RPCSink>(into correlator: inout Correlator<Sink>, output: inout Sink) {
+        assembler.discontinuity(stream: &state, into: &correlator, output: &output)
+    }
+
+    mutating func finish<Sink: RPCSink>(into correlator: inout Correlator<Sink>, output: inout Sink) {
+        assembler.finish(stream: &state, into: &correlator, output: &output)
+    }
 }

@@ -1,9 +1,10 @@
 import AnalysisCore
 import MessagePack
 
-/// One direction as the correlator sees it. Kept outside the generic correlator so that
-/// touching it needs no generic metadata at run time.
-struct StreamState {
+/// What every call of the RPC stage may read of any stream (a response names the stream its
+/// request came on): fixed when the stream is added. Kept outside the generic correlator so
+/// that touching it needs no generic metadata at run time.
+struct StreamFacts {
     var names: DirectionNames
     /// The cores at its two ends, for a stream between cores (calls on it are told as call events).
     var cores: CorePair?
@@ -11,6 +12,13 @@ struct StreamState {
     var requestConversation: ConversationID
     /// The conversation its responses answer: the reverse direction's.
     var responseConversation: ConversationID
+}
+
+/// What the RPC stage changes of one stream as its bytes come: kept beside the stream's frame
+/// assembler (`RPCStream`) and lent to the correlator with every frame, so that the correlator
+/// is told which stream each frame is on and holds no stream of its own.
+struct StreamState {
+    let id: StreamID
     var detection: Detection
 
     enum Detection {
@@ -27,6 +35,58 @@ struct StreamState {
     var nonRPCOrigin = RecordStamp(number: 0, timeNs: 0)
     /// The run's first bytes, to show what it was.
     var nonRPCSample: [UInt8] = []
+
+    init(id: StreamID, detection: Detection) {
+        self.id = id
+        self.detection = detection
+    }
+
+    var isConfirmed: Bool {
+        if case .confirmed = detection { return true }
+        return false
+    }
+
+    /// Counts bytes against a probing stream's budget; false once it is ignored.
+    mutating func spendProbe(bytes: Int) -> Bool {
+        switch detection {
+        case .confirmed: return true
+        case .ignored: return false
+        case .probing(let left):
+            guard left > 0 else {
+                detection = .ignored
+                held = []
+                return false
+            }
+            detection = .probing(bytesLeft: left - bytes)
+            return true
+        }
+    }
+
+    /// Confirmed as RPC: the findings it held, to be handed on now.
+    mutating func confirm() -> [Finding] {
+        guard !isConfirmed else { return [] }
+        detection = .confirmed
+        defer { held = [] }
+        return held
+    }
+
+    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, sampleLength: Int) {
+        if nonRPCCount == 0 {
+            nonRPCOrigin = origin
+            nonRPCSample.removeAll(keepingCapacity: true)
+        }
+        let room = sampleLength - nonRPCSample.count
+        if room > 0 { nonRPCSample.append(contentsOf: bytes.prefix(room)) }
+        nonRPCCount += 1
+        nonRPCBytes += bytes.count
+    }
+}
+
+/// One stream as the RPC stage keeps it: its frame assembler and what correlation changes of
+/// it, together, at the stream's index.
+struct RPCStream {
+    var assembler: FrameAssembler
+    var state: StreamState
 }
 
 /// Per-stream bookkeeping of the correlator: whether the stream is RPC, findings held while
@@ -35,58 +95,35 @@ extension Correlator {
     /// `emit`, made only when the sink reads more than the rule (`FindingSink.finding(_:_:)`);
     /// a probing stream's findings are still made and held, as they may be dropped.
     @inline(__always)
-    mutating func emit(_ rule: Rule, into output: inout Sink, _ make: () -> Finding) {
-        if case .confirmed = streams[currentStream.index].detection {
+    mutating func emit(_ rule: Rule, on stream: inout StreamState, into output: inout Sink, _ make: () -> Finding) {
+        if case .confirmed = stream.detection {
             output.finding(rule, make)
         } else {
-            emit(make(), into: &output)
+            emit(make(), on: &stream, into: &output)
         }
     }
 
     /// A probing stream's findings wait until it is confirmed.
-    mutating func emit(_ finding: Finding, into output: inout Sink) {
-        switch streams[currentStream.index].detection {
+    mutating func emit(_ finding: Finding, on stream: inout StreamState, into output: inout Sink) {
+        switch stream.detection {
         case .confirmed: output.finding(finding)
-        case .probing: if streams[currentStream.index].held.count < 64 { streams[currentStream.index].held.append(finding) }
+        case .probing: if stream.held.count < 64 { stream.held.append(finding) }
         case .ignored: break
         }
     }
 
-    /// Counts bytes against a probing stream's budget; false once it is ignored.
-    mutating func spendProbe(stream: StreamID, bytes: Int) -> Bool {
-        let stream = stream.index
-        switch streams[stream].detection {
-        case .confirmed: return true
-        case .ignored: return false
-        case .probing(let left):
-            guard left > 0 else {
-                streams[stream].detection = .ignored
-                streams[stream].held = []
-                return false
-            }
-            streams[stream].detection = .probing(bytesLeft: left - bytes)
-            return true
-        }
-    }
-
-    /// An RPC message on one direction confirms both directions of its conversation.
-    mutating func confirm(conversation: ConversationID, into output: inout Sink) {
-        guard conversation.index < streamsOfConversation.count else { return }
-        for stream in streamsOfConversation[conversation.index] {
-            let i = stream.index
-            if case .confirmed = streams[i].detection { continue }
-            streams[i].detection = .confirmed
-            let held = streams[i].held
-            streams[i].held = []
-            for finding in held { output.finding(finding) }
-        }
+    /// An RPC message on one direction confirms both directions of its conversation: this one
+    /// now, the others (not lent to this call) once the record is done (`confirmationsDue`).
+    mutating func confirm(_ stream: inout StreamState, into output: inout Sink) {
+        for finding in stream.confirm() { output.finding(finding) }
+        confirmationsDue.append(directory[stream.id.index].requestConversation)
     }
 
     /// Adds the next stream, listed under both conversations it takes part in.
-    mutating func add(_ state: StreamState) {
-        let stream = StreamID(streams.count)
-        streams.append(state)
-        for conversation in [state.requestConversation, state.responseConversation] {
+    mutating func add(_ facts: StreamFacts) -> StreamID {
+        let stream = StreamID(directory.count)
+        directory.append(facts)
+        for conversation in [facts.requestConversation, facts.responseConversation] {
             if conversation.index >= streamsOfConversation.count {
                 streamsOfConversation += repeatElement([], count: conversation.index + 1 - streamsOfConversation.count)
             }
@@ -94,40 +131,33 @@ extension Correlator {
                 streamsOfConversation[conversation.index].append(stream)
             }
         }
+        return stream
     }
 
-    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
-        if streams[currentStream.index].nonRPCCount == 0 {
-            streams[currentStream.index].nonRPCOrigin = origin
-            streams[currentStream.index].nonRPCSample.removeAll(keepingCapacity: true)
-        }
-        let room = Self.sampleLength - streams[currentStream.index].nonRPCSample.count
-        if room > 0 { streams[currentStream.index].nonRPCSample.append(contentsOf: bytes.prefix(room)) }
-        streams[currentStream.index].nonRPCCount += 1
-        streams[currentStream.index].nonRPCBytes += bytes.count
+    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, on stream: inout StreamState) {
+        stream.noteNonRPC(bytes, origin: origin, sampleLength: Self.sampleLength)
     }
 
-    mutating func flushNonRPCRun(stream: StreamID, into output: inout Sink) {
-        guard streams[stream.index].nonRPCCount > 0 else { return }
-        let state = streams[stream.index]
-        let names = state.names
-        let what = state.nonRPCCount == 1
-            ? "a MessagePack value that is not an RPC message: \(Self.describe(state.nonRPCSample, total: state.nonRPCBytes))"
-            : "\(state.nonRPCCount) MessagePack values (\(state.nonRPCBytes) bytes) that are not RPC messages: "
-                + Self.describe(state.nonRPCSample, total: state.nonRPCBytes)
-        emit(.nonRPCValue, into: &output) { Finding(
-            .nonRPCValue, at: state.nonRPCOrigin.timeNs, record: state.nonRPCOrigin.number,
+    mutating func flushNonRPCRun(_ stream: inout StreamState, into output: inout Sink) {
+        guard stream.nonRPCCount > 0 else { return }
+        let names = directory[stream.id.index].names
+        let (count, bytes, origin) = (stream.nonRPCCount, stream.nonRPCBytes, stream.nonRPCOrigin)
+        let what = count == 1
+            ? "a MessagePack value that is not an RPC message: \(Self.describe(stream.nonRPCSample, total: bytes))"
+            : "\(count) MessagePack values (\(bytes) bytes) that are not RPC messages: "
+                + Self.describe(stream.nonRPCSample, total: bytes)
+        emit(.nonRPCValue, on: &stream, into: &output) { Finding(
+            .nonRPCValue, at: origin.timeNs, record: origin.number,
             "\(what) on \(names.channel) \(names.from)→\(names.to)",
-            cores: [names.from, names.to], channel: names.channel, bytes: state.nonRPCBytes
+            cores: [names.from, names.to], channel: names.channel, bytes: bytes
         ) }
-        streams[stream.index].nonRPCCount = 0
-        streams[stream.index].nonRPCBytes = 0
+        stream.nonRPCCount = 0
+        stream.nonRPCBytes = 0
     }
 
     static var sampleLength: Int { 48 }
 
     /// Values are decoded only for renderers that show them, so only those raise this note.
-
     static func describe(_ sample: [UInt8], total: Int) -> String {
         let more = total > sample.count ? "…" : ""
         let printable = sample.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
@@ -137,6 +167,4 @@ extension Correlator {
         if let value = MessagePackValue.decode(sample) { return value.preview(limit: 60) }
         return "bytes " + sample.hexString + more
     }
-
-    /// Reports every request still in flight, in request order.
 }

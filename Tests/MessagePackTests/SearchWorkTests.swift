@@ -27,22 +27,22 @@ struct SearchWorkTests {
             bytes.count > 2 && bytes[0] == 0x94 && bytes[1] == 0x00 && (bytes[2] <= 0x7F || (0xCC...0xCF).contains(bytes[2]))
         }
 
-        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
             frames.append(Array(bytes))
             valueBytesSinceMessage = 0
         }
 
-        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
             valueBytes += bytes.count
             valueBytesSinceMessage += bytes.count
         }
 
-        mutating func discardValues() {
+        mutating func discardValues(stream: inout Void) {
             valueBytes -= valueBytesSinceMessage
             valueBytesSinceMessage = 0
         }
 
-        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
+        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout Void, into output: inout Void) {
             junkBytes += byteCount
             junkReasons.append(reason)
         }

@@ -18,25 +18,25 @@ struct CollectingSink: FrameSink {
         anchor.admits(bytes, at: 0) == true
     }
 
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
         valuesSinceMessage = 0
         frames.append(Array(bytes))
         origins.append(origin)
     }
 
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
         values.append(Array(bytes))
         valuesSinceMessage += 1
     }
 
     private var valuesSinceMessage = 0
 
-    mutating func discardValues() {
+    mutating func discardValues(stream: inout Void) {
         values.removeLast(valuesSinceMessage)
         valuesSinceMessage = 0
     }
 
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout Void, into output: inout Void) {
         junk.append((byteCount, origin, reason))
     }
 

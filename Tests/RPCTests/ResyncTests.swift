@@ -17,19 +17,19 @@ struct ResyncTests {
 
         func isMessage(_ bytes: UnsafeRawBufferPointer) -> Bool { Envelope.parse(bytes) != nil }
         var valueBytesSinceMessage = 0
-        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+        mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
             messages.append(Array(bytes))
             valueBytesSinceMessage = 0
         }
-        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+        mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
             valueBytes += bytes.count
             valueBytesSinceMessage += bytes.count
         }
-        mutating func discardValues() {
+        mutating func discardValues(stream: inout Void) {
             valueBytes -= valueBytesSinceMessage
             valueBytesSinceMessage = 0
         }
-        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
+        mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout Void, into output: inout Void) {
             junkBytes += byteCount
             junkRuns += 1
         }

@@ -124,13 +124,14 @@ struct FrameSearch {
     /// Decides as many positions as the window allows. With `final`, the window is all there
     /// will be: what needs more bytes is rejected for that reason.
     mutating func run<Sink: FrameSink>(
-        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?, into sink: inout Sink, output: inout Sink.Output
+        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?,
+        stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output
     ) {
         while true {
-            commitWholeValues(window, endsMessage: endsMessage, final: final, into: &sink, output: &output)
+            commitWholeValues(window, endsMessage: endsMessage, final: final, stream: &stream, into: &sink, output: &output)
             guard candidate < end else { return }
             let inStep = junk == nil && greedy == candidate
-            switch test(window, inStep: inStep, into: &sink, output: &output) {
+            switch test(window, inStep: inStep, stream: &stream, into: &sink, output: &output) {
             case .accepted(let messageEnd):
                 valuesSinceMessage = nil
                 candidate = messageEnd
@@ -162,8 +163,10 @@ struct FrameSearch {
     }
 
     /// Tries the candidate; when it is accepted, hands on what lay before it and the message.
-    private mutating func test<Sink: FrameSink>(_ window: UnsafeRawBufferPointer, inStep: Bool,
-                                                into sink: inout Sink, output: inout Sink.Output) -> Verdict {
+    private mutating func test<Sink: FrameSink>(
+        _ window: UnsafeRawBufferPointer, inStep: Bool,
+        stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output
+    ) -> Verdict {
         let index = candidate - base
         if candidateScan.start != candidate {
             guard let admitted = anchor.admits(window, at: index) else { return .undecided(headerCut: true) }
@@ -174,15 +177,16 @@ struct FrameSearch {
         case .complete(let valueEnd):
             let bytes = UnsafeRawBufferPointer(rebasing: window[index..<(valueEnd - base)])
             if inStep {
-                return sink.frameIfMessage(bytes, origin: origin(of: candidate), into: &output) ? .accepted(end: valueEnd) : .rejected(.invalidByte)
+                let accepted = sink.frameIfMessage(bytes, origin: origin(of: candidate), stream: &stream, into: &output)
+                return accepted ? .accepted(end: valueEnd) : .rejected(.invalidByte)
             }
             guard sink.isMessage(bytes) else { return .rejected(.invalidByte) }
             if let greedy, greedy < candidate {
                 // The run of whole values reached into this message: from there on it was junk.
-                breakRun(at: greedy, reason: .invalidByte, into: &sink, output: &output)
+                breakRun(at: greedy, reason: .invalidByte, stream: &stream, into: &sink, output: &output)
             }
-            flushJunk(upTo: candidate, into: &sink, output: &output)
-            sink.frame(bytes, origin: origin(of: candidate), into: &output)
+            flushJunk(upTo: candidate, stream: &stream, into: &sink, output: &output)
+            sink.frame(bytes, origin: origin(of: candidate), stream: &stream, into: &output)
             return .accepted(end: valueEnd)
         case .invalid(let reason):
             return .rejected(reason)
@@ -194,7 +198,8 @@ struct FrameSearch {
     /// Hands on the whole values of the run since the last message that end before the candidate:
     /// no message can start inside them any more.
     private mutating func commitWholeValues<Sink: FrameSink>(
-        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?, into sink: inout Sink, output: inout Sink.Output
+        _ window: UnsafeRawBufferPointer, endsMessage: Bool, final: JunkReason?,
+        stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output
     ) {
         while let start = greedy, start < candidate {
             if greedyScan.start != start { greedyScan.begin(at: start) }
@@ -203,26 +208,28 @@ struct FrameSearch {
                 guard valueEnd <= candidate else { return }
                 let valueOrigin = origin(of: start)
                 if valuesSinceMessage == nil { valuesSinceMessage = (start, valueOrigin) }
-                sink.value(UnsafeRawBufferPointer(rebasing: window[(start - base)..<(valueEnd - base)]), origin: valueOrigin, into: &output)
+                let value = UnsafeRawBufferPointer(rebasing: window[(start - base)..<(valueEnd - base)])
+                sink.value(value, origin: valueOrigin, stream: &stream, into: &output)
                 greedy = valueEnd
                 greedyScan.reset()
             case .invalid(let reason):
-                breakRun(at: start, reason: reason, into: &sink, output: &output)
+                breakRun(at: start, reason: reason, stream: &stream, into: &sink, output: &output)
             case .needMore(let headerCut):
                 guard let reason = Self.givingUp(headerCut: headerCut, endsMessage: endsMessage, final: final) else { return }
-                breakRun(at: start, reason: reason, into: &sink, output: &output)
+                breakRun(at: start, reason: reason, stream: &stream, into: &sink, output: &output)
             }
         }
     }
 
     /// The run of whole values since the last message breaks at `position`: from the message's
     /// end on, every byte up to the next message is junk, the values before `position` included.
-    private mutating func breakRun<Sink: FrameSink>(at position: Int, reason: JunkReason, into sink: inout Sink, output: inout Sink.Output) {
+    private mutating func breakRun<Sink: FrameSink>(at position: Int, reason: JunkReason,
+                                                    stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
         greedy = nil
         greedyScan.reset()
         guard junk == nil else { return }
         if let values = valuesSinceMessage {
-            sink.discardValues()
+            sink.discardValues(stream: &stream)
             valuesSinceMessage = nil
             junk = JunkRun(from: values.from, origin: values.origin, reason: reason)
         } else {
@@ -231,12 +238,13 @@ struct FrameSearch {
     }
 
     /// Reports the junk run in progress as ending at `position`.
-    mutating func flushJunk<Sink: FrameSink>(upTo position: Int, into sink: inout Sink, output: inout Sink.Output) {
+    mutating func flushJunk<Sink: FrameSink>(upTo position: Int,
+                                             stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
         guard let run = junk else { return }
         junk = nil
         let count = position - run.from
         guard count > 0, let origin = run.origin else { return }
-        sink.junk(byteCount: count, origin: origin, reason: run.reason ?? .lostData, into: &output)
+        sink.junk(byteCount: count, origin: origin, reason: run.reason ?? .lostData, stream: &stream, into: &output)
     }
 
     private func origin(of position: Int) -> RecordStamp {
