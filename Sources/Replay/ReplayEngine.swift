@@ -120,15 +120,7 @@ public struct ReplayEngine {
         case .message, .mailbox:
             let byteCount = Int(event.byteCount)
             if event.kind == .message, !event.isReceiverSide, byteCount > channelTraits.maxMessage {
-                let limit = channelTraits.maxMessage
-                let channel = board.channel(event.kind, Int(event.channel))!
-                let fromName = board.coreName(from), toName = board.coreName(to)
-                sink.finding(Finding(
-                    .oversizedMessage, at: event.stamp.timeNs, record: event.stamp.number,
-                    "\(fromName) sent a \(byteCount)-byte message to \(toName) on \(channel.name), which carries at most "
-                        + "\(limit): the real link truncates it",
-                    cores: [fromName, toName], channel: channel.name, bytes: byteCount
-                ))
+                reportOversized(event, limit: channelTraits.maxMessage, into: &sink)
             }
             let key = MessageOrdering.DirectionID(kind: event.kind, channel: event.channel, from: event.from, to: event.to)
             if channelTraits.fifoDepth > 0 {
@@ -147,15 +139,35 @@ public struct ReplayEngine {
                 if let sent = ordering.send(key, number: number, clock: clocks[from], byteCount: byteCount) {
                     clocks[to].join(sent)
                 }
-                if ordering.reachedCap, capsReached.first(.replayMessages) {
-                    sink.finding(caps.reached(.replayMessages, at: event.stamp.timeNs, record: event.stamp.number,
-                                              consequence: "the oldest messages still waiting count as delivered at once "
-                                                + "(which may hide a race, never invent one)"))
-                }
+                if ordering.reachedCap { reportMessageCap(at: event.stamp, into: &sink) }
             }
         }
     }
 
+    // The rare findings of a channel record, out of line: building one in the per-record
+    // function gave it a frame of 1.8 kB to set up on every record.
+
+    @inline(never)
+    private mutating func reportOversized(_ event: ChannelEvent, limit: Int, into sink: inout FindingBuffer) {
+        let channel = board.channel(event.kind, Int(event.channel))!
+        let fromName = board.coreName(Int(event.from)), toName = board.coreName(Int(event.to))
+        sink.finding(Finding(
+            .oversizedMessage, at: event.stamp.timeNs, record: event.stamp.number,
+            "\(fromName) sent a \(event.byteCount)-byte message to \(toName) on \(channel.name), which carries at most "
+                + "\(limit): the real link truncates it",
+            cores: [fromName, toName], channel: channel.name, bytes: Int(event.byteCount)
+        ))
+    }
+
+    @inline(never)
+    private mutating func reportMessageCap(at stamp: RecordStamp, into sink: inout FindingBuffer) {
+        guard capsReached.first(.replayMessages) else { return }
+        sink.finding(caps.reached(.replayMessages, at: stamp.timeNs, record: stamp.number,
+                                  consequence: "the oldest messages still waiting count as delivered at once "
+                                    + "(which may hide a race, never invent one)"))
+    }
+
+    @inline(never)
     private mutating func uartWrite<Sink: FindingSink>(
         _ event: ChannelEvent, wire payload: UnsafeRawBufferPointer, into sink: inout Sink
     ) {
