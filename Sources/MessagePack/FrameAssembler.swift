@@ -190,9 +190,12 @@ public struct FrameAssembler {
     /// Bytes an emptied window keeps allocated for the next wait.
     static var keptCapacity: Int { 256 }
 
-    /// The end of the value at `start` when it lies wholly in `window` and uses only the common
-    /// formats; nil sends the value to the search. A flat count of the values still owed replaces
-    /// the nesting stack: a value with no more containers than `maxDepth` cannot nest deeper.
+    /// The end of the value at `start` when it lies wholly in `window`, within
+    /// `limits.maxFrameBytes`; nil sends the value to the search. Each header is classified by
+    /// the type table and stepped over as `Header.parse` reads it (`Header.TypeClass.Walk`),
+    /// with no `Header` built. A flat count of the values still owed replaces the nesting stack:
+    /// a value with no more containers than `maxDepth` cannot nest deeper, and one with more is
+    /// left to the search, which counts its depth.
     @inline(__always)
     static func completeValueEnd(_ window: UnsafeRawBufferPointer, from start: Int, limits: FrameLimits) -> Int? {
         var cursor = start
@@ -201,28 +204,38 @@ public struct FrameAssembler {
         let end = min(window.count, start + limits.maxFrameBytes)
         while owed > 0 {
             guard cursor < end else { return nil }
-            let byte = window[cursor]
-            switch byte {
-            case 0x00...0x7F, 0xE0...0xFF, 0xC0, 0xC2, 0xC3:
-                cursor += 1
-                owed -= 1
-            case 0x90...0x9F, 0x80...0x8F:
+            let first = window[cursor]
+            let type = Header.typeClass(of: first)
+            owed -= 1
+            switch type.walk {
+            case .typeByte: cursor += 1
+            case .payload1: cursor += 2
+            case .payload2: cursor += 3
+            case .payload4: cursor += 5
+            case .payload8: cursor += 9
+            case .fixstr: cursor += 1 + Int(first & 0x1F)
+            case .fixContainer:
                 containers += 1
                 guard containers <= limits.maxDepth else { return nil }
-                owed = owed - 1 + UInt64(byte & 0x0F) * (byte < 0x90 ? 2 : 1)
+                owed += UInt64(type.fixed)
                 cursor += 1
-            case 0xA0...0xBF:
-                cursor += 1 + Int(byte & 0x1F)
-                owed -= 1
-            case 0xCC, 0xD0: cursor += 2; owed -= 1
-            case 0xCD, 0xD1: cursor += 3; owed -= 1
-            case 0xCE, 0xD2, 0xCA: cursor += 5; owed -= 1
-            case 0xCF, 0xD3, 0xCB: cursor += 9; owed -= 1
-            case 0xD9, 0xC4:
+            case .count1:
                 guard cursor + 1 < end else { return nil }
                 cursor += 2 + Int(window[cursor + 1])
-                owed -= 1
-            default:
+            case .general:
+                let length = Int(type.headerLength)
+                guard length <= end - cursor else { return nil }
+                let amount = UInt64(type.fixed) + Header.bigEndian(window, at: cursor + 1, width: Int(type.countBytes)) * UInt64(type.perCount)
+                cursor += length
+                if type.kind.isContainer {
+                    containers += 1
+                    guard containers <= limits.maxDepth else { return nil }
+                    owed += amount
+                } else {
+                    // Below 2^32 + 16: past `end`, it ends the walk at the next check.
+                    cursor += Int(amount)
+                }
+            case .invalid:
                 return nil
             }
         }

@@ -19,32 +19,19 @@ public struct ResyncAnchor: Sendable, Equatable {
     @inline(__always)
     public func admits(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool? {
         if self == .anyValue { return true }
-        let first = bytes[offset]
-        let count: Int
-        let elementOffset: Int
-        switch first {
-        case 0x90...0x9F:
-            count = Int(first & 0x0F)
-            elementOffset = offset + 1
-        case 0xDC:
-            guard offset + 3 <= bytes.count else { return nil }
-            count = Int(bytes.bigEndianUInt16(at: offset + 1))
-            elementOffset = offset + 3
-        case 0xDD:
-            guard offset + 5 <= bytes.count else { return nil }
-            count = Int(bytes.bigEndianUInt32(at: offset + 1))
-            elementOffset = offset + 5
-        default:
-            return false
-        }
+        let type = Header.typeClass(of: bytes[offset])
+        guard type.kind == .array else { return false }
+        let elementOffset = offset + Int(type.headerLength)
+        guard elementOffset <= bytes.count else { return nil }
+        let count = Int(type.fixed) + Int(Header.bigEndian(bytes, at: offset + 1, width: Int(type.countBytes)))
         guard lengths.contains(count) else { return false }
         guard count > 0 else { return true }
         guard elementOffset < bytes.count else { return nil }
         var reader = MessagePackReader(bytes, offset: elementOffset)
         if let value = reader.readUnsigned() { return value <= maxFirstElement }
         // An integer whose payload has not arrived yet is undecided; a negative one is not it.
-        let typeByte = bytes[elementOffset]
-        guard (0xCC...0xD3).contains(typeByte), let header = Header.parse(bytes, at: elementOffset) else { return false }
-        return elementOffset + header.length + Int(header.bodyLength) > bytes.count ? nil : false
+        let kind = Header.typeClass(of: bytes[elementOffset]).kind
+        guard kind == .uint || kind == .int, let integer = Header.parse(bytes, at: elementOffset) else { return false }
+        return elementOffset + integer.length + Int(integer.bodyLength) > bytes.count ? nil : false
     }
 }

@@ -69,12 +69,12 @@ public enum ValueStandIn {
     /// kept), or nil for a number cut off.
     private static func shortened(_ first: UInt8, extType: UInt8, _ kept: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         let length = UInt8(kept.count)
-        switch first {
-        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB:
+        switch Header.typeClass(of: first).kind {
+        case .string:
             out.append(contentsOf: kept.count < 32 ? [0xA0 | length] : [0xD9, length])
-        case 0xC4, 0xC5, 0xC6:
+        case .binary:
             out.append(contentsOf: [0xC4, length])
-        case 0xC7, 0xC8, 0xC9, 0xD4...0xD8:
+        case .extension:
             out.append(contentsOf: [0xC7, length, extType])
         default:
             out.append(0xC0)

@@ -36,7 +36,7 @@ public struct MessagePackReader {
 
     @usableFromInline
     mutating func readWideArrayHeader(_ first: UInt8) -> Int? {
-        guard first == 0xDC || first == 0xDD, let header = Header.parse(bytes, at: position) else { return nil }
+        guard Header.typeClass(of: first).kind == .array, let header = Header.parse(bytes, at: position) else { return nil }
         position += header.length
         return Int(header.children)
     }
@@ -53,56 +53,34 @@ public struct MessagePackReader {
 
     @usableFromInline
     mutating func readWideUnsigned(_ first: UInt8) -> UInt64? {
-        let width: Int
-        let signed: Bool
-        switch first {
-        case 0xCC: (width, signed) = (1, false)
-        case 0xCD: (width, signed) = (2, false)
-        case 0xCE: (width, signed) = (4, false)
-        case 0xCF: (width, signed) = (8, false)
-        case 0xD0: (width, signed) = (1, true)
-        case 0xD1: (width, signed) = (2, true)
-        case 0xD2: (width, signed) = (4, true)
-        case 0xD3: (width, signed) = (8, true)
-        default: return nil
-        }
-        guard position + 1 + width <= bytes.count else { return nil }
-        var value: UInt64 = 0
-        for i in 1...width { value = value << 8 | UInt64(bytes[position + i]) }
-        if signed, value >> (UInt64(width) * 8 - 1) & 1 == 1 { return nil }
-        position += 1 + width
-        return value
+        guard let integer = integer(first) else { return nil }
+        if integer.signed, integer.bits >> (integer.width - 1) & 1 == 1 { return nil }
+        position += integer.length
+        return integer.bits
     }
 
-    /// Reads an integer of any of the eight integer formats, or nil (cursor unmoved) for anything else.
+    /// Reads an integer of any of the eight integer formats or a fixint, or nil (cursor unmoved)
+    /// for anything else.
     public mutating func readInteger() -> MessagePackValue? {
-        guard let first = nextByte else { return nil }
-        let start = position
-        switch first {
-        case 0x00...0x7F:
-            position += 1
-            return .uint(UInt64(first))
-        case 0xE0...0xFF:
-            position += 1
-            return .int(Int64(Int8(bitPattern: first)))
-        case 0xCC...0xD3:
-            guard let header = Header.parse(bytes, at: start),
-                  start + header.length + Int(header.bodyLength) <= bytes.count else { return nil }
-            let at = start + 1
-            position = at + Int(header.bodyLength)
-            switch first {
-            case 0xCC: return .uint(UInt64(bytes[at]))
-            case 0xCD: return .uint(UInt64(bytes.bigEndianUInt16(at: at)))
-            case 0xCE: return .uint(UInt64(bytes.bigEndianUInt32(at: at)))
-            case 0xCF: return .uint(bytes.bigEndianUInt64(at: at))
-            case 0xD0: return .integer(Int64(Int8(bitPattern: bytes[at])))
-            case 0xD1: return .integer(Int64(Int16(bitPattern: bytes.bigEndianUInt16(at: at))))
-            case 0xD2: return .integer(Int64(Int32(bitPattern: bytes.bigEndianUInt32(at: at))))
-            default: return .integer(Int64(bitPattern: bytes.bigEndianUInt64(at: at)))
-            }
-        default:
-            return nil
-        }
+        guard let first = nextByte, let integer = integer(first) else { return nil }
+        position += integer.length
+        guard integer.signed else { return .uint(integer.bits) }
+        // Sign-extended from the payload's width.
+        let unused = 64 - integer.width
+        return .integer(Int64(bitPattern: integer.bits &<< unused) &>> Int64(unused))
+    }
+
+    /// The integer at the cursor, whose type byte is `first`, as the type table gives its
+    /// format: the payload's bits (a fixint's: the type byte's), their width and signedness, and
+    /// the bytes the value takes. Nil when `first` is no integer or the payload is cut off.
+    @inline(__always)
+    private func integer(_ first: UInt8) -> (bits: UInt64, width: UInt64, signed: Bool, length: Int)? {
+        let type = Header.typeClass(of: first)
+        guard type.kind == .uint || type.kind == .int else { return nil }
+        let payload = Int(type.fixed)
+        guard payload < bytes.count - position else { return nil }
+        let bits = payload == 0 ? UInt64(first) : Header.bigEndian(bytes, at: position + 1, width: payload)
+        return (bits, payload == 0 ? 8 : UInt64(payload) * 8, type.kind == .int, 1 + payload)
     }
 
     /// The body of a str or bin at the cursor, in place.
@@ -119,17 +97,13 @@ public struct MessagePackReader {
 
     @usableFromInline
     mutating func readWideTextBytes(_ first: UInt8) -> UnsafeRawBufferPointer? {
-        switch first {
-        case 0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6:
-            guard let header = Header.parse(bytes, at: position) else { return nil }
-            let start = position + header.length
-            let end = start + Int(header.bodyLength)
-            guard end <= bytes.count else { return nil }
-            position = end
-            return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        default:
-            return nil
-        }
+        let kind = Header.typeClass(of: first).kind
+        guard kind == .string || kind == .binary, let header = Header.parse(bytes, at: position) else { return nil }
+        let start = position + header.length
+        let end = start + Int(header.bodyLength)
+        guard end <= bytes.count else { return nil }
+        position = end
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
     }
 
     /// True and consumed when the cursor is at nil.
@@ -170,32 +144,34 @@ public struct MessagePackReader {
     private mutating func decodeChecked(depth: Int) -> MessagePackValue? {
         guard depth <= maxDepth, let header = Header.parse(bytes, at: position) else { return nil }
         let first = bytes[position]
-        if let integer = readInteger() { return integer }
         let bodyStart = position + header.length
         let bodyEnd = bodyStart + Int(header.bodyLength)
         let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd])
-        switch first {
-        case 0xC0: position += 1; return .nil
-        case 0xC2: position += 1; return .bool(false)
-        case 0xC3: position += 1; return .bool(true)
-        case 0xCA:
+        switch Header.typeClass(of: first).kind {
+        case .uint, .int:
+            return readInteger()
+        case .nil:
             position = bodyEnd
-            return .float32(Float(bitPattern: body.bigEndianUInt32(at: 0)))
-        case 0xCB:
+            return .nil
+        case .bool:
             position = bodyEnd
-            return .float64(Double(bitPattern: body.bigEndianUInt64(at: 0)))
-        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB:
+            return .bool(first == 0xC3)
+        case .float:
+            position = bodyEnd
+            return body.count == 4 ? .float32(Float(bitPattern: body.bigEndianUInt32(at: 0)))
+                : .float64(Double(bitPattern: body.bigEndianUInt64(at: 0)))
+        case .string:
             position = bodyEnd
             if let text = String(validating: body, as: UTF8.self) { return .string(text) }
             return .invalidString(Array(body))
-        case 0xC4, 0xC5, 0xC6:
+        case .binary:
             position = bodyEnd
             return .binary(Array(body))
-        case 0xD4...0xD8, 0xC7, 0xC8, 0xC9:
+        case .extension:
             let type = Int8(bitPattern: bytes[bodyStart - 1])
             position = bodyEnd
             return Self.extensionValue(type: type, data: body)
-        case 0x90...0x9F, 0xDC, 0xDD:
+        case .array:
             position += header.length
             var elements: [MessagePackValue] = []
             elements.reserveCapacity(Int(header.children))
@@ -204,7 +180,7 @@ public struct MessagePackReader {
                 elements.append(element)
             }
             return .array(elements)
-        default: // maps
+        case .map:
             position += header.length
             var entries: [MessagePackValue.MapEntry] = []
             entries.reserveCapacity(Int(header.children / 2))
@@ -214,6 +190,8 @@ public struct MessagePackReader {
                 entries.append(.init(key, value))
             }
             return .map(entries)
+        case .invalid:
+            return nil
         }
     }
 
