@@ -88,7 +88,7 @@ public struct FrameAssembler {
     public let limits: FrameLimits
     public let anchor: ResyncAnchor
     /// Bytes from the earliest undecided position on.
-    private var window: [UInt8] = []
+    private(set) var window: [UInt8] = []
     private var search: FrameSearch
 
     public init(limits: FrameLimits = FrameLimits(), anchor: ResyncAnchor = .anyValue) {
@@ -96,9 +96,6 @@ public struct FrameAssembler {
         self.anchor = anchor
         self.search = FrameSearch(limits: limits, anchor: anchor)
     }
-
-    /// Bytes held while undecided.
-    public var bufferedByteCount: Int { window.count }
 
     #if DEBUG
     /// Values and runs of values the search has stepped over: its work, which tests bound by the bytes fed.

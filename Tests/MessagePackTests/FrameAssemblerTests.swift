@@ -133,7 +133,7 @@ struct FrameAssemblerTests {
             filler.withUnsafeBytes {
                 assembler.feed($0, origin: .init(number: UInt64(i + 2), timeNs: 0), endsMessage: false, into: &sink)
             }
-            #expect(assembler.bufferedByteCount <= 1024 + 100)
+            #expect(assembler.window.count <= 1024 + 100)
         }
         assembler.finish(into: &sink)
         #expect(sink.frames.isEmpty)

@@ -65,7 +65,7 @@ struct SearchWorkTests {
             stream[offset..<end].withUnsafeBytes {
                 assembler.feed($0, origin: RecordStamp(number: number, timeNs: Int64(number)), endsMessage: false, into: &sink)
             }
-            largestWindow = max(largestWindow, assembler.bufferedByteCount)
+            largestWindow = max(largestWindow, assembler.window.count)
             offset = end
             number += 1
         }
