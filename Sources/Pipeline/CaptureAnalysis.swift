@@ -84,9 +84,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
     }
 
     init(name: String, linkType: Int32, options: AnalysisOptions, sink: Sink) {
-        let engine = options.replay ? ReplayEngine(board: options.board, caps: options.caps) : nil
+        let engine = ReplayEngine(board: options.board, caps: options.caps)
         let selection = options.displayFilter.map { DisplaySelection(filter: $0, budgets: options.board.methodBudgetsNs) }
-        let output = AnalysisOutput(inner: sink, engine: engine, gate: options.gate, selection: selection)
+        let output = AnalysisOutput(inner: sink, engine: engine, replays: options.replay, gate: options.gate,
+                                    selection: selection)
         context = LinkContext(
             output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants),
             summary: CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
@@ -130,7 +131,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         var summary = context.summary
         let output = context.output
         var statistics = context.registry.rpc.statistics(budgets: options.board.methodBudgetsNs,
-                                                         overBudget: output.engine?.overBudget ?? [:])
+                                                         overBudget: output.replays ? output.engine.overBudget : [:])
         if let selection = output.selection {
             statistics = selection.statistics
             var counts = selection.counts

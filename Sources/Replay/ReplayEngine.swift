@@ -23,7 +23,6 @@ public struct ReplayEngine {
     private var calls: CallCheck
     /// Each core's interrupt depth, kept beside the lifecycle check so that every call can ask.
     private var interruptDepth = InlineArray<8, Int>(repeating: 0)
-    private var methods = MethodFacts()
     private var uarts: [Int: UARTLine] = [:]
     private var lastTimeNs: Int64 = 0
     /// What the per-record path needs of each channel, resolved once: indexed by kind * 256 + number.
@@ -49,7 +48,7 @@ public struct ReplayEngine {
         locks = LockCheck(maxLocks: caps.replayObjects)
         procedures = ProcedureCheck(board: board)
         regions = RegionCheck(maxRegions: caps.replayObjects)
-        calls = CallCheck(maxUnanswered: caps.replayObjects)
+        calls = CallCheck(maxUnanswered: caps.replayObjects, board: board)
         traits = Array(repeating: ChannelTraits(), count: 3 * 256)
     }
 
@@ -289,8 +288,10 @@ public struct ReplayEngine {
     mutating func handle(started call: CallEvent, into sink: inout FindingBuffer) {
         let caller = Int(call.caller)
         guard Self.isCore(caller) else { return }
-        let interrupt = interruptDepth[caller] > 0 ? lifecycle.interrupt(of: caller) : (0, nil)
-        calls.started(call, interrupt: interrupt, methods: methods, board: board, into: &sink)
+        if interruptDepth[caller] > 0 {
+            calls.startedInInterrupt(call, handler: lifecycle.interrupt(of: caller).name, into: &sink)
+        }
+        calls.started(call, into: &sink)
     }
 
     /// A call between cores ended. A method that uses devices on its callee holds them from
@@ -299,14 +300,14 @@ public struct ReplayEngine {
     /// anything, overstated, which can hide a race but never invents one.
     @usableFromInline
     mutating func handle(ended call: CallEvent, into sink: inout FindingBuffer) {
-        calls.ended(call, budget: methods.budget(of: call.method), methods: methods, board: board, into: &sink)
+        calls.ended(call, into: &sink)
         let callee = Int(call.callee)
-        guard Self.isCore(callee), let used = methods.devices(of: call.method) else { return }
+        guard Self.isCore(callee), let used = calls.methods.devices(of: call.method) else { return }
         for device in used {
             let access = DeviceAccess(
                 core: callee, epoch: Epoch(core: callee, tick: clocks[callee][callee]),
                 locks: locks.locksHeld(by: callee), stamp: call.request,
-                action: .called(method: methods.name(of: call.method), caller: Int(call.caller)), endNs: call.response?.timeNs ?? lastTimeNs
+                action: .called(method: calls.methods.name(of: call.method), caller: Int(call.caller)), endNs: call.response?.timeNs ?? lastTimeNs
             )
             devices.access(access, device: device, clock: clocks[callee], board: board, checkOverlap: true, into: &sink)
         }
@@ -323,7 +324,7 @@ public struct ReplayEngine {
         }
         locks.finish(at: lastTimeNs, board: board, into: &sink)
         mailboxes.finish(into: &sink)
-        calls.finish(methods: methods, board: board, into: &sink)
+        calls.finish(into: &sink)
     }
 
     // MARK: Entry point
@@ -346,7 +347,7 @@ public struct ReplayEngine {
 
     @usableFromInline
     mutating func nameMethod(_ number: UInt32, _ name: String) {
-        methods.name(number, name, board: board)
+        calls.name(number, name)
     }
 }
 

@@ -11,7 +11,7 @@ struct CallCheck {
     // Inline, 64 entries each: no array to check for sharing on every call.
     private var inFlight = InlineArray<64, Int32>(repeating: 0)
     /// The latest call in flight per pair of cores, as plain numbers: stored on every call, it
-    /// must cost no reference counting. Its method's name is in the engine's `MethodFacts`.
+    /// must cost no reference counting. Its method's name is in `methods`.
     private struct Outer {
         var sequence: UInt64 = .max
         var method: UInt32 = 0
@@ -25,9 +25,20 @@ struct CallCheck {
     private(set) var overBudget: [String: Int] = [:]
     static let slowCallsReportedPerMethod = 10
     let maxUnanswered: Int
+    /// The board, for the names in findings. Kept here, with the methods' facts, so that a call
+    /// passes neither: passed from the engine, each was copied on every call (callgrind).
+    let board: Board
+    /// What the board says of each method, by the RPC stage's number (named once, `name`).
+    private(set) var methods = MethodFacts()
 
-    init(maxUnanswered: Int) {
+    init(maxUnanswered: Int, board: Board) {
         self.maxUnanswered = maxUnanswered
+        self.board = board
+    }
+
+    /// Method `number` is `name`.
+    mutating func name(_ number: UInt32, _ name: String) {
+        methods.name(number, name, board: board)
     }
 
     private static func pair(_ from: Int, _ to: Int) -> Int { from * cores + to }
@@ -37,19 +48,22 @@ struct CallCheck {
         VectorClock.covers(Int(call.caller)) && VectorClock.covers(Int(call.callee)) && call.caller != call.callee
     }
 
-    mutating func started<Sink: FindingSink>(_ call: CallEvent, interrupt: (depth: Int, name: String?), methods: MethodFacts,
-                                             board: Board, into sink: inout Sink) {
+    /// A call made inside interrupt handler `handler`: said once per caller and method. Asked
+    /// apart from `started`, and only inside a handler, so that an ordinary call passes no name.
+    mutating func startedInInterrupt<Sink: FindingSink>(_ call: CallEvent, handler: String?, into sink: inout Sink) {
+        guard Self.covers(call), reported.insert("irq \(call.caller) \(call.method)").inserted else { return }
+        let caller = board.coreName(Int(call.caller)), callee = board.coreName(Int(call.callee))
+        let method = methods.name(of: call.method)
+        sink.finding(Finding(
+            .callInInterrupt, at: call.request.timeNs, record: call.request.number,
+            "\(caller) called \(method) on \(callee) from inside interrupt handler \(handler ?? "?"): "
+                + "the handler blocks until the answer",
+            cores: [caller, callee], msgid: call.msgid, method: method, calls: [describe(call)]
+        ))
+    }
+
+    mutating func started<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
         guard Self.covers(call) else { return }
-        if interrupt.depth > 0, reported.insert("irq \(call.caller) \(call.method)").inserted {
-            let caller = board.coreName(Int(call.caller)), callee = board.coreName(Int(call.callee))
-            let method = methods.name(of: call.method)
-            sink.finding(Finding(
-                .callInInterrupt, at: call.request.timeNs, record: call.request.number,
-                "\(caller) called \(method) on \(callee) from inside interrupt handler \(interrupt.name ?? "?"): "
-                    + "the handler blocks until the answer",
-                cores: [caller, callee], msgid: call.msgid, method: method, calls: [Self.describe(call, methods, board)]
-            ))
-        }
         let back = Self.pair(call.callee, call.caller)
         if inFlight[back] > 0, latest[back].sequence != .max,
            reported.insert("nested \(call.caller) \(call.callee) \(call.method)").inserted {
@@ -63,7 +77,7 @@ struct CallCheck {
                     + "\(methods.name(of: outer.method)) (msgid \(outer.msgid), record \(outer.request.number)), still in "
                     + "flight: a handler calling back deadlocks a single-threaded RPC server",
                 cores: [callee, caller], msgid: call.msgid, method: method,
-                calls: [Self.describe(outer, methods, board), Self.describe(call, methods, board)]
+                calls: [describe(outer), describe(call)]
             ))
         }
         let pair = Self.pair(call.caller, call.callee)
@@ -71,9 +85,7 @@ struct CallCheck {
         latest[pair] = Outer(sequence: call.sequence, method: call.method, msgid: call.msgid, request: call.request)
     }
 
-    /// `budget`: the board's for the call's method, if any.
-    mutating func ended<Sink: FindingSink>(_ call: CallEvent, budget: Int64?, methods: MethodFacts, board: Board,
-                                           into sink: inout Sink) {
+    mutating func ended<Sink: FindingSink>(_ call: CallEvent, into sink: inout Sink) {
         guard Self.covers(call) else { return }
         let pair = Self.pair(call.caller, call.callee)
         inFlight[pair] = max(0, inFlight[pair] - 1)
@@ -82,7 +94,7 @@ struct CallCheck {
             if unanswered.count < maxUnanswered { unanswered.append(call) }
             return
         }
-        guard let budget else { return }
+        guard let budget = methods.budget(of: call.method) else { return }
         let latency = response.timeNs.saturatingSpan(since: call.request.timeNs)
         guard latency > budget else { return }
         let method = methods.name(of: call.method)
@@ -97,12 +109,12 @@ struct CallCheck {
         }
         sink.finding(Finding(
             .slowCall, at: response.timeNs, record: response.number, message, cores: [caller, callee],
-            msgid: call.msgid, endNs: response.timeNs, method: method, calls: [Self.describe(call, methods, board)]
+            msgid: call.msgid, endNs: response.timeNs, method: method, calls: [describe(call)]
         ))
     }
 
     /// The capture ended: cycles of calls left unanswered, each caller waiting on the next.
-    mutating func finish<Sink: FindingSink>(methods: MethodFacts, board: Board, into sink: inout Sink) {
+    mutating func finish<Sink: FindingSink>(into sink: inout Sink) {
         // The earliest unanswered call on each pair of cores is the one its caller waits on.
         var waitsOn = [CallEvent?](repeating: nil, count: Self.cores * Self.cores)
         for call in unanswered where waitsOn[Self.pair(call.caller, call.callee)] == nil {
@@ -121,7 +133,7 @@ struct CallCheck {
                 .rpcDeadlock, at: last.request.timeNs, record: last.request.number,
                 "\(calls.count) calls wait on each other and none was answered by the end of the capture: "
                     + names.joined(separator: "; "),
-                cores: cycle.map { board.coreName($0) }, calls: calls.map { Self.describe($0, methods, board) }
+                cores: cycle.map { board.coreName($0) }, calls: calls.map { describe($0) }
             ))
         }
     }
@@ -144,7 +156,7 @@ struct CallCheck {
         return walk(start)
     }
 
-    private static func describe(_ call: CallEvent, _ methods: MethodFacts, _ board: Board) -> Finding.Call {
+    private func describe(_ call: CallEvent) -> Finding.Call {
         Finding.Call(method: methods.name(of: call.method), msgid: call.msgid, caller: board.coreName(Int(call.caller)),
                      callee: board.coreName(Int(call.callee)), requestNs: call.request.timeNs, record: call.request.number)
     }
