@@ -9,16 +9,16 @@ struct CountingSink: FrameSink {
         ResyncAnchor(lengths: 3...4, maxFirstElement: 2).admits(bytes, at: 0) == true
     }
     var sinceMessage = 0
-    mutating func discardValues() {
+    mutating func discardValues(stream: inout Void) {
         accounted -= sinceMessage
         sinceMessage = 0
     }
-    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+    mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
         sinceMessage += bytes.count
         accounted += bytes.count
         precondition(MessagePackValue.decode(bytes) != nil, "a value that does not decode")
     }
-    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Void) {
+    mutating func frame(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout Void, into output: inout Void) {
         sinceMessage = 0
         accounted += bytes.count
         frames += 1
@@ -28,7 +28,7 @@ struct CountingSink: FrameSink {
         _ = reader.readTextBytes()
         precondition(MessagePackValue.decode(bytes) != nil, "a frame that does not decode")
     }
-    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, into output: inout Void) {
+    mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout Void, into output: inout Void) {
         accounted += byteCount
         precondition(byteCount > 0)
     }
