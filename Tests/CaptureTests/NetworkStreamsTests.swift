@@ -21,35 +21,37 @@ struct NetworkStreamsTests {
 
         /// One TCP segment from `from` to `to` (ports 40000 and 7000 for client and server).
         mutating func tcp(from: [UInt8], to: [UInt8], seq: UInt32, flags: UInt8 = 0x10, _ text: String = "") {
-            let ports: (UInt16, UInt16) = from == NetworkStreamsTests.client ? (40_000, 7000) : (7000, 40_000)
+            let ports = Self.ports(from: from)
             let segment = ports.0.bigEndianBytes + ports.1.bigEndianBytes + seq.bigEndianBytes + [0, 0, 0, 0, 0x50, flags]
                 + [0xFF, 0xFF, 0, 0, 0, 0] + Array(text.utf8)
-            record += 1
-            let stamp = RecordStamp(number: record, timeNs: Int64(record))
-            from.withUnsafeBytes { source in
-                to.withUnsafeBytes { destination in
-                    segment.withUnsafeBytes { bytes in
-                        guard case .success(let header) = TCPHeader.parse(bytes) else { Issue.record("bad segment"); return }
-                        let datagram = IPDatagram(source: IPAddress(v4: source, at: 0), destination: IPAddress(v4: destination, at: 0),
-                                                  transport: 6, payload: bytes, truncated: false)
-                        streams.tcp(datagram, header, stamp: stamp)
-                    }
-                }
-            }
+            send(segment, transport: 6, from: from, to: to)
         }
 
         mutating func udp(from: [UInt8], to: [UInt8], _ text: String) {
-            let ports: (UInt16, UInt16) = from == NetworkStreamsTests.client ? (40_000, 7000) : (7000, 40_000)
+            let ports = Self.ports(from: from)
             let payload = Array(text.utf8)
-            let datagram = ports.0.bigEndianBytes + ports.1.bigEndianBytes + UInt16(8 + payload.count).bigEndianBytes + [0, 0] + payload
+            send(ports.0.bigEndianBytes + ports.1.bigEndianBytes + UInt16(8 + payload.count).bigEndianBytes + [0, 0] + payload,
+                 transport: 17, from: from, to: to)
+        }
+
+        static func ports(from: [UInt8]) -> (UInt16, UInt16) {
+            from == NetworkStreamsTests.client ? (40_000, 7000) : (7000, 40_000)
+        }
+
+        /// One IPv4 datagram's transport bytes, parsed and handed to the layer as a record.
+        private mutating func send(_ transport: [UInt8], transport protocolNumber: UInt8, from: [UInt8], to: [UInt8]) {
             record += 1
             let stamp = RecordStamp(number: record, timeNs: Int64(record))
             from.withUnsafeBytes { source in
                 to.withUnsafeBytes { destination in
-                    datagram.withUnsafeBytes { bytes in
-                        guard case .success(let header) = UDPHeader.parse(bytes) else { Issue.record("bad datagram"); return }
-                        streams.udp(IPDatagram(source: IPAddress(v4: source, at: 0), destination: IPAddress(v4: destination, at: 0),
-                                               transport: 17, payload: bytes, truncated: false), header, stamp: stamp)
+                    transport.withUnsafeBytes { bytes in
+                        let datagram = IPDatagram(source: IPAddress(v4: source, at: 0), destination: IPAddress(v4: destination, at: 0),
+                                                  transport: protocolNumber, payload: bytes, truncated: false)
+                        switch (protocolNumber, TCPHeader.parse(bytes), UDPHeader.parse(bytes)) {
+                        case (6, .success(let header), _): streams.tcp(datagram, header, stamp: stamp)
+                        case (17, _, .success(let header)): streams.udp(datagram, header, stamp: stamp)
+                        default: Issue.record("a bad test datagram")
+                        }
                     }
                 }
             }
@@ -64,6 +66,11 @@ struct NetworkStreamsTests {
                 case .loss(let count, _): .loss(stream: delivery.stream, count: count)
                 }
             }
+        }
+
+        /// Segments from the client to the server, (sequence number, bytes) each.
+        mutating func clientSends(_ segments: [(UInt32, String)]) {
+            for (seq, text) in segments { tcp(from: NetworkStreamsTests.client, to: NetworkStreamsTests.server, seq: seq, text) }
         }
 
         /// A connection opened both ways: client's first byte at 101, server's at 501.
@@ -89,19 +96,16 @@ struct NetworkStreamsTests {
     @Test func segmentsOutOfOrderWaitForTheHole() {
         var peer = Peer()
         peer.handshake()
-        peer.tcp(from: Self.client, to: Self.server, seq: 105, "ef")
-        peer.tcp(from: Self.client, to: Self.server, seq: 103, "cd")
+        peer.clientSends([(105, "ef"), (103, "cd")])
         #expect(peer.take().isEmpty)
-        peer.tcp(from: Self.client, to: Self.server, seq: 101, "ab")
+        peer.clientSends([(101, "ab")])
         #expect(peer.take() == [.data(stream: 0, "ab"), .data(stream: 0, "cd"), .data(stream: 0, "ef")])
     }
 
     @Test func retransmittedBytesAreHandedOnOnce() {
         var peer = Peer()
         peer.handshake()
-        peer.tcp(from: Self.client, to: Self.server, seq: 101, "ab")
-        peer.tcp(from: Self.client, to: Self.server, seq: 101, "ab")
-        peer.tcp(from: Self.client, to: Self.server, seq: 102, "bcd")
+        peer.clientSends([(101, "ab"), (101, "ab"), (102, "bcd")])
         #expect(peer.take() == [.data(stream: 0, "ab"), .data(stream: 0, "cd")])
     }
 

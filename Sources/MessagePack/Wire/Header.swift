@@ -171,19 +171,17 @@ extension Header {
             case invalid
         }
 
+        // - `headerLength`: the type byte, the count and an extension's type byte, 1 to 6 bytes.
+        // - `countBytes`: bytes of the count that follows the type byte: 0 (none), 1, 2 or 4.
+        // - `fixed`: the body bytes (a scalar) or children (a container) the type byte gives by
+        //   itself: a fixstr's length, a number's or a fixext's payload, a fixarray's elements, a
+        //   fixmap's keys and values. A fixint, nil and a bool have no body: their value is the
+        //   type byte.
+        // - `perCount`: what one unit of the count stands for: a body byte or an element (1), a
+        //   map entry's key and value (2).
         let walk: Walk
         let kind: Kind
-        /// The type byte, the count and an extension's type byte: 1 to 6 bytes.
-        let headerLength: UInt8
-        /// Bytes of the count that follows the type byte: 0 (none), 1, 2 or 4.
-        let countBytes: UInt8
-        /// The body bytes (a scalar) or children (a container) the type byte gives by itself:
-        /// a fixstr's length, a number's or a fixext's payload, a fixarray's elements, a fixmap's
-        /// keys and values. A fixint, nil and a bool have no body: their value is the type byte.
-        let fixed: UInt8
-        /// What one unit of the count stands for: a body byte or an element (1), a map entry's
-        /// key and value (2).
-        let perCount: UInt8
+        let headerLength: UInt8, countBytes: UInt8, fixed: UInt8, perCount: UInt8
 
         @inline(__always)
         var shape: Shape {
