@@ -93,7 +93,7 @@ struct StreamRegistry<Sink: RPCSink> {
         let rpcDecoding: RPCAnalyzer<Sink>.Decoding = switch description.decoding {
         case .rpc: .rpc
         case .probing: .probing
-        case .counted, .ignored: .none
+        case .counted, .ignored: .notDecoded
         }
         rpc.addStream(stream, requests: ConversationID(requests), responses: ConversationID(responses),
                       names: description.names, decoding: rpcDecoding, cores: description.cores)

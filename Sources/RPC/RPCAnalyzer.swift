@@ -26,7 +26,7 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         /// message, and if `probeBytes` pass without one it is ignored, silently.
         case probing
         /// Not decoded: never fed.
-        case none
+        case notDecoded
     }
 
     /// The state of stream `id`, the next the registry minted: its requests are looked up in
@@ -38,12 +38,12 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         let detection: StreamState.Detection = switch decoding {
         case .rpc: .confirmed
         case .probing: .probing(bytesLeft: Self.probeBytes)
-        case .none: .ignored
+        case .notDecoded: .ignored
         }
         _ = correlator.add(StreamFacts(names: names, cores: cores, requestConversation: requests,
                                        responseConversation: responses))
         streams.append(RPCStream(assembler: FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor),
-                                 state: StreamState(id: id, detection: detection)))
+                                 state: StreamState(id: id, isDecoded: decoding != .notDecoded, detection: detection)))
     }
 
     /// Bytes a probing stream may carry without an RPC message before it is ignored.

@@ -19,6 +19,9 @@ struct StreamFacts {
 /// is told which stream each frame is on and holds no stream of its own.
 struct StreamState {
     let id: StreamID
+    /// False for a stream the stage is never fed (`RPCAnalyzer.Decoding.notDecoded`): a message on
+    /// its reverse does not make it RPC.
+    let isDecoded: Bool
     var detection: Detection
 
     enum Detection {
@@ -36,8 +39,9 @@ struct StreamState {
     /// The run's first bytes, to show what it was.
     var nonRPCSample: [UInt8] = []
 
-    init(id: StreamID, detection: Detection) {
+    init(id: StreamID, isDecoded: Bool, detection: Detection) {
         self.id = id
+        self.isDecoded = isDecoded
         self.detection = detection
     }
 
@@ -64,7 +68,7 @@ struct StreamState {
 
     /// Confirmed as RPC: the findings it held, to be handed on now.
     mutating func confirm() -> [Finding] {
-        guard !isConfirmed else { return [] }
+        guard isDecoded, !isConfirmed else { return [] }
         detection = .confirmed
         defer { held = [] }
         return held
