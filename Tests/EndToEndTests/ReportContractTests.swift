@@ -51,4 +51,35 @@ struct ReportContractTests {
             + #"{"$map":[[1,"x"]]},{"$timestamp":{"sec":5,"nsec":7}},{"$ext":3,"data":"01"},"#
             + #"18446744073709551615,-9223372036854775808,"quote \" and \u0001"]"#)
     }
+
+    /// A float32 is written as the double it widens to exactly, so that a JSON reader gets the
+    /// number the sender sent: what msgpack-python makes of these bytes, then json.dumps.
+    @Test func aFloat32IsWrittenAsTheNumberItHolds() throws {
+        let cases: [([UInt8], String)] = [
+            ([0xCA, 0x3E, 0x99, 0x99, 0x9A], "0.30000001192092896"), ([0xCA, 0x3F, 0xC0, 0x00, 0x00], "1.5"),
+            ([0xCA, 0x7F, 0x7F, 0xFF, 0xFF], "3.4028234663852886e+38"), ([0xCA, 0x00, 0x00, 0x00, 0x01], "1.401298464324817e-45"),
+        ]
+        for (bytes, python) in cases {
+            let value = try #require(MessagePackValue.decode(bytes))
+            var json = JSONWriter()
+            json.value(value)
+            guard case .float32(let sent) = value else { Issue.record("not a float32"); continue }
+            let read = try #require(Double(json.text), "\(json.text)")
+            #expect(read == Double(sent), "\(json.text) reads back as another number")
+            #expect(Double(python) == read, "msgpack-python writes \(python), rpc-analyze \(json.text)")
+        }
+    }
+
+    static let unoqSerialHop = Paths.packageRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/captures/unoq/unoq-serial-hop.pcap")
+
+    /// The real UNO Q capture (../shared, when it is there): the MCU answers one call with the
+    /// float32 `ca 3e 99 99 9a`, which the independent reading beside it gives as
+    /// 0.30000001192092896; so must the JSON report.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: unoqSerialHop.path)))
+    func theUnoQsFloatResultReadsBackAsTheMCUSentIt() throws {
+        let run = try CommandRun([Self.unoqSerialHop.path, "--format", "json"])
+        #expect(run.standardOutput.contains(#""result":0.30000001192092896"#), "\(run.standardError)")
+        #expect(!run.standardOutput.contains(#""result":0.3,"#) && !run.standardOutput.contains(#""result":0.3}"#))
+    }
 }

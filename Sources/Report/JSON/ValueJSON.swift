@@ -9,7 +9,10 @@ extension JSONWriter {
         case .bool(let b): bool(b)
         case .int(let v): int(v)
         case .uint(let v): int(v)
-        case .float32(let f): float(Double(f), text: "\(f)")
+        // The value the sender sent, widened exactly: a float32's own shortest text ("0.3") is
+        // another number to every JSON reader, which reads doubles (0.30000001192092896 is
+        // what msgpack-python, and then json, make of `ca 3e 99 99 9a`).
+        case .float32(let f): float(Double(f), text: "\(Double(f))")
         case .float64(let d): float(d, text: "\(d)")
         case .string(let s): string(s)
         case .invalidString(let raw): tagged("$str_hex", raw.hexString)
