@@ -40,8 +40,8 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         case .probing: .probing(bytesLeft: Self.probeBytes)
         case .notDecoded: .ignored
         }
-        _ = correlator.add(StreamFacts(names: names, cores: cores, requestConversation: requests,
-                                       responseConversation: responses))
+        correlator.add(StreamFacts(names: names, cores: cores, requestConversation: requests,
+                                   responseConversation: responses))
         streams.append(RPCStream(assembler: FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor),
                                  state: StreamState(id: id, isDecoded: decoding != .notDecoded, detection: detection)))
     }

@@ -124,7 +124,7 @@ extension Correlator {
     }
 
     /// Adds the next stream, listed under both conversations it takes part in.
-    mutating func add(_ facts: StreamFacts) -> StreamID {
+    mutating func add(_ facts: StreamFacts) {
         let stream = StreamID(directory.count)
         directory.append(facts)
         for conversation in [facts.requestConversation, facts.responseConversation] {
@@ -135,7 +135,6 @@ extension Correlator {
                 streamsOfConversation[conversation.index].append(stream)
             }
         }
-        return stream
     }
 
     mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, on stream: inout StreamState) {
