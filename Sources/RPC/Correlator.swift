@@ -52,7 +52,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
 
     mutating func value(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, stream: inout StreamState,
                         into output: inout Sink) {
-        noteNonRPC(bytes, origin: origin, on: &stream)
+        stream.noteNonRPC(bytes, origin: origin)
     }
 
     /// The run of values since the last message lay in junk: the junk run reports its bytes.

@@ -36,8 +36,9 @@ struct StreamState {
     var nonRPCCount = 0
     var nonRPCBytes = 0
     var nonRPCOrigin = RecordStamp(number: 0, timeNs: 0)
-    /// The run's first bytes, to show what it was.
+    /// The run's first bytes (up to `sampleLength`), to show what it was.
     var nonRPCSample: [UInt8] = []
+    static var sampleLength: Int { 48 }
 
     init(id: StreamID, isDecoded: Bool, detection: Detection) {
         self.id = id
@@ -74,12 +75,13 @@ struct StreamState {
         return held
     }
 
-    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, sampleLength: Int) {
+    /// A value that is not an RPC message: counted into the run, its first bytes kept.
+    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp) {
         if nonRPCCount == 0 {
             nonRPCOrigin = origin
             nonRPCSample.removeAll(keepingCapacity: true)
         }
-        let room = sampleLength - nonRPCSample.count
+        let room = Self.sampleLength - nonRPCSample.count
         if room > 0 { nonRPCSample.append(contentsOf: bytes.prefix(room)) }
         nonRPCCount += 1
         nonRPCBytes += bytes.count
@@ -137,10 +139,6 @@ extension Correlator {
         }
     }
 
-    mutating func noteNonRPC(_ bytes: UnsafeRawBufferPointer, origin: RecordStamp, on stream: inout StreamState) {
-        stream.noteNonRPC(bytes, origin: origin, sampleLength: Self.sampleLength)
-    }
-
     mutating func flushNonRPCRun(_ stream: inout StreamState, into output: inout Sink) {
         guard stream.nonRPCCount > 0 else { return }
         let names = directory[stream.id.index].names
@@ -157,8 +155,6 @@ extension Correlator {
         stream.nonRPCCount = 0
         stream.nonRPCBytes = 0
     }
-
-    static var sampleLength: Int { 48 }
 
     /// Values are decoded only for renderers that show them, so only those raise this note.
     static func describe(_ sample: [UInt8], total: Int) -> String {

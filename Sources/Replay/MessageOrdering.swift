@@ -27,10 +27,7 @@ struct MessageOrdering {
     }
 
     private var directions: [DirectionState] = []
-    private var keys = SmallKeyIndex<DirectionID>()
-    /// The caller's direction numbers (`ChannelEvent.direction`) to indices in `directions`,
-    /// -1 where not yet seen: a record's direction found without hashing its key.
-    private var byNumber: [Int] = []
+    private var numbers = DirectionIndex()
     /// Messages waiting for their recorded delivery, across directions, at most; past it the
     /// oldest of a direction counts as delivered at once, which can only add ordering.
     var maxWaiting = 65_536
@@ -40,22 +37,8 @@ struct MessageOrdering {
 
     @inline(__always)
     private mutating func index(of key: DirectionID, number: Int) -> Int {
-        if number >= 0, number < byNumber.count {
-            let known = byNumber[number]
-            if known >= 0 { return known }
-        }
-        return add(key, number: number)
-    }
-
-    /// A direction's first record, or one without a number: found by its key, added when new.
-    @inline(never)
-    private mutating func add(_ key: DirectionID, number: Int) -> Int {
-        let index = keys.indexAdding(key)
+        let index = numbers.index(of: key, number: number)
         if index == directions.count { directions.append(DirectionState(key: key)) }
-        if number >= 0 {
-            if number >= byNumber.count { byNumber += Array(repeating: -1, count: number + 1 - byNumber.count) }
-            byNumber[number] = index
-        }
         return index
     }
 

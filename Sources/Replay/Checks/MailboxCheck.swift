@@ -31,10 +31,12 @@ struct MailboxCheck {
     }
 
     private var states: [State] = []
-    private var keys = SmallKeyIndex<MessageOrdering.DirectionID>()
+    /// Found by the record's stream number, as the message ordering finds it, instead of by
+    /// hashing the key on every record.
+    private var numbers = DirectionIndex()
 
-    private mutating func index(of key: MessageOrdering.DirectionID, depth: Int) -> Int {
-        let index = keys.indexAdding(key)
+    private mutating func index(of key: MessageOrdering.DirectionID, number: Int, depth: Int) -> Int {
+        let index = numbers.index(of: key, number: number)
         if index == states.count { states.append(State(key: key, depth: depth)) }
         return index
     }
@@ -44,7 +46,7 @@ struct MailboxCheck {
         into sink: inout Sink
     ) {
         let words = (Int(event.byteCount) + wordSize - 1) / wordSize
-        let i = index(of: key, depth: depth)
+        let i = index(of: key, number: Int(event.direction), depth: depth)
         if states[i].names == nil {
             states[i].names = (board.coreName(Int(event.from)), board.coreName(Int(event.to)),
                                board.channelName(event.kind, Int(event.channel)))
