@@ -89,7 +89,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         let output = AnalysisOutput(inner: sink, engine: engine, replays: options.replay, gate: options.gate,
                                     selection: selection)
         context = LinkContext(
-            output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants),
+            output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants,
+                                                     router: options.board.router.map { RouterSetup(program: $0.program) }),
             summary: CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
                                     board: options.board.isGeneric ? nil : options.board.name),
             options: options)

@@ -30,6 +30,40 @@ extension JSONWriter {
         key("error"); optionalValue(t.error)
         key("request_record"); int(t.request.number)
         key("response_record"); optionalInt(t.response?.number)
+        if !t.hops.isEmpty {
+            key("hops")
+            beginArray()
+            for hop in t.hops { self.hop(hop) }
+            endArray()
+        }
+        if let via = t.via { key("via"); string(via) }
+        if let origin = t.errorOrigin { key("error_origin"); string(origin) }
+        if let wire = t.wire { key("wire_ns"); wireTime(wire) }
+    }
+
+    /// One leg of a routed call (shared/spec/report.md: `hops`).
+    mutating func hop(_ hop: Hop) {
+        beginObject()
+        key("from"); string(hop.from)
+        key("to"); string(hop.to)
+        key("channel"); string(hop.channel)
+        key("msgid"); int(hop.msgid)
+        key("request_ns"); int(hop.request.timeNs)
+        key("response_ns"); optionalInt(hop.response?.timeNs)
+        key("latency_ns"); optionalInt(hop.latencyNs)
+        key("status"); string(hop.status.rawValue)
+        key("request_record"); int(hop.request.number)
+        key("response_record"); optionalInt(hop.response?.number)
+        if let wire = hop.wire { key("wire_ns"); wireTime(wire) }
+        endObject()
+    }
+
+    /// A message pair's time on a serial line: `{"request": ns, "response": ns or null}`.
+    mutating func wireTime(_ wire: WireTime) {
+        beginObject()
+        key("request"); int(wire.requestNs)
+        key("response"); optionalInt(wire.responseNs)
+        endObject()
     }
 
     public mutating func notification(_ n: Notification) {
