@@ -41,4 +41,6 @@ public struct DirectionSummary: Sendable {
     public var isRPC = true
     /// False for a stream left out because it is not on the --port given.
     public var isSelected = true
+    /// On a serial line the board gives a baud for: how busy the wire was.
+    public var line: LineUse?
 }

@@ -51,11 +51,20 @@ struct InterCoreLink: LinkFamily {
             return context.registry.refused(at: record.stamp, into: &context.output)
         }
         if observation.isNewDirection {
-            streams.append(context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
-                                                 describe(header, on: context.options.board)))
+            let stream = context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
+                                               describe(header, on: context.options.board))
+            streams.append(stream)
             checkAgainstBoard(header, at: record, into: &context)
+            if header.kind == .uart, observation.role == .stream,
+               let channel = context.options.board.channel(.uart, Int(header.channel)), let baud = channel.baud {
+                context.registry.rows[stream.index].line = LineUse(baud: baud, bitsPerByte: channel.bitsPerFrame,
+                                                                   byteTimeNs: channel.byteTimeNs)
+            }
         }
         let stream = streams[observation.direction]
+        if header.kind == .uart, observation.role == .stream, context.registry.rows[stream.index].line != nil {
+            context.registry.rows[stream.index].line!.carried(view.payload.count, at: record.timeNs)
+        }
         if header.isReceiverSide { context.registry.rows[stream.index].receiverSideRecords += 1 }
         let decodes = observation.role == .stream && header.kind != .trace
         if observation.missingRecords != 0 || header.lossBefore {

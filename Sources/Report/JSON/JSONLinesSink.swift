@@ -46,7 +46,7 @@ public struct JSONLinesSink: AnalysisSink {
         json.key("capture"); json.capture(summary)
         json.key("board"); json.optionalString(board)
         json.key("methods"); json.methods(statistics)
-        json.key("summary"); json.summary(counts)
+        json.key("summary"); json.summary(counts, capture: summary)
         if let display = summary.display { json.key("display_filter"); json.displayFilter(display.filter, display.counts) }
         json.endObject()
         output.line(json.text)

@@ -78,7 +78,19 @@ public enum TextReport {
         }
         let more = shown.count - listed.count
         let moreNote = more > 0 ? ["  (\(more) more RPC streams with less traffic; --format json lists every finding and call)"] : []
-        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + moreNote + note + [""]
+        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + moreNote + note
+            + lineUse(shown, spanNs: summary.durationNs) + [""]
+    }
+
+    /// Serial lines: each direction's time on the wire, at the board's baud and framing.
+    static func lineUse(_ directions: [DirectionSummary], spanNs: Int64) -> [String] {
+        directions.compactMap { direction in
+            guard let line = direction.line else { return nil }
+            let share = { (value: Double) in String(format: "%.1f%%", value * 100) }
+            return "  wire  \(direction.names.channel) \(direction.names.from)→\(direction.names.to) at \(line.baud) baud: "
+                + "\(line.bytes) B took \(Formatting.duration(line.busyNs)) (\(share(line.busyFraction(over: spanNs))) of the capture), "
+                + "busiest second \(share(line.busiestSecondFraction)), longest busy stretch \(Formatting.duration(line.longestBusyNs))"
+        }
     }
 
     static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
@@ -103,6 +115,23 @@ public enum TextReport {
             rows.append(row)
         }
         return lines + Formatting.table(rows, rightAligned: Set(1...11)).map { "  " + $0 } + [""]
+            + routedTable(statistics)
+    }
+
+    /// Calls through a router, split per leg: where the caller's wait went.
+    static func routedTable(_ statistics: [MethodStatistics]) -> [String] {
+        let routed = statistics.filter { $0.routed.calls > 0 }
+        guard !routed.isEmpty else { return [] }
+        var rows = [["method", "routed", "caller waits", "router out", "leg", "router back"]]
+        for method in routed {
+            let times = method.routed
+            let forward = times.mean(times.forwardTotalNs), leg = times.mean(times.legTotalNs), back = times.mean(times.backTotalNs)
+            rows.append([Formatting.cut(method.method, to: 60), String(times.calls),
+                         Formatting.duration(forward + leg + back), Formatting.duration(forward), Formatting.duration(leg),
+                         Formatting.duration(back)])
+        }
+        return ["Through the router  (means over calls answered on both legs; the leg includes its wire time)"]
+            + Formatting.table(rows, rightAligned: Set(1...5)).map { "  " + $0 } + [""]
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent reading of a UNO Q capture for rpc-analyze (own code; msgpack-python).
 
-    read_capture.py CAPTURE [-o NAME.expected.json]
+    read_capture.py CAPTURE [-o NAME.reading.json]
 
 Reads classic pcap (us/ns, either byte order) or pcapng with its own parser; takes
 capture format v1 records (LINKTYPE_USER0) as the serial hop ("coreN") and
