@@ -6,6 +6,9 @@ public struct CaptureSummary: Sendable {
     public var file: String
     public var linkType: Int32
     public var linkTypeName: String
+    /// Every link type the records carry, in order of first use: a merged pcapng has several.
+    public var linkTypes: [Int32] = []
+    public var linkTypeNames: [String] = []
     public var records: UInt64 = 0
     /// Bytes of record data as captured (headers included, file framing not).
     public var bytes: UInt64 = 0

@@ -112,6 +112,14 @@ struct StreamRegistry<Sink: RPCSink> {
         }
     }
 
+    /// A message record of a decoded stream is about to be delivered: a record that is one
+    /// whole message ends an unfinished value before it.
+    @inline(__always)
+    mutating func messageRecordStarts(_ stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
+        guard decodes(stream) else { return }
+        rpc.messageRecordStarts(stream: stream, with: payload, into: &sink)
+    }
+
     /// Hands one event of `stream` on: counted in its row, decoded when it is RPC.
     @inline(__always)
     mutating func deliver(_ event: StreamEvent, to stream: StreamID, into sink: inout Sink) {

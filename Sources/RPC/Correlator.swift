@@ -89,7 +89,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         case .invalidByte: "bytes that do not form a MessagePack value"
         case .tooLarge: "a value longer than the per-stream limit"
         case .headerCutByRecordEnd: "a value header cut short by the end of the message"
-        case .truncatedAtEnd: "an unfinished value at the end of the capture"
+        case .truncatedAtEnd: "a value begun here and still unfinished when the capture ended"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
         emit(.malformedFrame, on: &stream, into: &output) { Finding(
@@ -190,7 +190,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let isError = !envelope.errorIsNil
         var routed: RouterModel.RoutedCall?
         if router != nil {
-            router!.answered(by: stream, requestNs: request.origin.timeNs)
+            router!.answered(by: stream, requestNs: request.origin.timeNs, method: request.methodIndex, msgid: envelope.msgid,
+                             bytes: bytes, at: origin)
             routed = router!.closed(request.sequence)
             if let routed, let outer = routed.outer {
                 return legAnswered(request, routed, outer: outer, msgid: envelope.msgid, bytes: bytes, envelope: envelope,

@@ -115,6 +115,16 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
     }
 
+    /// A message record of `stream` is about to be fed (`FrameAssembler.recordBoundary`).
+    public mutating func messageRecordStarts(stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
+        let index = stream.index
+        guard streams[index].assembler.heldBytes > 0 else { return }
+        let before = streams[index].assembler.heldBytes
+        streams[index].recordBoundary(before: payload, into: &correlator, output: &sink)
+        heldBytes += streams[index].assembler.heldBytes - before
+        if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
+    }
+
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
         for index in streams.indices where !isIgnored(stream: StreamID(index)) {
@@ -177,6 +187,11 @@ extension RPCStream {
 
     mutating func finish<Sink: RPCSink>(into correlator: inout Correlator<Sink>, output: inout Sink) {
         assembler.finish(stream: &state, into: &correlator, output: &output)
+    }
+
+    mutating func recordBoundary<Sink: RPCSink>(before next: UnsafeRawBufferPointer, into correlator: inout Correlator<Sink>,
+                                                output: inout Sink) {
+        assembler.recordBoundary(before: next, stream: &state, into: &correlator, output: &output)
     }
 }
 

@@ -159,6 +159,7 @@ extension Correlator {
         ) }
         stream.nonRPCCount = 0
         stream.nonRPCBytes = 0
+        if router != nil { routerSawNonRPC(stream.nonRPCSample, on: stream.id, at: origin, into: &output) }
     }
 
     /// Values are decoded only for renderers that show them, so only those raise this note.

@@ -92,7 +92,8 @@ struct InterCoreLink: LinkFamily {
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
-            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+            if header.kind == .message { context.registry.messageRecordStarts(stream, with: view.payload, into: &context.output) }
+            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: false), at: record.stamp),
                              to: stream, into: &context.output)
         } else {
             context.registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &context.output)

@@ -15,6 +15,17 @@ extension Correlator {
         }
     }
 
+    /// Values that are not RPC: a party that sent RPC before and now prints its banner has
+    /// started over (found here too, for a restart whose `$/reset` the cut value swallowed).
+    mutating func routerSawNonRPC(_ sample: [UInt8], on stream: StreamID, at origin: RecordStamp, into output: inout Sink) {
+        guard let banner = router!.setup.banner else { return }
+        let start = Array(banner.utf8.prefix(min(24, sample.count)))
+        guard start.count >= 12, sample.starts(with: start) else { return }
+        let party = router!.ends[stream.index].from
+        guard router!.parties[party].hasSentRPC else { return }
+        restarted(party: party, on: stream, at: origin, into: &output)
+    }
+
     /// A request: checked against its receiver's buffer, and joined to the call it forwards.
     /// True for a leg (it is counted with that call, not as a call of its own).
     mutating func routerRequest(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, method: Int, origin: RecordStamp,
@@ -30,6 +41,14 @@ extension Correlator {
             router!.noteCause(to: router!.ends[stream.index].to, .init(stamp: origin, text: text))
         }
         let params = UnsafeRawBufferPointer(rebasing: bytes[min(envelope.firstValueOffset, bytes.count)...])
+        // Registering again a method it registered already: a party that started over and whose
+        // banner and `$/reset` a cut value swallowed.
+        let from = router!.ends[stream.index].from
+        if name == "$/register", router!.parties[from].hasSentRPC, let method = RouterModel.firstString(params),
+           router!.parties[from].provides.contains(method) {
+            restarted(party: from, on: stream, at: origin, into: &output)
+            router!.sent(on: stream, at: origin, kind: .request)
+        }
         guard let outer = router!.request(sequence: nextSequence, method: method, methodName: name, msgid: envelope.msgid,
                                           params: params, requestBytes: bytes.count, origin: origin, stream: stream,
                                           conversation: facts.requestConversation) else { return false }
@@ -194,6 +213,8 @@ extension Correlator {
     /// (closed as unanswered here, so the replay sees no call still waiting on it).
     mutating func restarted(party: Int, on stream: StreamID, at origin: RecordStamp, into output: inout Sink) {
         let name = router!.parties[party].name
+        // Its `$/reset` after the banner is the same restart.
+        router!.restarted(party)
         var abandoned: [String] = []
         for made in pending.inFlight().sorted(by: { $0.sequence < $1.sequence }) {
             guard let call = router!.calls[made.sequence] else { continue }
@@ -204,10 +225,16 @@ extension Correlator {
             abandoned.append("\(methods.names[request.methodIndex]) (msgid \(made.msgid), \(names.from) to \(names.to))")
             close(request, msgid: made.msgid, into: &output)
         }
-        var text = "\(name) started over (a $/reset after its earlier traffic, record \(origin.number))"
+        var text = "\(name) started over (its banner or a $/reset after its earlier traffic, record \(origin.number))"
         text += abandoned.isEmpty ? "; no call was in flight with it"
             : ": \(abandoned.count) call\(abandoned.count == 1 ? "" : "s") in flight with it abandoned, not deadlocked: "
                 + abandoned.prefix(8).joined(separator: ", ") + (abandoned.count > 8 ? ", ..." : "")
+        if let cut = router!.parties[party].lastAnswer, let banner = router!.setup.banner,
+           let overlap = RouterModel.bannerStart(endingOf: cut.tail, banner: banner) {
+            text += "; its answer to \(methods.names[cut.method]) (msgid \(cut.msgid), record \(cut.stamp.number)) was cut by the "
+                + "restart and completed by the first \(overlap) bytes of its banner (\"\(banner.prefix(overlap))\"): the "
+                + "result passed on is wrong"
+        }
         if let junk = router!.parties[party].lastJunk, origin.timeNs.saturatingSpan(since: junk.stamp.timeNs) < 2_000_000_000 {
             text += "; the \(junk.bytes) byte\(junk.bytes == 1 ? "" : "s") it had sent before (skipped at record \(junk.stamp.number)) "
                 + "were a value the restart cut short"
@@ -229,16 +256,23 @@ extension Correlator {
             let first = ordered[0]
             let facts = router!.parties[party]
             let since = first.call.request.timeNs
-            guard facts.latestAnsweredRequestNs < since, let last = facts.lastSent, last.timeNs > since else { continue }
+            guard facts.latestAnsweredRequestNs < since else { continue }
             let cause = facts.causes.last { $0.stamp.timeNs <= since }
-            guard ordered.count >= 2 || cause != nil else { continue }
+            let stillSent = facts.lastSent.map { $0.timeNs > since } ?? false
+            // Two or more calls unanswered while it still sends, or anything after a cause it is
+            // known to stick on; a party that went silent with no cause may simply be gone.
+            guard (stillSent && ordered.count >= 2) || cause != nil else { continue }
             let names = directory[first.call.stream.index].names
             let method = methods.names[pendingMethod(first.sequence, call: first.call)]
             var text = "\(facts.name) stopped answering: none of the \(ordered.count) call\(ordered.count == 1 ? "" : "s") "
                 + "made to it from record \(first.call.request.number) on was answered (the first: \(method), msgid "
-                + "\(first.call.msgid) from \(names.from) on \(names.channel)), while it went on sending for "
-                + "\(Self.duration(last.timeNs.saturatingSpan(since: since))) after it (its last message: "
-                + "\(Self.kindName(facts.lastSentKind)), record \(last.number))"
+                + "\(first.call.msgid) from \(names.from) on \(names.channel))"
+            if stillSent, let last = facts.lastSent {
+                text += ", while it went on sending for \(Self.duration(last.timeNs.saturatingSpan(since: since))) after it "
+                    + "(its last message: \(Self.kindName(facts.lastSentKind)), record \(last.number))"
+            } else {
+                text += ", and it sent nothing more"
+            }
             if let cause { text += "; just before, \(cause.text)" }
             output.finding(Finding(.peerWedged, at: since, record: first.call.request.number, text,
                                    cores: [facts.name, names.from], channel: names.channel, msgid: first.call.msgid,

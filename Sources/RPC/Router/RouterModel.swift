@@ -6,9 +6,13 @@ import MessagePack
 public struct RouterSetup: Sendable, Equatable {
     /// The router's program, as reports name it (`via`).
     public var program: String
+    /// What a party the router serves prints when it starts (the UNO Q MCU's banner): an answer
+    /// that a restart cut short ends with its first bytes.
+    public var banner: String?
 
-    public init(program: String) {
+    public init(program: String, banner: String? = nil) {
         self.program = program
+        self.banner = banner
     }
 }
 
@@ -95,8 +99,17 @@ struct RouterModel {
         var provides: Set<String> = []
         /// What it was sent that a party with few means gets stuck on, most recent last.
         var causes: [Cause] = []
+        /// Its last answer, for a restart to name when it cut it short.
+        var lastAnswer: Answer?
         /// Its last skipped bytes (a value cut short), for a restart to name.
         var lastJunk: (stamp: RecordStamp, bytes: Int)?
+    }
+
+    struct Answer {
+        var method: Int
+        var msgid: UInt64
+        var stamp: RecordStamp
+        var tail: [UInt8]
     }
 
     struct Cause {
@@ -123,6 +136,12 @@ struct RouterModel {
         parties[from].lastSent = stamp
         parties[from].lastSentKind = kind
         parties[from].hasSentRPC = true
+    }
+
+    /// A party started over: it sends its `$/reset` and registers its methods again.
+    mutating func restarted(_ party: Int) {
+        parties[party].hasSentRPC = false
+        parties[party].provides = []
     }
 
     mutating func skipped(_ bytes: Int, on stream: StreamID, at stamp: RecordStamp) {
@@ -198,10 +217,28 @@ struct RouterModel {
         calls[outer]?.legInFlight = true
     }
 
-    /// A party answered a call made to it at `requestNs`.
-    mutating func answered(by stream: StreamID, requestNs: Int64) {
+    /// A party answered a call made to it at `requestNs`; the answer's last bytes are kept,
+    /// for a restart that cut it short to name.
+    mutating func answered(by stream: StreamID, requestNs: Int64, method: Int, msgid: UInt64,
+                           bytes: UnsafeRawBufferPointer, at stamp: RecordStamp) {
         let party = ends[stream.index].from
         parties[party].latestAnsweredRequestNs = max(parties[party].latestAnsweredRequestNs, requestNs)
+        guard setup.banner != nil else { return }
+        parties[party].lastAnswer = Answer(method: method, msgid: msgid, stamp: stamp,
+                                           tail: Array(bytes.suffix(Self.answerTailKept)))
+    }
+
+    static let answerTailKept = 64
+
+    /// How many bytes of `banner`'s start `tail` ends with (at least 8), nil for none: an answer
+    /// cut by a restart and completed by the banner that came after it.
+    static func bannerStart(endingOf tail: [UInt8], banner: String) -> Int? {
+        let start = Array(banner.utf8)
+        for length in stride(from: min(start.count, tail.count), through: 8, by: -1)
+        where tail.suffix(length).elementsEqual(start.prefix(length)) {
+            return length
+        }
+        return nil
     }
 
     // MARK: Routes

@@ -127,11 +127,15 @@ public struct Board: Sendable, Equatable {
         /// Parties from this number up are client connections (apps), named by the capture's
         /// `party.name` events; the board does not list them.
         public var clientsFrom: Int
+        /// What a party behind the router prints when it starts (the UNO Q MCU: "MCU starting
+        /// RPC Bridge communication"): named when a restart cuts an answer short.
+        public var banner: String?
 
-        public init(party: Int, program: String, clientsFrom: Int) {
+        public init(party: Int, program: String, clientsFrom: Int, banner: String? = nil) {
             self.party = party
             self.program = program
             self.clientsFrom = clientsFrom
+            self.banner = banner
         }
     }
 

@@ -38,7 +38,7 @@ struct BoardDecoder {
 
     static let topKeys = ["name", "description", "cores", "channels", "devices", "methods", "spinlocks", "non_reentrant",
                           "regions", "router"]
-    static let routerKeys = ["party", "program", "clients_from"]
+    static let routerKeys = ["party", "program", "clients_from", "banner"]
     static let regionKeys = ["name", "lock", "readonly_after_init", "owner"]
     static let methodKeys = ["devices", "budget_us"]
     static let coreKeys = ["number", "name", "clock_hz"]
@@ -231,7 +231,7 @@ struct BoardDecoder {
         }
     }
 
-    /// `router: {party: router, program: arduino-router, clients_from: 2}`.
+    /// `router: {party: router, program: arduino-router, clients_from: 2, banner: "..."}`.
     private func decodeRouter(_ root: ConfigNode, coreByName: [String: Int], cores: [Board.Core])
         throws(ConfigError) -> Board.Router?
     {
@@ -242,7 +242,8 @@ struct BoardDecoder {
         let program = try text(node, "program", path: "router") ?? "router"
         let clientsFrom = try integer(node, "clients_from", path: "router", range: 0...253)
             ?? ((cores.map(\.number).max() ?? 0) + 1)
-        return Board.Router(party: party, program: program, clientsFrom: clientsFrom)
+        return Board.Router(party: party, program: program, clientsFrom: clientsFrom,
+                            banner: try text(node, "banner", path: "router"))
     }
 
     private func decodeDevices(_ root: ConfigNode, coreByName: [String: Int], cores: [Board.Core])

@@ -40,7 +40,10 @@ extension Board {
         if let router {
             out += "\n# The party that forwards calls between the others: calls through it are one transaction with\n"
             out += "# a leg per hop. clients_from: parties from this number up are app connections.\n"
-            out += "router: {party: \(quoted(coreName(router.party))), program: \(quoted(router.program)), clients_from: \(router.clientsFrom)}\n"
+            var fields = ["party: \(quoted(coreName(router.party)))", "program: \(quoted(router.program))",
+                          "clients_from: \(router.clientsFrom)"]
+            if let banner = router.banner { fields.append("banner: \(quoted(banner))") }
+            out += "router: {\(fields.joined(separator: ", "))}\n"
         }
         out += "\n# Shared devices. owner: the only core allowed to use it. lock: the lock agreed to guard it.\n"
         out += devices.isEmpty ? "devices: []\n" : "devices:\n"

@@ -61,7 +61,8 @@ extension Board {
             ],
             devices: []
         )
-        board.router = Router(party: 0, program: "arduino-router", clientsFrom: 2)
+        board.router = Router(party: 0, program: "arduino-router", clientsFrom: 2,
+                              banner: "MCU starting RPC Bridge communication")
         return board
     }()
 }

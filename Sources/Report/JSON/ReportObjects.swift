@@ -161,6 +161,12 @@ extension JSONWriter {
         beginObject()
         key("file"); string(summary.file)
         key("linktype"); int(summary.linkType)
+        if summary.linkTypes.count > 1 {
+            key("linktypes")
+            beginArray()
+            for linkType in summary.linkTypes { int(linkType) }
+            endArray()
+        }
         key("records"); int(summary.records)
         key("bytes"); int(summary.bytes)
         key("first_ns"); optionalInt(summary.firstNs)

@@ -12,8 +12,10 @@ public enum TextReport {
     ) -> String {
         var lines: [String] = []
         lines.append("Capture  \(summary.file)")
-        var shape = "  \(summary.records) records, \(Formatting.bytes(summary.bytes)), link type \(summary.linkType) "
-            + "(\(summary.linkTypeName))"
+        var shape = "  \(summary.records) records, \(Formatting.bytes(summary.bytes)), "
+            + (summary.linkTypes.count > 1
+                ? "link types " + zip(summary.linkTypes, summary.linkTypeNames).map { "\($0) (\($1))" }.joined(separator: ", ")
+                : "link type \(summary.linkType) (\(summary.linkTypeName))")
         if let first = summary.firstNs {
             shape += ", \(Formatting.duration(summary.durationNs)) from \(Formatting.absolute(first))"
         }
