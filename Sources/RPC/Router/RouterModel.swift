@@ -171,12 +171,9 @@ struct RouterModel {
         if methodName == "$/register", let name = Self.firstString(params) { call.registers = name }
         var outer: UInt64?
         if !routerOwn, let candidates = joinable[key] {
-            let callee = ends[stream.index].to
-            if let position = candidates.firstIndex(where: { candidate in
-                guard let made = calls[candidate] else { return false }
-                // Another conversation, and not back to the party that made the call.
-                return made.conversation != conversation && ends[made.stream.index].from != callee
-            }) {
+            // On another conversation: the router's leg goes on to the provider, which may be
+            // the caller itself (an app calling a method it provides).
+            if let position = candidates.firstIndex(where: { calls[$0].map { $0.conversation != conversation } ?? false }) {
                 let found = candidates[position]
                 outer = found
                 removeJoinable(found, key: key)
