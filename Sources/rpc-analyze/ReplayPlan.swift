@@ -27,6 +27,8 @@ struct ReplayPlan {
     /// What the peer registered with the client in the recording (the MCU's methods).
     var peerRegistrations: [String] = []
     var providers: [Provider] = []
+    /// Notifications the client received in the recording, by method.
+    var notificationsReceived: [String: Int] = [:]
 
     /// `client`: `--client`, else the caller of the first request that is not the protocol's
     /// own (`$/…`): an app rather than the MCU registering, the router rather than the MCU.
@@ -66,6 +68,9 @@ struct ReplayPlan {
         let registeredByClient = Set(own.filter { $0.method == "$/register" }.compactMap(Self.firstText))
         // A method the router forwarded to the client, or a notification it received, was one
         // the client had registered; the protocol's own methods are the router's.
+        for notification in recording.notifications where notification.to == client {
+            notificationsReceived[notification.method, default: 0] += 1
+        }
         let provided = toClient.map(\.method) + recording.notifications.filter { $0.to == client }.map(\.method)
         unregisteredMethods = Self.unique(provided.filter { !$0.hasPrefix("$/") && !registeredByClient.contains($0) })
 

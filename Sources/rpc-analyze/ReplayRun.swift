@@ -48,6 +48,15 @@ struct ReplayRun {
             throw CouldNotAnalyse("\(error)")
         }
         closedReason = replay.closedReason
+        let received = router?.notifications ?? (responder as? AppStandIn)?.notifications ?? [:]
+        let methods = Set(received.keys).union(plan.notificationsReceived.keys).sorted()
+        if !methods.isEmpty {
+            let counts = methods.map { "\($0) ×\(received[$0] ?? 0) (recorded \(plan.notificationsReceived[$0] ?? 0))" }
+            notes.append("notifications received: \(counts.joined(separator: ", "))")
+        }
+        if let app = responder as? AppStandIn, !app.unanswerable.isEmpty {
+            notes.append("forwarded calls with no recorded answer (answered with an error): \(app.unanswerable.joined(separator: ", "))")
+        }
     }
 
     /// Waits for the MCU to start (its `$/reset`, after RouterBridge's banner) and register its
