@@ -120,9 +120,11 @@ public final class TargetReplay {
             case .notification(let method, let params, _):
                 try sendOrNote(.array([.uint(2), .string(method), params]))
             case .call(let call):
-                // A msgid still in flight is waited for first, as the recorded client did.
+                // A msgid still in flight is waited for first, as the recorded client did
+                // (unless that call went unanswered in the recording too).
                 let deadline = Socket.nowNs() + timeoutNs
-                while inFlight[call.msgid] != nil, main.closedReason == nil, Socket.nowNs() < deadline {
+                while let waiting = inFlight[call.msgid], calls[waiting.index].latencyNs != nil,
+                      main.closedReason == nil, Socket.nowNs() < deadline {
                     try pump(untilNs: deadline)
                 }
                 if main.closedReason != nil { notSent(message); continue }
@@ -130,7 +132,9 @@ public final class TargetReplay {
                 calls.append(call)
                 outcomes.append(nil)
                 requestBytes.append(0)
-                if call.latencyNs != nil { inFlight[call.msgid] = (calls.count - 1, Socket.nowNs()) }
+                // Calls the recording has no answer to are waited for too: an answer now is a
+                // change (a wedge fixed, or a call that should have failed).
+                inFlight[call.msgid] = (calls.count - 1, Socket.nowNs())
                 requestBytes[calls.count - 1] = try sendOrNote(.array([.uint(0), .uint(call.msgid), .string(call.method), call.params]))
                 try pump(untilNs: Socket.nowNs())
             }
@@ -198,8 +202,13 @@ public final class TargetReplay {
             if index == 0, let waiting = inFlight.removeValue(forKey: msgid) {
                 let call = calls[waiting.index]
                 var differences: [String] = []
-                comparer.compare(call.error ?? .nil, error, path: ["error"], into: &differences)
-                comparer.compare(call.result ?? .nil, result, path: ["result"], into: &differences)
+                if call.latencyNs == nil {
+                    let now = error != .nil ? "error \(error.preview(limit: 80))" : "result \(result.preview(limit: 80))"
+                    differences.append("recorded no answer, now answered: \(now)")
+                } else {
+                    comparer.compare(call.error ?? .nil, error, path: ["error"], into: &differences)
+                    comparer.compare(call.result ?? .nil, result, path: ["result"], into: &differences)
+                }
                 outcomes[waiting.index] = ReplayOutcome(call: call, latencyNowNs: Socket.nowNs() - waiting.sentNs,
                                                         differences: differences, answerBytes: bytes)
             } else {

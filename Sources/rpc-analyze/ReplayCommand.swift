@@ -80,7 +80,7 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw CouldNotAnalyse(error.description)
         }
-        let plan = try ReplayPlan(recording: recording, client: client, file: file)
+        let plan = try ReplayPlan(recording: recording, client: client, serial: destination.isSerial, file: file)
         let run = try ReplayRun(plan: plan, target: destination, options: .init(
             ignore: ignore, timeout: timeout, pace: pace, providers: providers, waitReset: waitReset))
         let outcomes = run.outcomes

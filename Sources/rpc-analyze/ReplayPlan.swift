@@ -32,7 +32,9 @@ struct ReplayPlan {
 
     /// `client`: `--client`, else the caller of the first request that is not the protocol's
     /// own (`$/…`): an app rather than the MCU registering, the router rather than the MCU.
-    init(recording: ReportCollector, client chosen: String?, file: String) throws {
+    /// On a serial target the default is the party that answered the MCU's `$/reset` (the
+    /// router's side of the serial hop), when the recording has one.
+    init(recording: ReportCollector, client chosen: String?, serial: Bool, file: String) throws {
         let calls = recording.transactionsInRequestOrder
         let callers = Self.unique(calls.map(\.caller))
         let client: String
@@ -41,6 +43,8 @@ struct ReplayPlan {
                 throw CouldNotAnalyse("--client \(chosen): \(file) has no request from it; callers: \(callers.joined(separator: ", "))")
             }
             client = chosen
+        } else if serial, let reset = calls.first(where: { $0.method == "$/reset" }) {
+            client = reset.callee
         } else {
             guard let first = calls.first(where: { !$0.method.hasPrefix("$/") }) ?? calls.first else {
                 throw CouldNotAnalyse("\(file): no request to replay")

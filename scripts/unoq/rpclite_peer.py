@@ -12,6 +12,7 @@ with RPClite's errors ([0xFD, "Too many parameters"], [0xFE, name], ...); start_
 n mcu_tick notifications 20 ms apart and then calls py_mul [3, 7] on the router.
 
   rpclite_peer.py PATH [--delay S] [--silent] [--change add] [--die-after N] [--wedge]
+                  [--heartbeat S]
 
 --silent never starts (no banner, no $/reset); --change add answers add with a+b+1;
 --die-after N exits abruptly after answering N calls; --wedge is RPClite's cancel wedge: a
@@ -107,6 +108,7 @@ class Peer:
         self.unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
         self.outgoing = []  # calls not yet made, made one at a time
         self.waiting = None  # msgid of the call whose answer we wait for
+        self.waiting_method = None
         self.next_msgid = 0
         self.timers = []  # (when, action)
         self.answered = 0
@@ -129,6 +131,7 @@ class Peer:
         if self.waiting is None and self.outgoing:
             method, params = self.outgoing.pop(0)
             self.waiting = self.next_msgid
+            self.waiting_method = method
             self.next_msgid += 1
             self.write([0, self.waiting, method, params])
 
@@ -138,6 +141,13 @@ class Peer:
         for method in METHODS:
             self.call("$/register", [method])
         self.call("$/version", [])
+        if self.args.heartbeat:
+            self.later(self.args.heartbeat, lambda: self.beat(0))
+
+    def beat(self, count):
+        # The sketch's loop goes on while RPClite is wedged: heartbeats keep coming.
+        self.write([2, "mcu_heartbeat", [count]])
+        self.later(self.args.heartbeat, lambda: self.beat(count + 1))
 
     def answer(self, msgid, name, params):
         error, result, delay = call_method(name, params, self.args.change)
@@ -169,6 +179,8 @@ class Peer:
         elif kind == 1 and len(message) == 4:
             if message[1] == self.waiting:
                 self.waiting = None
+                # What the router answered the sketch's calls, for the tests to read.
+                print("answer %s: error %r, result %r" % (self.waiting_method, message[2], message[3]), flush=True)
                 self.pump_calls()
         elif kind == 2 and len(message) == 3:
             # RPClite has no handler for $/cancelRequest and never consumes it: the wedge.
@@ -217,6 +229,7 @@ def main():
                         help="answer this method differently from the recording")
     parser.add_argument("--die-after", type=int, help="exit abruptly after answering N calls")
     parser.add_argument("--wedge", action="store_true", help="never consume $/cancelRequest")
+    parser.add_argument("--heartbeat", type=float, help="send mcu_heartbeat [n] every this many seconds once started")
     args = parser.parse_args()
     master, slave = os.openpty()
     # Raw before anything is written: a new pty echoes and waits for lines, and the banner
