@@ -162,6 +162,9 @@ class Peer:
         self.write([1, msgid, error, result])
         self.answered += 1
         if self.args.die_after is not None and self.answered >= self.args.die_after:
+            # A real UART has sent the last answer when the MCU dies; a pty's hangup drops
+            # what its other side has not read yet, so give the reader a moment first.
+            time.sleep(0.1)
             os._exit(3)
 
     def later(self, delay, action):
