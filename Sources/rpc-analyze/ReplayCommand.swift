@@ -12,7 +12,7 @@ struct ReplayCommand: ParsableCommand {
         abstract: "Re-send a capture's recorded requests to a live server, router or MCU and compare the answers.",
         discussion: """
         Takes one party of the recording (--client, else the caller of the first request that is \
-        not a `$/…` one), sends its requests and notifications to the target in their recorded \
+        not a `$/…` one; on a serial: target, the party that answered the MCU's `$/reset`), sends its requests and notifications to the target in their recorded \
         order, answers what the target asks of it with the recorded answers, waits for every \
         answer and reports each that differs from the recorded one, path by path, with the \
         latency then and now. Exit 1 on any difference or missing answer: this is how a firmware \
