@@ -5,16 +5,15 @@ import FoundationXML
 import Testing
 
 /// `replay --target unix:` and `serial:` against real processes: the UNO Q's bundled
-/// captures (../shared/captures/unoq) replayed to a stand-in router on a Unix socket
+/// captures (Captures/unoq) replayed to a stand-in router on a Unix socket
 /// (Tests/Fixtures/router_standin.py) and to a serial peer with RPClite's wire behaviour on a
 /// real pty (scripts/unoq/rpclite_peer.py). Neither is the real router or firmware.
 @Suite(.serialized)
 struct UnoQReplayTests {
-    static let captures = Paths.packageRoot.appendingPathComponent("../shared/captures/unoq").standardized.path
+    static let captures = Paths.captures.appendingPathComponent("unoq").path
     static let tcpHop = captures + "/unoq-tcp-hop.pcap"
     static let serialHop = captures + "/unoq-serial-hop.pcap"
     static let wedge = captures + "/unoq-cancel-wedge.pcapng"
-    static var available: Bool { FileManager.default.fileExists(atPath: tcpHop) }
 
     /// The stand-in router listening on a fresh socket; the process and the socket's path.
     func router(_ arguments: [String] = []) throws -> (PeerProcess, String) {
@@ -47,7 +46,7 @@ struct UnoQReplayTests {
 
     // MARK: unix:
 
-    @Test(.enabled(if: available)) func theAppsCallsThroughARouterStandingInForTheOtherAppGiveTheRecordedAnswers() throws {
+    @Test func theAppsCallsThroughARouterStandingInForTheOtherAppGiveTheRecordedAnswers() throws {
         let (router, socket) = try router()
         defer { router.stop() }
         let junit = Paths.temporary("unix-replay.xml")
@@ -71,7 +70,7 @@ struct UnoQReplayTests {
         _ = try XMLDocument(xmlString: xml)
     }
 
-    @Test(.enabled(if: available)) func withoutTheOtherAppTheRoutersRefusalsAreTheDifferences() throws {
+    @Test func withoutTheOtherAppTheRoutersRefusalsAreTheDifferences() throws {
         let (router, socket) = try router()
         defer { router.stop() }
         let run = try CommandRun(["replay", Self.tcpHop, "--target", "unix:" + socket])
@@ -81,7 +80,7 @@ struct UnoQReplayTests {
         #expect(run.standardOutput.contains("27 answered, 4 differ from the recording"))
     }
 
-    @Test(.enabled(if: available)) func aChangedAnswerBehindTheRouterIsNamedPathByPath() throws {
+    @Test func aChangedAnswerBehindTheRouterIsNamedPathByPath() throws {
         let (router, socket) = try router(["--change", "add"])
         defer { router.stop() }
         let run = try CommandRun(["replay", Self.tcpHop, "--target", "unix:" + socket, "--providers"])
@@ -92,7 +91,7 @@ struct UnoQReplayTests {
         #expect(!run.standardOutput.contains("msgid 16 add"))
     }
 
-    @Test(.enabled(if: available)) func theProviderAppRegistersItsMethodsAsRecorded() throws {
+    @Test func theProviderAppRegistersItsMethodsAsRecorded() throws {
         let (router, socket) = try router()
         defer { router.stop() }
         let run = try CommandRun(["replay", Self.tcpHop, "--target", "unix:" + socket, "--client", "127.0.0.1:49840"])
@@ -100,7 +99,7 @@ struct UnoQReplayTests {
         #expect(run.standardOutput.contains("replayed 4 calls from 127.0.0.1:49840"))
     }
 
-    @Test(.enabled(if: available)) func badTargetsAndClientsAreOneLineAndExitTwo() throws {
+    @Test func badTargetsAndClientsAreOneLineAndExitTwo() throws {
         let bad = try CommandRun(["replay", Self.tcpHop, "--target", "unix:"])
         #expect(bad.status == 2)
         #expect(bad.standardError == "rpc-analyze: --target unix:: expected tcp://HOST:PORT, unix:PATH or serial:DEVICE\n")
@@ -118,7 +117,7 @@ struct UnoQReplayTests {
 
     // MARK: serial:
 
-    @Test(.enabled(if: available)) func theRecordedRouterCallsGiveTheSameAnswersFromTheMCU() throws {
+    @Test func theRecordedRouterCallsGiveTheSameAnswersFromTheMCU() throws {
         let (mcu, device) = try mcu()
         defer { mcu.stop() }
         let run = try CommandRun(["replay", Self.serialHop, "--target", "serial:" + device, "--format", "json"])
@@ -142,7 +141,7 @@ struct UnoQReplayTests {
         #expect(add["wire_ns"] as? Int == 15 * 10 * 1_000_000_000 / 115_200)
     }
 
-    @Test(.enabled(if: available)) func aFirmwareAnsweringDifferentlyFailsNamingTheCall() throws {
+    @Test func aFirmwareAnsweringDifferentlyFailsNamingTheCall() throws {
         let (mcu, device) = try mcu(["--change", "add"])
         defer { mcu.stop() }
         let junit = Paths.temporary("serial-replay.xml")
@@ -155,7 +154,7 @@ struct UnoQReplayTests {
         #expect(xml.contains("failures=\"4\""))
     }
 
-    @Test(.enabled(if: available)) func anMCUThatNeverStartsIsAClearTimeout() throws {
+    @Test func anMCUThatNeverStartsIsAClearTimeout() throws {
         let (mcu, device) = try mcu(["--silent"])
         defer { mcu.stop() }
         let started = Date()
@@ -166,7 +165,7 @@ struct UnoQReplayTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
-    @Test(.enabled(if: available)) func anMCUDyingMidReplayIsSaidNotAHang() throws {
+    @Test func anMCUDyingMidReplayIsSaidNotAHang() throws {
         let (mcu, device) = try mcu(["--die-after", "3"])
         defer { mcu.stop() }
         let started = Date()
@@ -180,7 +179,7 @@ struct UnoQReplayTests {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
-    @Test(.enabled(if: available)) func theCancelWedgeReplaysAsRecordedAndAFixedFirmwareDiffers() throws {
+    @Test func theCancelWedgeReplaysAsRecordedAndAFixedFirmwareDiffers() throws {
         let (wedged, device) = try mcu(["--wedge", "--heartbeat", "0.2"])
         defer { wedged.stop() }
         let run = try CommandRun(["replay", Self.wedge, "--target", "serial:" + device, "--timeout", "4"])
