@@ -213,3 +213,45 @@ struct UnoQReadingTests {
         #expect(origins["py_fail"] == "127.0.0.1:49840", "the app providing it raised")
     }
 }
+
+/// A routed call in the views: one flow across the parties' lanes in Perfetto, read back through
+/// Perfetto's own protos, and the serial wire as lanes of its own in the HTML report.
+struct UnoQViewTests {
+    @Test func perfettoShowsARoutedCallAsOneFlowWithItsWireTime() throws {
+        let capture = UnoQReadingTests.capture("unoq-cancel-wedge")
+        let trace = Paths.temporary("unoq-wedge.pftrace")
+        let written = try CommandRun([capture, "--board", "uno-q", "--format", "perfetto", "-o", trace])
+        #expect(written.status <= 1, "\(written.standardError)")
+        let check = try CommandRun(["/usr/bin/env", "python3",
+                                    Paths.packageRoot.appendingPathComponent("Tests/Fixtures/check_perfetto.py").path, trace],
+                                   direct: true)
+        #expect(check.status == 0, "\(check.standardError)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        #expect((summary["problems"] as? [String]) == [])
+        let report = try UnoQReadingTests.report("unoq-cancel-wedge")
+        let calls = report["transactions"] as? [[String: Any]] ?? []
+        var methods: [String: Int] = [:]
+        for call in calls { methods[call["method"] as! String, default: 0] += 1 }
+        #expect((summary["calls"] as? [String: Int] ?? [:]) == methods, "a routed call is one call slice, its leg forwarded")
+        let routed = calls.filter { ($0["hops"] as? [[String: Any]])?.last?["status"] as? String == "ok" }.count
+        let plain = calls.filter { $0["hops"] == nil && $0["status"] as? String != "unanswered" }.count
+        #expect(summary["flows"] as? Int == 2 * plain + 6 * routed + 3 * 2, "six steps per routed call; three for each unanswered leg")
+        #expect((summary["tracks"] as? [String] ?? []).contains("serial router→mcu wire 1"))
+    }
+
+    @Test func theHTMLReportDrawsTheSerialWire() throws {
+        let capture = UnoQReadingTests.capture("unoq-cancel-wedge")
+        let html = Paths.temporary("unoq-wedge.html")
+        _ = try CommandRun([capture, "--board", "uno-q", "--format", "html", "-o", html])
+        let check = try CommandRun(["/usr/bin/env", "python3",
+                                    Paths.packageRoot.appendingPathComponent("Tests/Fixtures/check_html.py").path, html],
+                                   direct: true)
+        #expect(check.status == 0, "\(check.standardError)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        let lanes = seen["lanes"] as? [String] ?? []
+        #expect(lanes.contains("serial wire router→mcu") && lanes.contains("serial wire mcu→router"), "\(lanes)")
+        #expect((seen["console"] as? [Any])?.isEmpty == true)
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.contains("\"hop\""), "the routed calls' steps are drawn")
+    }
+}
