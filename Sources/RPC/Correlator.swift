@@ -72,7 +72,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         if stream.nonRPCCount > 0 { flushNonRPCRun(&stream, into: &output) }
         let id = stream.id
         if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin, on: id)) }
-        if router != nil { routerSaw(envelope, on: id, at: origin, into: &output) }
+        if router != nil { routerSaw(envelope, byteCount: bytes.count, on: id, at: origin, into: &output) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin, on: id, into: &output)
         case .response: response(envelope, bytes: bytes, origin: origin, on: id, into: &output)

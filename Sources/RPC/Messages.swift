@@ -45,6 +45,9 @@ public struct Hop: Sendable, Equatable {
     public var response: RecordStamp?
     public var status: Transaction.Status
     public var wire: WireTime?
+    /// How long the leg's request waited for the serial wire behind other messages' bytes,
+    /// from when the call came to the router; nil when it did not wait.
+    public var wireWaitNs: Int64?
 
     public var latencyNs: Int64? { response.map { $0.timeNs.saturatingSpan(since: request.timeNs) } }
 }

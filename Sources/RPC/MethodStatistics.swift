@@ -93,6 +93,8 @@ public struct MethodStatistics: Sendable {
         public var forwardTotalNs: Double = 0
         public var legTotalNs: Double = 0
         public var backTotalNs: Double = 0
+        /// Of them, the calls whose leg waited for the serial wire behind other messages.
+        public var waitedForWire = 0
 
         public func mean(_ total: Double) -> Int64 { calls == 0 ? 0 : (total / Double(calls)).rounded().clampedToInt64 }
     }

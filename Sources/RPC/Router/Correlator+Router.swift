@@ -6,7 +6,9 @@ import MessagePack
 extension Correlator {
     /// Any message: its sender is still sending. A `$/reset` from a party that sent RPC before
     /// is that party starting over.
-    mutating func routerSaw(_ envelope: Envelope, on stream: StreamID, at origin: RecordStamp, into output: inout Sink) {
+    mutating func routerSaw(_ envelope: Envelope, byteCount: Int, on stream: StreamID, at origin: RecordStamp,
+                            into output: inout Sink) {
+        router!.carried(byteCount, on: stream, at: origin.timeNs, byteTimeNs: directory[stream.index].byteTimeNs)
         let from = router!.ends[stream.index].from
         let hadSent = router!.parties[from].hasSentRPC
         router!.sent(on: stream, at: origin, kind: envelope.kind)
@@ -52,9 +54,16 @@ extension Correlator {
         guard let outer = router!.request(sequence: nextSequence, method: method, methodName: name, msgid: envelope.msgid,
                                           params: params, requestBytes: bytes.count, origin: origin, stream: stream,
                                           conversation: facts.requestConversation) else { return false }
-        router!.legEnded(Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: envelope.msgid,
-                             request: origin, response: nil, status: .unanswered,
-                             wire: wireTime(request: bytes.count, response: nil, byteTimeNs: facts.byteTimeNs)), of: outer)
+        var leg = Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: envelope.msgid,
+                      request: origin, response: nil, status: .unanswered,
+                      wire: wireTime(request: bytes.count, response: nil, byteTimeNs: facts.byteTimeNs))
+        // On a serial line, the bytes ahead of it that were still on the wire when the call came
+        // to the router: the time the leg waited for the wire behind other messages.
+        if facts.byteTimeNs > 0, let made = router!.calls[outer]?.request.timeNs {
+            let wait = router!.busyBeforeLast(on: stream).saturatingSpan(since: made)
+            if wait > 0 { leg.wireWaitNs = wait }
+        }
+        router!.legEnded(leg, of: outer)
         router!.legStarted(outer)
         return true
     }
@@ -66,20 +75,22 @@ extension Correlator {
         tellCallEnded(request, msgid: msgid, response: origin, into: &output)
         if wants.contains(.values) { pendingParams.removeValue(forKey: request.sequence) }
         let facts = directory[request.stream.index]
-        router!.legEnded(Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
-                             request: request.origin, response: origin, status: envelope.errorIsNil ? .ok : .error,
-                             wire: wireTime(request: routed.requestBytes, response: bytes.count, byteTimeNs: facts.byteTimeNs)),
-                         of: outer)
+        var leg = Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
+                      request: request.origin, response: origin, status: envelope.errorIsNil ? .ok : .error,
+                      wire: wireTime(request: routed.requestBytes, response: bytes.count, byteTimeNs: facts.byteTimeNs))
+        leg.wireWaitNs = router!.calls[outer]?.leg?.wireWaitNs
+        router!.legEnded(leg, of: outer)
     }
 
     /// A leg closed without an answer (its receiver restarted, the capture ended).
     mutating func legClosedUnanswered(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, outer: UInt64, msgid: UInt64) {
         if wants.contains(.values) { pendingParams.removeValue(forKey: request.sequence) }
         let facts = directory[request.stream.index]
-        router!.legEnded(Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
-                             request: request.origin, response: nil, status: .unanswered,
-                             wire: wireTime(request: routed.requestBytes, response: nil, byteTimeNs: facts.byteTimeNs)),
-                         of: outer)
+        var leg = Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
+                      request: request.origin, response: nil, status: .unanswered,
+                      wire: wireTime(request: routed.requestBytes, response: nil, byteTimeNs: facts.byteTimeNs))
+        leg.wireWaitNs = router!.calls[outer]?.leg?.wireWaitNs
+        router!.legEnded(leg, of: outer)
     }
 
     /// A call's own answer: what the router rules learn from it.
@@ -107,6 +118,7 @@ extension Correlator {
                 cores: [names.from, names.to], channel: names.channel, msgid: msgid, method: method))
         }
         if let leg = routed.leg, let legResponse = leg.response {
+            if leg.wireWaitNs != nil { statistics[request.methodIndex].routed.waitedForWire += 1 }
             statistics[request.methodIndex].recordRoute(
                 forwardNs: leg.request.timeNs.saturatingSpan(since: request.origin.timeNs),
                 legNs: legResponse.timeNs.saturatingSpan(since: leg.request.timeNs),

@@ -121,7 +121,28 @@ struct RouterModel {
 
     mutating func add(names: DirectionNames) {
         ends.append(Ends(from: party(named: names.from), to: party(named: names.to)))
+        lineBusy.append(LineBusy())
     }
+
+    /// When each stream's serial line is next free, and was before its last message.
+    private var lineBusy: [LineBusy] = []
+
+    struct LineBusy {
+        var until: Int64 = .min
+        var beforeLast: Int64 = .min
+    }
+
+    /// A message of `byteCount` bytes on `stream`, taken at `timeNs`: on a serial line it
+    /// occupies the wire from then (or from when the bytes before it have left).
+    mutating func carried(_ byteCount: Int, on stream: StreamID, at timeNs: Int64, byteTimeNs: Int64) {
+        guard byteTimeNs > 0 else { return }
+        let busy = lineBusy[stream.index]
+        lineBusy[stream.index].beforeLast = busy.until
+        lineBusy[stream.index].until = max(timeNs, busy.until).saturatingAdding(Int64(byteCount).multipliedReportingOverflow(by: byteTimeNs).partialValue)
+    }
+
+    /// When the line was free before the stream's last message.
+    func busyBeforeLast(on stream: StreamID) -> Int64 { lineBusy[stream.index].beforeLast }
 
     private mutating func party(named name: String) -> Int {
         if let known = partyIndex[name] { return known }

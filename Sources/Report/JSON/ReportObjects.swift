@@ -55,6 +55,7 @@ extension JSONWriter {
         key("request_record"); int(hop.request.number)
         key("response_record"); optionalInt(hop.response?.number)
         if let wire = hop.wire { key("wire_ns"); wireTime(wire) }
+        if let wait = hop.wireWaitNs { key("wire_wait_ns"); int(wait) }
         endObject()
     }
 
@@ -209,6 +210,7 @@ extension JSONWriter {
                 key("forward_ns"); int(routed.mean(routed.forwardTotalNs))
                 key("leg_ns"); int(routed.mean(routed.legTotalNs))
                 key("back_ns"); int(routed.mean(routed.backTotalNs))
+                key("waited_for_wire"); int(routed.waitedForWire)
                 endObject()
             }
             endObject()
