@@ -80,8 +80,9 @@ public struct MethodStatistics: Sendable {
         keepsHistogram = true
     }
 
-    mutating func recordRoute(forwardNs: Int64, legNs: Int64, backNs: Int64) {
+    mutating func recordRoute(forwardNs: Int64, legNs: Int64, backNs: Int64, wireNs: Int64) {
         routed.calls += 1
+        routed.wireTotalNs += Double(max(0, wireNs))
         routed.forwardTotalNs += Double(max(0, forwardNs))
         routed.legTotalNs += Double(max(0, legNs))
         routed.backTotalNs += Double(max(0, backNs))
@@ -93,6 +94,8 @@ public struct MethodStatistics: Sendable {
         public var forwardTotalNs: Double = 0
         public var legTotalNs: Double = 0
         public var backTotalNs: Double = 0
+        /// Of the leg, the time its request and answer took on a serial wire.
+        public var wireTotalNs: Double = 0
         /// Of them, the calls whose leg waited for the serial wire behind other messages.
         public var waitedForWire = 0
 

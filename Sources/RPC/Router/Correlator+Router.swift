@@ -122,7 +122,8 @@ extension Correlator {
             statistics[request.methodIndex].recordRoute(
                 forwardNs: leg.request.timeNs.saturatingSpan(since: request.origin.timeNs),
                 legNs: legResponse.timeNs.saturatingSpan(since: leg.request.timeNs),
-                backNs: response.timeNs.saturatingSpan(since: legResponse.timeNs))
+                backNs: response.timeNs.saturatingSpan(since: legResponse.timeNs),
+                wireNs: leg.wire.map { $0.requestNs.saturatingAdding($0.responseNs ?? 0) } ?? 0)
         }
         cancelledCallEnded(request, routed, msgid: msgid, answer: response, into: &output)
     }

@@ -210,6 +210,7 @@ extension JSONWriter {
                 key("forward_ns"); int(routed.mean(routed.forwardTotalNs))
                 key("leg_ns"); int(routed.mean(routed.legTotalNs))
                 key("back_ns"); int(routed.mean(routed.backTotalNs))
+                key("leg_wire_ns"); int(routed.mean(routed.wireTotalNs))
                 key("waited_for_wire"); int(routed.waitedForWire)
                 endObject()
             }

@@ -124,16 +124,19 @@ public enum TextReport {
     static func routedTable(_ statistics: [MethodStatistics]) -> [String] {
         let routed = statistics.filter { $0.routed.calls > 0 }
         guard !routed.isEmpty else { return [] }
-        var rows = [["method", "routed", "caller waits", "router out", "leg", "router back", "waited for wire"]]
+        var rows = [["method", "routed", "caller waits", "router out", "wire", "callee", "router back", "waited for wire"]]
         for method in routed {
             let times = method.routed
             let forward = times.mean(times.forwardTotalNs), leg = times.mean(times.legTotalNs), back = times.mean(times.backTotalNs)
+            let wire = times.mean(times.wireTotalNs)
             rows.append([Formatting.cut(method.method, to: 60), String(times.calls),
-                         Formatting.duration(forward + leg + back), Formatting.duration(forward), Formatting.duration(leg),
+                         Formatting.duration(forward + leg + back), Formatting.duration(forward),
+                         wire > 0 ? Formatting.duration(wire) : "-", Formatting.duration(max(0, leg - wire)),
                          Formatting.duration(back), String(times.waitedForWire)])
         }
-        return ["Through the router  (means over calls answered on both legs; the leg includes its wire time)"]
-            + Formatting.table(rows, rightAligned: Set(1...6)).map { "  " + $0 } + [""]
+        return ["Through the router  (means over calls answered on both legs: the router passing the call on, the leg's "
+                + "bytes on the serial wire both ways, the callee's time, the router passing the answer back)"]
+            + Formatting.table(rows, rightAligned: Set(1...7)).map { "  " + $0 } + [""]
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.
