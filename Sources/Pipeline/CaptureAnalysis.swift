@@ -144,6 +144,17 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         return AnalysisResult(summary: summary, statistics: statistics, sink: output.inner, gate: output.gated.gate)
     }
 
+    /// The link type of the last record: a merged capture's types are listed as they change.
+    private var lastLinkType: Int32 = -1
+
+    @inline(never)
+    private mutating func noteLinkType(_ linkType: Int32) {
+        lastLinkType = linkType
+        guard !context.summary.linkTypes.contains(linkType) else { return }
+        context.summary.linkTypes.append(linkType)
+        context.summary.linkTypeNames.append(CaptureFile.linkTypeName(linkType))
+    }
+
     private mutating func readAll(_ file: CaptureFile) {
         defer { options.progress?(.max, nil) }
         var plain = RawRecord(number: 0, timeNs: 0, originalLength: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0),
@@ -189,10 +200,7 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         context.summary.bytes += UInt64(record.bytes.count)
         if context.summary.firstNs == nil { context.summary.firstNs = record.timeNs }
         context.summary.lastNs = record.timeNs
-        if record.linkType != context.summary.linkTypes.last, !context.summary.linkTypes.contains(record.linkType) {
-            context.summary.linkTypes.append(record.linkType)
-            context.summary.linkTypeNames.append(CaptureFile.linkTypeName(record.linkType))
-        }
+        if record.linkType != lastLinkType { noteLinkType(record.linkType) }
         guard record.linkType == options.linkType else {
             if USBLink.reads(record.linkType, options: options) {
                 usb.consume(record, into: &context)

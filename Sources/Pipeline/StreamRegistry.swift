@@ -112,24 +112,16 @@ struct StreamRegistry<Sink: RPCSink> {
         }
     }
 
-    /// A message record of a decoded stream is about to be delivered: a record that is one
-    /// whole message ends an unfinished value before it.
-    @inline(__always)
-    mutating func messageRecordStarts(_ stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
-        guard decodes(stream) else { return }
-        rpc.messageRecordStarts(stream: stream, with: payload, into: &sink)
-    }
-
     /// Hands one event of `stream` on: counted in its row, decoded when it is RPC.
     @inline(__always)
     mutating func deliver(_ event: StreamEvent, to stream: StreamID, into sink: inout Sink) {
         let row = stream.index
         switch event.content {
-        case .bytes(let bytes, let endsMessage):
+        case .bytes(let bytes, let boundary):
             rows[row].records += 1
             rows[row].payloadBytes += bytes.count
             guard decodes(stream) else { return }
-            rpc.feed(stream: stream, bytes, origin: event.stamp, endsMessage: endsMessage, into: &sink)
+            rpc.feed(stream: stream, bytes, origin: event.stamp, boundary: boundary, into: &sink)
         case .seen(let byteCount):
             rows[row].records += 1
             rows[row].payloadBytes += byteCount

@@ -21,16 +21,35 @@ public struct Transaction: Sendable {
     public var params: MessagePackValue?
     public var result: MessagePackValue?
     public var error: MessagePackValue?
+    /// What boards with a router add: one reference, nil for every other call, so that a
+    /// transaction handed on costs no more retains than before.
+    public var route: Route?
+
     /// For a call that crossed a router: each leg, the caller's first (`hops` in the report).
-    public var hops: [Hop] = []
+    public var hops: [Hop] { route?.hops ?? [] }
     /// The router the call went through.
-    public var via: String?
+    public var via: String? { route?.via }
     /// Who produced the error: `router`, or the party that answered.
-    public var errorOrigin: String?
+    public var errorOrigin: String? { route?.errorOrigin }
     /// Time the request and the answer took on a serial line, at its baud and framing.
-    public var wire: WireTime?
+    public var wire: WireTime? { route?.wire }
 
     public var latencyNs: Int64? { response.map { $0.timeNs.saturatingSpan(since: request.timeNs) } }
+}
+
+/// A transaction's route on a board with a router.
+public final class Route: Sendable {
+    public let hops: [Hop]
+    public let via: String?
+    public let errorOrigin: String?
+    public let wire: WireTime?
+
+    public init(hops: [Hop], via: String?, errorOrigin: String?, wire: WireTime?) {
+        self.hops = hops
+        self.via = via
+        self.errorOrigin = errorOrigin
+        self.wire = wire
+    }
 }
 
 /// One leg of a call that crossed a router: the caller to the router, or the router to the

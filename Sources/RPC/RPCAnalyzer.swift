@@ -74,12 +74,25 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     @inline(__always)
     public mutating func feed(stream: StreamID, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, endsMessage: Bool,
                               into sink: inout Sink) {
+        feed(stream: stream, bytes, origin: origin, boundary: endsMessage ? .endsMessage : .none, into: &sink)
+    }
+
+    public mutating func feed(stream: StreamID, _ bytes: UnsafeRawBufferPointer, origin: RecordStamp, boundary: RecordBoundary,
+                              into sink: inout Sink) {
         let index = stream.index
         if !streams[index].state.isConfirmed {
             guard streams[index].state.spendProbe(bytes: bytes.count) else { return }
         }
         let before = streams[index].assembler.heldBytes
-        streams[index].feed(bytes, origin: origin, endsMessage: endsMessage, into: &correlator, output: &sink)
+        // A message record that is one whole message ends a value left unfinished before it
+        // (`FrameAssembler.recordBoundary`); otherwise message records are one byte stream.
+        if boundary == .messageRecord, before > 0 {
+            streams[index].recordBoundary(before: bytes, into: &correlator, output: &sink)
+            heldBytes += streams[index].assembler.heldBytes - before
+            if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
+            return feed(stream: stream, bytes, origin: origin, boundary: .none, into: &sink)
+        }
+        streams[index].feed(bytes, origin: origin, endsMessage: boundary == .endsMessage, into: &correlator, output: &sink)
         let after = streams[index].assembler.heldBytes
         heldBytes += after - before
         if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
@@ -115,16 +128,6 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
     }
 
-    /// A message record of `stream` is about to be fed (`FrameAssembler.recordBoundary`).
-    public mutating func messageRecordStarts(stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
-        let index = stream.index
-        guard streams[index].assembler.heldBytes > 0 else { return }
-        let before = streams[index].assembler.heldBytes
-        streams[index].recordBoundary(before: payload, into: &correlator, output: &sink)
-        heldBytes += streams[index].assembler.heldBytes - before
-        if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
-    }
-
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
         for index in streams.indices where !isIgnored(stream: StreamID(index)) {
@@ -132,7 +135,7 @@ public struct RPCAnalyzer<Sink: RPCSink> {
             correlator.flushNonRPCRun(&streams[index].state, into: &sink)
             if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
         }
-        if correlator.router != nil { correlator.findWedgedParties(into: &sink) }
+        if correlator.routes { correlator.findWedgedParties(into: &sink) }
         correlator.closeUnanswered(into: &sink)
     }
 

@@ -133,7 +133,7 @@ extension Correlator {
     mutating func add(_ facts: StreamFacts) {
         let stream = StreamID(directory.count)
         directory.append(facts)
-        router?.add(names: facts.names)
+        if routes { router!.add(names: facts.names) }
         for conversation in [facts.requestConversation, facts.responseConversation] {
             if conversation.index >= streamsOfConversation.count {
                 streamsOfConversation += repeatElement([], count: conversation.index + 1 - streamsOfConversation.count)
@@ -159,7 +159,7 @@ extension Correlator {
         ) }
         stream.nonRPCCount = 0
         stream.nonRPCBytes = 0
-        if router != nil { routerSawNonRPC(stream.nonRPCSample, on: stream.id, at: origin, into: &output) }
+        if routes { routerSawNonRPC(stream.nonRPCSample, on: stream.id, at: origin, into: &output) }
     }
 
     /// Values are decoded only for renderers that show them, so only those raise this note.

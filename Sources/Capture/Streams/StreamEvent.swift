@@ -25,9 +25,8 @@ public struct StreamKey: Hashable, Sendable {
 /// other side), or a point where bytes were lost.
 public struct StreamEvent {
     public enum Content {
-        /// Bytes to decode. `endsMessage`: the link delivered them as one whole message, so a
-        /// value cut by their end is junk rather than continued by the next event.
-        case bytes(UnsafeRawBufferPointer, endsMessage: Bool)
+        /// Bytes to decode, and what their end means (`RecordBoundary`).
+        case bytes(UnsafeRawBufferPointer, boundary: RecordBoundary)
         /// Bytes the stream carried that are not decoded (again).
         case seen(byteCount: Int)
         /// Bytes of the stream were lost here: reported and, when `interruptsDecoding` (the

@@ -12,6 +12,8 @@ struct InterCoreLink: LinkFamily {
     var table = StreamTable()
     /// The stream of each of the table's directions.
     var streams: [StreamID] = []
+    /// Whether each direction is a serial line whose wire time is counted (`LineUse`).
+    private var onSerialLine: [Bool] = []
     var boardMismatches: Set<String> = []
     /// The board's point-to-point UART links, by channel number: their `0xFE` ends are read as
     /// the link's other party (docs/capture-format.md).
@@ -54,15 +56,17 @@ struct InterCoreLink: LinkFamily {
             let stream = context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
                                                describe(header, on: context.options.board))
             streams.append(stream)
+            onSerialLine.append(false)
             checkAgainstBoard(header, at: record, into: &context)
             if header.kind == .uart, observation.role == .stream,
                let channel = context.options.board.channel(.uart, Int(header.channel)), let baud = channel.baud {
                 context.registry.rows[stream.index].line = LineUse(baud: baud, bitsPerByte: channel.bitsPerFrame,
                                                                    byteTimeNs: channel.byteTimeNs)
+                onSerialLine[observation.direction] = true
             }
         }
         let stream = streams[observation.direction]
-        if header.kind == .uart, observation.role == .stream, context.registry.rows[stream.index].line != nil {
+        if onSerialLine[observation.direction], observation.role == .stream {
             context.registry.rows[stream.index].line!.carried(view.payload.count, at: record.timeNs)
         }
         if header.isReceiverSide { context.registry.rows[stream.index].receiverSideRecords += 1 }
@@ -92,8 +96,7 @@ struct InterCoreLink: LinkFamily {
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
-            if header.kind == .message { context.registry.messageRecordStarts(stream, with: view.payload, into: &context.output) }
-            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: false), at: record.stamp),
+            context.registry.deliver(StreamEvent(.bytes(view.payload, boundary: header.kind == .message ? .messageRecord : .none), at: record.stamp),
                              to: stream, into: &context.output)
         } else {
             context.registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &context.output)

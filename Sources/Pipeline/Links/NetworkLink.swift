@@ -121,9 +121,9 @@ struct NetworkLink: LinkFamily {
             guard let stream = streamIDs[delivery.stream] else { continue }
             switch delivery.kind {
             case .data:
-                let endsMessage = streams.streams[delivery.stream].transport == .udp
+                let boundary: RecordBoundary = streams.streams[delivery.stream].transport == .udp ? .endsMessage : .none
                 streams.bytes(of: delivery).withUnsafeBytes {
-                    context.registry.deliver(StreamEvent(.bytes($0, endsMessage: endsMessage), at: delivery.stamp), to: stream, into: &context.output)
+                    context.registry.deliver(StreamEvent(.bytes($0, boundary: boundary), at: delivery.stamp), to: stream, into: &context.output)
                 }
             case .loss(let count, let reason):
                 context.registry.deliver(StreamEvent(.loss(.bytes(count: count, reason: reason), interruptsDecoding: true),

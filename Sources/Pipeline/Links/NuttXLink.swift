@@ -32,7 +32,7 @@ struct NuttXLink: LinkFamily {
                 names: DirectionNames(channel: "rpmsg", from: name(message.source), to: name(message.destination)),
                 kind: "rpmsg", conversation: conversation, from: Int(message.source), to: Int(message.destination),
                 decoding: context.options.filter == nil ? .probing : .rpc)
-            context.feedSerial(key, description, .bytes(message.payload, endsMessage: true), record)
+            context.feedSerial(key, description, .bytes(message.payload, boundary: .endsMessage), record)
         }
     }
 }

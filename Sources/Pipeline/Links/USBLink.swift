@@ -31,7 +31,7 @@ struct USBLink: LinkFamily {
                 names: DirectionNames(channel: "usb", from: from, to: to), kind: "usb",
                 conversation: StreamKey(.usb, UInt64(header.bus) << 16 | UInt64(header.device)),
                 from: header.isIn ? 1 : 0, to: header.isIn ? 0 : 1, decoding: context.options.filter == nil ? .probing : .rpc)
-            context.feedSerial(key, description, .bytes(payload, endsMessage: false), record)
+            context.feedSerial(key, description, .bytes(payload, boundary: .none), record)
         }
     }
 

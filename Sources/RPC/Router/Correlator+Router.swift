@@ -68,6 +68,29 @@ extension Correlator {
         return true
     }
 
+    /// An answer: the answering party is still answering, and the call leaves the router's
+    /// tables. True for a leg's answer, handled here (kept with the call it forwards, which the
+    /// report shows once).
+    @inline(never)
+    mutating func routerAnswered(_ request: PendingRequest, envelope: Envelope, bytes: UnsafeRawBufferPointer,
+                                 origin: RecordStamp, on stream: StreamID, into output: inout Sink) -> Bool {
+        router!.answered(by: stream, requestNs: request.origin.timeNs, method: request.methodIndex, msgid: envelope.msgid,
+                         bytes: bytes, at: origin)
+        guard let routed = router!.closed(request.sequence), let outer = routed.outer else { return false }
+        legAnswered(request, routed, outer: outer, msgid: envelope.msgid, bytes: bytes, envelope: envelope,
+                    response: origin, on: stream, into: &output)
+        return true
+    }
+
+    /// A call closed unanswered: true for a leg, handled here.
+    @inline(never)
+    mutating func routerClosedLeg(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) -> Bool {
+        guard let routed = router!.closed(request.sequence), let outer = routed.outer else { return false }
+        tellCallEnded(request, msgid: msgid, response: nil, into: &output)
+        legClosedUnanswered(request, routed, outer: outer, msgid: msgid)
+        return true
+    }
+
     /// A leg's answer: kept with the call it forwards, which the report shows once.
     mutating func legAnswered(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, outer: UInt64, msgid: UInt64,
                               bytes: UnsafeRawBufferPointer, envelope: Envelope, response origin: RecordStamp,
@@ -94,8 +117,10 @@ extension Correlator {
     }
 
     /// A call's own answer: what the router rules learn from it.
-    mutating func routedCallEnded(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, msgid: UInt64,
-                                  response: RecordStamp, isError: Bool, error: MessagePackValue?, into output: inout Sink) {
+    @inline(never)
+    mutating func routedCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp, isError: Bool,
+                                  error: MessagePackValue?, into output: inout Sink) {
+        guard let routed = router!.closing else { return }
         let names = directory[request.stream.index].names
         let method = methods.names[request.methodIndex]
         if let name = routed.registers {
@@ -125,31 +150,42 @@ extension Correlator {
                 backNs: response.timeNs.saturatingSpan(since: legResponse.timeNs),
                 wireNs: leg.wire.map { $0.requestNs.saturatingAdding($0.responseNs ?? 0) } ?? 0)
         }
-        cancelledCallEnded(request, routed, msgid: msgid, answer: response, into: &output)
+        cancelledCallEnded(request, msgid: msgid, answer: response, into: &output)
     }
 
-    /// The transaction's route: its legs, the router, who made its error, its wire time.
-    func describeRoute(_ transaction: inout Transaction, _ routed: RouterModel.RoutedCall, responseBytes: Int?,
-                       on stream: StreamID) {
+    /// The transaction with its route: its legs, the router, who made its error, its wire time.
+    @inline(never)
+    func routedTransaction(_ plain: Transaction, responseBytes: Int?, on stream: StreamID) -> Transaction {
+        guard let routed = router!.closing else { return plain }
+        var transaction = plain
+        describeRoute(&transaction, routed, responseBytes: responseBytes, on: stream)
+        return transaction
+    }
+
+    private func describeRoute(_ transaction: inout Transaction, _ routed: RouterModel.RoutedCall, responseBytes: Int?,
+                               on stream: StreamID) {
         let byteTimeNs = directory[stream.index].byteTimeNs
-        transaction.wire = wireTime(request: routed.requestBytes, response: responseBytes, byteTimeNs: byteTimeNs)
+        let wire = wireTime(request: routed.requestBytes, response: responseBytes, byteTimeNs: byteTimeNs)
+        var hops: [Hop] = []
         if let leg = routed.leg {
-            transaction.hops = [
+            hops = [
                 Hop(from: transaction.caller, to: transaction.callee, channel: transaction.channel, msgid: transaction.msgid,
-                    request: transaction.request, response: transaction.response, status: transaction.status,
-                    wire: transaction.wire),
+                    request: transaction.request, response: transaction.response, status: transaction.status, wire: wire),
                 leg,
             ]
-            transaction.via = router!.setup.program
         }
-        guard transaction.status == .error else { return }
-        if let leg = routed.leg, leg.status == .error {
-            transaction.errorOrigin = leg.to
-        } else if routed.leg != nil || RouterModel.routerErrorCode(transaction.error) != nil {
-            transaction.errorOrigin = "router"
-        } else {
-            transaction.errorOrigin = transaction.callee
+        var origin: String?
+        if transaction.status == .error {
+            if let leg = routed.leg, leg.status == .error {
+                origin = leg.to
+            } else if routed.leg != nil || RouterModel.routerErrorCode(transaction.error) != nil {
+                origin = "router"
+            } else {
+                origin = transaction.callee
+            }
         }
+        guard !hops.isEmpty || origin != nil || wire != nil else { return }
+        transaction.route = Route(hops: hops, via: hops.isEmpty ? nil : router!.setup.program, errorOrigin: origin, wire: wire)
     }
 
     func wireTime(request: Int, response: Int?, byteTimeNs: Int64) -> WireTime? {
@@ -200,9 +236,8 @@ extension Correlator {
     }
 
     /// A cancelled call closed: one note for it, on every hop it took.
-    mutating func cancelledCallEnded(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, msgid: UInt64,
-                                     answer: RecordStamp?, into output: inout Sink) {
-        guard let cancel = routed.cancel else { return }
+    mutating func cancelledCallEnded(_ request: PendingRequest, msgid: UInt64, answer: RecordStamp?, into output: inout Sink) {
+        guard let routed = router!.closing, let cancel = routed.cancel else { return }
         let names = directory[request.stream.index].names
         let method = methods.names[request.methodIndex]
         var text = "\(names.from) cancelled \(method) (msgid \(msgid)) "

@@ -218,9 +218,15 @@ struct RouterModel {
         joinable[key] = list.isEmpty ? nil : list
     }
 
-    /// The call `sequence` closed (answered, given up, or abandoned): it leaves the tables.
+    /// The call being closed: taken out of the tables by `closed`, read by what reports it.
+    private(set) var closing: RoutedCall?
+
+    /// The call `sequence` closed (answered, given up, or abandoned): it leaves the tables and
+    /// is `closing` until the next.
+    @discardableResult
     mutating func closed(_ sequence: UInt64) -> RoutedCall? {
-        guard let call = calls.removeValue(forKey: sequence) else { return nil }
+        closing = calls.removeValue(forKey: sequence)
+        guard let call = closing else { return nil }
         if call.isJoinable { removeJoinable(sequence, key: call.key) }
         return call
     }
