@@ -13,6 +13,20 @@ struct ResolvedAddress: CustomStringConvertible {
         (family, storage, length) = try Socket.resolve(address, passive: false)
         description = address.description
     }
+
+    init(family: Int32, storage: sockaddr_storage, length: socklen_t, description: String) {
+        self.family = family
+        self.storage = storage
+        self.length = length
+        self.description = description
+    }
+
+    init(_ endpoint: ProxyEndpoint) throws(LiveError) {
+        switch endpoint {
+        case .tcp(let address): try self.init(address)
+        case .unix(let path): try self.init(unix: path)
+        }
+    }
 }
 
 /// The calls of the proxy's event loop: none of them waits.
@@ -55,8 +69,9 @@ extension Socket {
         let result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, address.length) }
         }
+        // A Unix socket connects at once or fails (EAGAIN: its listener's queue is full).
         if result == 0 || errno == EINPROGRESS {
-            noDelay(descriptor)
+            if address.family != AF_UNIX { noDelay(descriptor) }
             return (descriptor, result == 0)
         }
         let failure = error("cannot connect to \(address)")
