@@ -90,6 +90,8 @@ class MCU:
             return None, params[0] + params[1]
         if method == "echo":
             return None, params[0] if params else None
+        if method == "set_led":
+            return None, True
         if method == "slow":
             time.sleep(params[0] / 1000)
             return None, params[0]
@@ -103,7 +105,7 @@ class MCU:
         self.next_beat = time.monotonic() + (self.args.heartbeat or 0)
         os.write(self.master, BANNER)
         self.call(0, "$/reset", [])
-        for number, name in enumerate(["add", "echo", "slow"], start=1):
+        for number, name in enumerate(["add", "echo", "slow", "set_led"], start=1):
             self.call(number, "$/register", [name])
         self.say(f"ready {self.link}")
         while True:
