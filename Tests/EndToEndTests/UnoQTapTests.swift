@@ -147,6 +147,8 @@ struct UnoQTapTests {
         // Once it reads again, everything waiting reaches it, and it answers.
         let after = try Stack.results(try stack.app(#"[["add", [2, 2], 20]]"#))
         #expect(after.first?["result"] as? Int == 4, "\(after)")
+        let deadline = Date().addingTimeInterval(30)
+        while stack.mcu.lines(.output).filter({ $0 == "notification echo" }).count < 300, Date() < deadline { usleep(50_000) }
         #expect(stack.stopRecorder() == 0)
         let notifications = (try stack.report()["notifications"] as? [[String: Any]] ?? [])
         let toMCU = notifications.filter { $0["method"] as? String == "echo" && $0["to"] as? String == "core1" }

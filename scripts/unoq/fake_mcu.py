@@ -15,7 +15,8 @@ request longer than 256 bytes (RPClite's request buffer) wedges it the same way 
 
 Usage: fake_mcu.py --link PATH [--heartbeat S] [--wedge]
 The slave of a new pty is linked at PATH (what the tap opens as its DEVICE). Prints "ready PATH"
-once registered, "wedged" when it wedges, "request METHOD" for each request taken.
+once registered, "wedged" when it wedges, "request METHOD" and "notification METHOD" for each
+request and notification taken.
 """
 import argparse, os, select, signal, sys, threading, time, tty
 import msgpack
@@ -122,6 +123,7 @@ class MCU:
                     # As RPClite's dispatch runs beside the sketch's loop: heartbeats go on meanwhile.
                     threading.Thread(target=self.serve, args=(value[1], value[2], value[3]), daemon=True).start()
                 elif value[0] == 2 and len(value) == 3:
+                    self.say(f"notification {value[1]}")
                     if value[1] != "set_led" and self.args.wedge:
                         self.wedge(f"the notification {value[1]}")
             self.heartbeat()

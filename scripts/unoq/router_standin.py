@@ -117,6 +117,13 @@ class Router:
         self.drop_routes(peer)
 
 
+def write_all(fd, data):
+    """A write to a tty may take part of the bytes (its buffer full): the rest goes after."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def serial_loop(router, path, baud):
     while True:
         try:
@@ -125,12 +132,13 @@ def serial_loop(router, path, baud):
             print(f"cannot open {path}: {error}; again in 1 s", file=sys.stderr, flush=True)
             time.sleep(1)
             continue
-        tty.setraw(fd)
+        # TCSANOW: the default TCSAFLUSH would drop what the MCU sent before we opened (its $/reset).
+        tty.setraw(fd, termios.TCSANOW)
         attributes = termios.tcgetattr(fd)
         attributes[4] = attributes[5] = SPEEDS[baud]
         termios.tcsetattr(fd, termios.TCSANOW, attributes)
         print(f"serial {path} open at {baud}", flush=True)
-        Peer(router, "serial", lambda: os.read(fd, 4096), lambda d: os.write(fd, d), lambda: os.close(fd)).run()
+        Peer(router, "serial", lambda: os.read(fd, 4096), lambda d: write_all(fd, d), lambda: os.close(fd)).run()
         print(f"serial {path} failed; opening it again", file=sys.stderr, flush=True)
         time.sleep(1)
 
