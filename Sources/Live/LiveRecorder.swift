@@ -8,8 +8,12 @@ import MessagePack
 /// and one record numbering. Once a write fails it records nothing more: the sources go on
 /// forwarding without it.
 public final class LiveRecorder {
-    public let writer: RecordingWriter
+    /// The file, once `open` made it: the sources are set up first, so that one that cannot
+    /// start (a device missing, a socket path taken) leaves an existing file as it was.
+    public private(set) var writer: RecordingWriter?
+    public let path: String
     public let linkType: Int32
+    private let interfaceName: String
     public var onRecord: ((RawRecord) -> Void)?
     private var recordNumber: UInt64 = 0
     /// The record being written, built here so that no record needs an allocation of its own.
@@ -32,13 +36,19 @@ public final class LiveRecorder {
         }
     }
 
-    public init(path: String, linkType: Int32 = LinkType.user0, interfaceName: String) throws(CaptureError) {
+    public init(path: String, linkType: Int32 = LinkType.user0, interfaceName: String) {
+        self.path = path
         self.linkType = linkType
+        self.interfaceName = interfaceName
+    }
+
+    /// Creates (or truncates) the file and writes its header.
+    public func open() throws(CaptureError) {
         writer = try RecordingWriter(path: path, linkType: linkType, interfaceName: interfaceName)
     }
 
-    /// Whether records are still written (no write has failed).
-    public var isRecording: Bool { writer.isWriting }
+    /// Whether records are written (the file is open and no write has failed).
+    public var isRecording: Bool { writer?.isWriting == true }
 
     /// One piece of a stream's bytes as a record, and what of it the status analyses (in a
     /// record numbered in the analysis's own sequence, which skips the middle pieces of long
@@ -47,7 +57,7 @@ public final class LiveRecorder {
                sequences: inout StreamSequences) {
         build(payload, stream, sequence: sequences.written)
         sequences.written &+= 1
-        guard record.withUnsafeBytes({ writer.write(timeNs: timeNs, bytes: $0) }) else { return }
+        guard let writer, record.withUnsafeBytes({ writer.write(timeNs: timeNs, bytes: $0) }) else { return }
         records += 1
         payloadBytes += payload.count
         recordNumber += 1
@@ -93,7 +103,7 @@ public final class LiveRecorder {
     /// One frame of a session recorded as TCP.
     func frame(_ frame: [UInt8], at timeNs: Int64) {
         frame.withUnsafeBytes { bytes in
-            guard writer.write(timeNs: timeNs, bytes: bytes) else { return }
+            guard let writer, writer.write(timeNs: timeNs, bytes: bytes) else { return }
             records += 1
             recordNumber += 1
             onRecord?(RawRecord(number: recordNumber, timeNs: timeNs, originalLength: bytes.count, bytes: bytes, linkType: linkType))

@@ -30,7 +30,7 @@ public enum RecordingLoop {
     public static func run(_ sources: [any RecordingSource], recorder: LiveRecorder, turn: () -> Void) throws(LiveError) {
         defer {
             for source in sources { source.finish() }
-            recorder.writer.close()
+            recorder.writer?.close()
             turn()
         }
         var descriptors: [pollfd] = []
@@ -52,7 +52,7 @@ public enum RecordingLoop {
                 start += counts[index]
             }
             for source in sources { source.tick() }
-            recorder.writer.flushIfDue()
+            recorder.writer?.flushIfDue()
             turn()
             if sources.contains(where: \.isDone) { break }
         }

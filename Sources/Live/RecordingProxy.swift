@@ -159,8 +159,8 @@ public final class RecordingProxy: RecordingSource {
 
     private func updateStatus() {
         status.records = recorder.records
-        status.recordsOnDisk = recorder.writer.recordsOnDisk
-        status.recordingFailure = recorder.writer.failure
+        status.recordsOnDisk = recorder.writer?.recordsOnDisk ?? 0
+        status.recordingFailure = recorder.writer?.failure
         if link == .interCore { status.bytes = recorder.payloadBytes }
     }
 

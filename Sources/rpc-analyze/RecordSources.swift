@@ -30,13 +30,8 @@ struct SourcesRecording {
     func run() throws {
         // With the tap the router is core 0 on both hops; a Unix target is taken as the router's.
         let layout: RecordingProxy.Layout = tap != nil || proxy?.target.isUnix == true ? .bridge : .clientServer
-        let recorder: LiveRecorder
-        do {
-            recorder = try LiveRecorder(path: output, linkType: proxy?.link == .tcp ? 1 : LinkType.user0,
-                                        interfaceName: tap == nil ? "icproxy" : proxy == nil ? "ictap" : "icbridge")
-        } catch {
-            throw CouldNotAnalyse(error.description)
-        }
+        let recorder = LiveRecorder(path: output, linkType: proxy?.link == .tcp ? 1 : LinkType.user0,
+                                    interfaceName: tap == nil ? "icproxy" : proxy == nil ? "ictap" : "icbridge")
         var sources: [any RecordingSource] = []
         var recordingProxy: RecordingProxy?
         var serialTap: SerialTap?
@@ -59,11 +54,12 @@ struct SourcesRecording {
                 sources.append(made)
                 status.announce("tapping \(tap.device) at \(tap.baud): the pty \(made.ptyName) is linked at \(tap.pty), writing \(output)")
             }
+            try recorder.open()
         } catch {
             for source in sources { source.finish() }
-            recorder.writer.close()
             throw CouldNotAnalyse("\(error)")
         }
+        guard let writer = recorder.writer else { return }
         let analysis = LiveBox(LiveAnalysis(name: output, linkType: recorder.linkType, options: AnalysisOptions(),
                                             sink: ReportCollector.summary))
         recorder.onRecord = { analysis.value.consume($0) }
@@ -71,7 +67,7 @@ struct SourcesRecording {
         do {
             try RecordingLoop.run(sources, recorder: recorder) {
                 for note in serialTap?.takeNotes() ?? [] { status.announce(note) }
-                if let failure = recorder.writer.failure, !failureSaid {
+                if let failure = writer.failure, !failureSaid {
                     failureSaid = true
                     status.announce("\(failure); no longer recording, still forwarding")
                 }
@@ -95,11 +91,11 @@ struct SourcesRecording {
                     + "(it was gone); they are in the capture")
             }
         }
-        if recorder.writer.recordsCut > 0 { status.announce("warning: \(recorder.writer.summary)") }
+        if writer.recordsCut > 0 { status.announce("warning: \(writer.summary)") }
         status.finish(ended.joined(separator: "; ") + (StopSignal.name.map { " (stopped by \($0))" } ?? ""))
-        if let failure = recorder.writer.failure {
+        if let failure = writer.failure {
             throw CouldNotAnalyse("\(failure); no longer recording; forwarding went on; the capture holds the "
-                + "\(recorder.writer.recordsOnDisk) records written before")
+                + "\(writer.recordsOnDisk) records written before")
         }
     }
 

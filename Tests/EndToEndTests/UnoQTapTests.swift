@@ -154,4 +154,35 @@ struct UnoQTapTests {
         let toMCU = notifications.filter { $0["method"] as? String == "echo" && $0["to"] as? String == "core1" }
         #expect(toMCU.count == 300, "\(toMCU.count) of 300 notifications reached the serial hop's record")
     }
+
+    /// RPClite's wedges: a notification it has no handler for (the `$/cancelRequest` the bridge
+    /// sends when a call times out) or a request longer than its 256-byte buffer is never
+    /// consumed, and every later call to the MCU goes unanswered while its heartbeats go on.
+    @Test(arguments: ["cancel", "oversized"])
+    func aWedgedMCUIsRecordedAsItHappened(cause: String) throws {
+        let stack = try Stack("wedge-\(cause)", mcu: ["--wedge"])
+        defer { stack.stop() }
+        let first = cause == "cancel" ? #"["slow", [2000], 1]"# : #"["echo", ["\#(String(repeating: "x", count: 300))"], 1]"#
+        // The router sends the cancel on from a goroutine of its own: a call right behind it may overtake it.
+        let got = try Stack.results(try stack.app("[\(first), [\"sleep\", 0.3], [\"add\", [2, 2], 1], [\"$/version\", [], 5]]"))
+        #expect(got.count == 3 && got[0]["timeout"] as? Bool == true && got[1]["timeout"] as? Bool == true, "\(got)")
+        #expect(got[2]["result"] is String)
+        #expect(stack.mcu.line(within: 10) { $0.hasPrefix("wedged by") } != nil)
+        // The slow call's own answer still comes (RPClite was already running it), then heartbeats.
+        usleep(cause == "cancel" ? 2_500_000 : 1_000_000)
+        #expect(stack.stopRecorder() == 0)
+        let report = try stack.report()
+        let serial = Stack.calls(report, channel: "uart0")
+        let add = try #require(serial.first { $0["method"] as? String == "add" })
+        #expect(add["status"] as? String == "unanswered", "\(add)")
+        let notifications = report["notifications"] as? [[String: Any]] ?? []
+        let cancels = notifications.filter { $0["method"] as? String == "$/cancelRequest" }
+        // The bridge cancels on its hop, and the router sends it on to the MCU.
+        #expect(cancels.contains { $0["to"] as? String == "core0" } && cancels.contains { $0["to"] as? String == "core1" }, "\(cancels)")
+        let addSent = add["request_ns"] as? Int ?? .max
+        #expect(notifications.contains { $0["method"] as? String == "mcu_heartbeat" && ($0["time_ns"] as? Int ?? 0) > addSent })
+        if cause == "cancel" {
+            #expect(serial.first { $0["method"] as? String == "slow" }?["status"] as? String == "ok")
+        }
+    }
 }

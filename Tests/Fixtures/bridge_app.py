@@ -4,7 +4,7 @@
 Usage: bridge_app.py ADDRESS CALLS [--hold S] [--retry-until S]
 ADDRESS is the router's (unix:///path); CALLS a JSON list of [method, [params...], timeout]
 (or ["notify", method, [params...]], or ["notify_many", method, count, bytes]: count
-notifications of one string of that many bytes). Prints "connected", a line "call " + JSON for each call
+notifications of one string of that many bytes, or ["sleep", seconds]). Prints "connected", a line "call " + JSON for each call
 ({"method", "params", "result"} or {"method", "params", "error": [code, message]} or
 {"method", "params", "timeout": true}), then "done". With --retry-until, a call that fails for
 want of a route or a connection is tried again until that many seconds have passed (for a
@@ -30,6 +30,9 @@ for call in json.loads(args.calls):
     if call[0] == "notify":
         bridge.notify(call[1], *call[2])
         print("call " + json.dumps({"notify": call[1], "params": call[2]}), flush=True)
+        continue
+    if call[0] == "sleep":
+        time.sleep(call[1])
         continue
     if call[0] == "notify_many":
         for _ in range(call[2]):
