@@ -62,10 +62,12 @@ struct SourcesRecording {
         guard let writer = recorder.writer else { return }
         let analysis = LiveBox(LiveAnalysis(name: output, linkType: recorder.linkType, options: AnalysisOptions(),
                                             sink: ReportCollector.summary))
-        recorder.onRecord = { analysis.value.consume($0) }
+        let backlog = RecordStatusBacklog()
+        recorder.onRecord = { backlog.keep($0) }
         var failureSaid = false
         do {
             try RecordingLoop.run(sources, recorder: recorder) {
+                backlog.drain(into: &analysis.value)
                 for note in serialTap?.takeNotes() ?? [] { status.announce(note) }
                 if let failure = writer.failure, !failureSaid {
                     failureSaid = true
