@@ -88,6 +88,21 @@ extension Socket {
         return code == 0 ? nil : String(cString: strerror(code))
     }
 
+    /// Sends as much of `bytes` as the socket takes now: the count sent, or nil when the peer is gone.
+    static func sendAvailable(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = Glibc.send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                return nil
+            }
+            offset += sent
+        }
+        return offset
+    }
+
     /// Requests go out as they are written: a proxy must not add Nagle's delay to each answer.
     static func noDelay(_ descriptor: Int32) {
         var yes: Int32 = 1

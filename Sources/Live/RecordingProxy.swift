@@ -80,6 +80,7 @@ public final class RecordingProxy: RecordingSource {
     private let readBuffer: UnsafeMutableRawBufferPointer
     /// Accepting waits until then after accept failed (no descriptor left, say).
     private var acceptPausedUntil: Int64 = 0
+    private var finished = false
 
     /// `recorder` may be shared with other sources of the same loop; `link: .tcp` needs a
     /// recorder of link type 1 (Ethernet) and a TCP target.
@@ -146,7 +147,8 @@ public final class RecordingProxy: RecordingSource {
     public func finish() {
         for index in sessions.indices { end(index) }
         sessions = []
-        guard listener >= 0 else { return }
+        guard !finished else { return }
+        finished = true
         close(listener)
         if let listenPath { unlink(listenPath) }
         updateStatus()
@@ -279,7 +281,7 @@ public final class RecordingProxy: RecordingSource {
             return
         }
         let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
-        if let sent = Self.sendAvailable(sessions[index].sink(side), bytes) {
+        if let sent = Socket.sendAvailable(sessions[index].sink(side), bytes) {
             if sent < count { sessions[index].directions[side].keep(UnsafeRawBufferPointer(rebasing: bytes[sent...])) }
         } else {
             sessions[index].broken = true
@@ -291,7 +293,7 @@ public final class RecordingProxy: RecordingSource {
     private func deliver(_ index: Int, _ side: Int) {
         guard !sessions[index].broken, sessions[index].directions[side].hasPending else { return }
         let sink = sessions[index].sink(side)
-        guard let sent = sessions[index].directions[side].withPending({ Self.sendAvailable(sink, $0) }) else {
+        guard let sent = sessions[index].directions[side].withPending({ Socket.sendAvailable(sink, $0) }) else {
             sessions[index].broken = true
             return
         }
@@ -318,21 +320,6 @@ public final class RecordingProxy: RecordingSource {
               !sessions[index].directions[side].shutDown else { return }
         shutdown(sessions[index].sink(side), Int32(SHUT_WR))
         sessions[index].directions[side].shutDown = true
-    }
-
-    /// Sends as much of `bytes` as the socket takes now: the count sent, or nil when the peer is gone.
-    private static func sendAvailable(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if sent < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                return nil
-            }
-            offset += sent
-        }
-        return offset
     }
 
     /// The session is over (or the proxy stops): what waits is recorded, the sockets closed.

@@ -51,6 +51,7 @@ public final class SerialTap: RecordingSource {
     public private(set) var status = Status()
     /// Lines to say (DEVICE gone, back, settings applied or refused), taken by `takeNotes`.
     private var notes: [String] = []
+    private var finished = false
 
     /// The pty's slave, as the system names it (PATH links to it).
     public var ptyName: String { pty.slaveName }
@@ -124,6 +125,8 @@ public final class SerialTap: RecordingSource {
     public var isDone: Bool { false }
 
     public func finish() {
+        guard !finished else { return }
+        finished = true
         if recorder.isRecording {
             for side in 0..<2 { withCutter(side) { cutter, emit in cutter.flush(emit: emit) } }
         }
