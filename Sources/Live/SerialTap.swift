@@ -21,7 +21,8 @@ public final class SerialTap: RecordingSource {
         /// Bytes read from the pty (the router) and from DEVICE (the MCU).
         public var fromPty = 0
         public var fromDevice = 0
-        /// Bytes read that could not be delivered: DEVICE was gone, or went with them waiting.
+        /// Bytes read that could not be delivered: DEVICE was gone, or went with them waiting (or
+        /// the pty refused them, which it cannot while the tap holds its slave).
         public var undelivered = 0
         public var deviceOpen = true
         /// Times DEVICE went away, and came back.
@@ -171,7 +172,15 @@ public final class SerialTap: RecordingSource {
         guard directions[side].hasPending, sink(side) >= 0 else { return }
         let sink = sink(side)
         guard let sent = directions[side].withPending({ Self.writeAvailable(sink, $0) }) else {
-            deviceGone(String(cString: strerror(errno)))
+            let reason = String(cString: strerror(errno))
+            if side == 0 {
+                deviceGone(reason)
+            } else {
+                // The pty refused its bytes (it cannot while the tap holds its slave): not silently.
+                status.undelivered += directions[1].withPending { $0.count }
+                directions[1].drop()
+                notes.append("--pty \(ptyLink): cannot write to the pty: \(reason); its waiting bytes are dropped (they are in the capture)")
+            }
             return
         }
         directions[side].delivered(sent)

@@ -89,8 +89,8 @@ struct SourcesRecording {
                 + (end.deviceLost > 0 ? "; \(tap.device) went away \(end.deviceLost) times and came back \(end.deviceReopened)" : ""))
             // Bytes the tap read and could not hand on: recorded, never silently gone.
             if end.undelivered > 0 {
-                status.announce("warning: \(end.undelivered) bytes read from \(tap.pty) could not be delivered to \(tap.device) "
-                    + "(it was gone); they are in the capture")
+                status.announce("warning: \(end.undelivered) bytes read could not be delivered (mostly from \(tap.pty) "
+                    + "while \(tap.device) was gone); they are in the capture")
             }
         }
         if writer.recordsCut > 0 { status.announce("warning: \(writer.summary)") }
