@@ -33,16 +33,22 @@ public enum Rule: String, Sendable, CaseIterable {
     case rpcDeadlock = "rpc-deadlock"
     case callInInterrupt = "call-in-interrupt"
     case slowCall = "slow-call"
+    // Added later: calls through a router between processors (the UNO Q's arduino-router).
+    case peerWedged = "peer-wedged"
+    case peerRestart = "peer-restart"
+    case callCancelled = "call-cancelled"
+    case noRoute = "no-route"
+    case routeConflict = "route-conflict"
 
     public var severity: Severity {
         switch self {
-        case .nonRPCValue, .duplicateMapKey: .note
+        case .nonRPCValue, .duplicateMapKey, .callCancelled: .note
         case .malformedRecord, .malformedFrame, .captureLoss, .unansweredRequest, .orphanResponse,
              .duplicateRequestID, .unsynchronizedAccess, .lockOrderInversion, .analysisLimit, .boardMismatch,
-             .dataRace, .nestedCall, .slowCall: .warning
+             .dataRace, .nestedCall, .slowCall, .peerRestart, .noRoute, .routeConflict: .warning
         case .truncatedCapture, .oversizedMessage, .deviceOverlap, .ownerViolation, .fifoOverflow, .earlyCoreStart,
              .heapAfterLock, .allocInInterrupt, .lockMisuse, .reentrancyViolation, .readonlyWrite, .rpcDeadlock,
-             .callInInterrupt: .error
+             .callInInterrupt, .peerWedged: .error
         }
     }
 
@@ -77,6 +83,11 @@ public enum Rule: String, Sendable, CaseIterable {
         case .rpcDeadlock: "Calls waiting on each other in a cycle, none answered by the end of the capture."
         case .callInInterrupt: "A blocking RPC call made from inside an interrupt handler."
         case .slowCall: "A call answered later than its method's latency budget."
+        case .peerWedged: "A party stopped answering the calls made to it while it went on sending."
+        case .peerRestart: "A party started over mid-capture: the calls it had in flight were abandoned."
+        case .callCancelled: "A caller gave up on a call ($/cancelRequest); linked to the call on each hop."
+        case .noRoute: "A call to a method no party has registered: the router answered that it has no route."
+        case .routeConflict: "A party tried to register a method another party had registered already."
         }
     }
 
@@ -111,6 +122,11 @@ public enum Rule: String, Sendable, CaseIterable {
         case .rpcDeadlock: "Each caller waits on a callee that waits on the next: no call of the cycle can return. Break the cycle: no callbacks from handlers, or a handler that answers before it calls."
         case .callInInterrupt: "A call blocks until its answer, which an interrupt handler must never wait for: the core stalls. Set a flag or queue the request, and call from the main loop or a task."
         case .slowCall: "The callee answered later than the board's budget for the method (methods.NAME.budget_us): look at what the handler waits on, or raise the budget if it was too tight."
+        case .peerWedged: "The party's RPC loop is stuck on something it was sent just before (named in the finding). Arduino_RPClite never consumes a notification it has no handler for, such as the $/cancelRequest the Python bridge sends when a call times out, nor a request larger than its 256-byte buffer: every later request waits behind it until the MCU is reset. On the MCU, provide a handler for $/cancelRequest (Bridge.provide(\"$/cancelRequest\", ...)), or on the Linux side give calls to slow MCU methods a timeout longer than the method takes, and keep requests under the buffer size."
+        case .peerRestart: "The party reset (a watchdog, a crash, a power dip, or a reflash) while calls to it were in flight: they are lost, not deadlocked. Look at what it was doing when it restarted (the calls named); a caller must expect an MCU reset and call again after the MCU's $/reset."
+        case .callCancelled: "The caller stopped waiting (its timeout) and sent $/cancelRequest. Check that the callee honours cancels; an answer that still comes after the cancel means the timeout is shorter than the method takes."
+        case .noRoute: "No party had registered the method when it was called: check the method's name, and that the providing sketch or app called Bridge.provide (or $/register) before the call was made (a sketch that was still starting, or that crashed)."
+        case .routeConflict: "Each method name can be provided by one party only: the router refused the second registration, so calls still go to the first. Rename one of them, or stop the older provider first."
         }
     }
 }

@@ -31,6 +31,11 @@ extension Rule {
         case .rpcDeadlock: 25
         case .callInInterrupt: 26
         case .slowCall: 27
+        case .peerWedged: 28
+        case .peerRestart: 29
+        case .callCancelled: 30
+        case .noRoute: 31
+        case .routeConflict: 32
         }
     }
 }

@@ -45,131 +45,174 @@ public struct ReplayOutcome: Sendable {
     public var latencyNowNs: Int64?
     /// `path: recorded …, now …` for every difference outside the ignored paths.
     public var differences: [String]
+    /// The request's and the answer's encoded sizes (0 for an answer that never came): what a
+    /// serial line carries, to work out its wire time.
+    public var requestBytes = 0
+    public var answerBytes = 0
 }
 
-/// `rpc-analyze replay capture.pcap --target tcp://HOST:PORT`: sends a recorded client's
-/// requests and notifications to a live server in their recorded order, waits for the answers
-/// and compares each with the recorded one.
+/// `rpc-analyze replay capture.pcap --target …`: sends a recorded client's requests and
+/// notifications to a live peer in their recorded order, answers what the peer asks of it
+/// (through its `ReplayResponder`), waits for the answers and compares each with the recorded
+/// one. Other links (stand-ins for the recording's other apps) are served in the same loop.
 public final class TargetReplay {
-    private let descriptor: Int32
-    private let ignore: [[Substring]]
+    private let main: ReplayLink
+    private var links: [(link: ReplayLink, responder: ReplayResponder)]
+    private let comparer: ValueComparer
     private let timeoutNs: Int64
-    private var incoming: [UInt8] = []
     private var inFlight: [UInt64: (index: Int, sentNs: Int64)] = [:]
     private var outcomes: [ReplayOutcome?] = []
     private var calls: [RecordedCall] = []
+    private var requestBytes: [Int] = []
+    /// Answers to the replay's own set-up calls (registrations), by link and msgid.
+    private var setupAnswers: [Int: [UInt64: (error: MessagePackValue, result: MessagePackValue)]] = [:]
 
-    public init(target: HostPort, ignore: [String], timeoutSeconds: Double) throws {
-        descriptor = try Socket.connect(to: target)
-        self.ignore = ignore.map { $0.split(separator: ".") }
+    public init(main: ReplayLink, responder: ReplayResponder, ignore: [String], timeoutSeconds: Double) {
+        self.main = main
+        links = [(main, responder)]
+        comparer = ValueComparer(ignore: ignore)
         timeoutNs = Int64(timeoutSeconds * 1e9)
     }
 
-    deinit { close(descriptor) }
+    /// Serves another connection in the same loop: its requests go to `responder`.
+    public func serve(_ link: ReplayLink, responder: ReplayResponder) {
+        links.append((link, responder))
+    }
+
+    /// Why the main link can send no more, once it cannot.
+    public var closedReason: String? { main.closedReason }
+    public var bytesRead: Int { main.bytesRead }
+    public var nonRPCText: String { main.nonRPCText }
+
+    /// A call made for the replay's own sake (registering a method), not compared: its answer,
+    /// or nil when none came within the timeout.
+    public func setupCall(on link: ReplayLink, msgid: UInt64, method: String, params: MessagePackValue) throws(LiveError)
+        -> (error: MessagePackValue, result: MessagePackValue)? {
+        guard let index = links.firstIndex(where: { $0.link === link }) else { return nil }
+        try link.send(.array([.uint(0), .uint(msgid), .string(method), params]))
+        let deadline = Socket.nowNs() + timeoutNs
+        while setupAnswers[index]?[msgid] == nil, link.closedReason == nil, Socket.nowNs() < deadline {
+            try pump(untilNs: deadline)
+        }
+        return setupAnswers[index]?.removeValue(forKey: msgid)
+    }
+
+    /// Serves every link until `condition` holds, the main link closes or `deadlineNs` passes;
+    /// whether `condition` held.
+    public func wait(untilNs deadlineNs: Int64, for condition: () -> Bool) throws(LiveError) -> Bool {
+        while !condition(), main.closedReason == nil, Socket.nowNs() < deadlineNs {
+            try pump(untilNs: deadlineNs)
+        }
+        return condition()
+    }
 
     /// Replays `messages`; with `pace`, keeps the recorded gaps between them.
-    public func run(_ messages: [RecordedMessage], pace: Bool) throws -> [ReplayOutcome] {
+    public func run(_ messages: [RecordedMessage], pace: Bool) throws(LiveError) -> [ReplayOutcome] {
         let first = messages.first?.timeNs ?? 0
         let start = Socket.nowNs()
         for message in messages {
+            if main.closedReason != nil { notSent(message); continue }
             if pace {
                 let due = start + (message.timeNs - first)
-                while Socket.nowNs() < due { try receive(untilNs: due) }
+                while Socket.nowNs() < due, main.closedReason == nil { try pump(untilNs: due) }
             }
             switch message {
             case .notification(let method, let params, _):
-                try send(.array([.uint(2), .string(method), params]))
+                try sendOrNote(.array([.uint(2), .string(method), params]))
             case .call(let call):
-                // A msgid still in flight is waited for first, as the recorded client did.
-                while inFlight[call.msgid] != nil {
-                    guard try receive(untilNs: Socket.nowNs() + timeoutNs) else { break }
+                // A msgid still in flight is waited for first, as the recorded client did
+                // (unless that call went unanswered in the recording too).
+                let deadline = Socket.nowNs() + timeoutNs
+                while let waiting = inFlight[call.msgid], calls[waiting.index].latencyNs != nil,
+                      main.closedReason == nil, Socket.nowNs() < deadline {
+                    try pump(untilNs: deadline)
                 }
+                if main.closedReason != nil { notSent(message); continue }
                 inFlight.removeValue(forKey: call.msgid)
                 calls.append(call)
                 outcomes.append(nil)
-                if call.latencyNs != nil { inFlight[call.msgid] = (calls.count - 1, Socket.nowNs()) }
-                try send(.array([.uint(0), .uint(call.msgid), .string(call.method), call.params]))
-                _ = try receive(untilNs: Socket.nowNs())
+                requestBytes.append(0)
+                // Calls the recording has no answer to are waited for too: an answer now is a
+                // change (a wedge fixed, or a call that should have failed).
+                inFlight[call.msgid] = (calls.count - 1, Socket.nowNs())
+                requestBytes[calls.count - 1] = try sendOrNote(.array([.uint(0), .uint(call.msgid), .string(call.method), call.params]))
+                try pump(untilNs: Socket.nowNs())
             }
         }
         let deadline = Socket.nowNs() + timeoutNs
-        while !inFlight.isEmpty, try receive(untilNs: deadline) {}
+        while !inFlight.isEmpty, main.closedReason == nil, Socket.nowNs() < deadline { try pump(untilNs: deadline) }
+        let missing = main.closedReason.map { "no answer: \(main.name) \($0)" } ?? "no answer within the timeout"
         return calls.indices.map { index in
-            outcomes[index] ?? ReplayOutcome(
+            var outcome = outcomes[index] ?? ReplayOutcome(
                 call: calls[index], latencyNowNs: nil,
-                differences: calls[index].latencyNs == nil ? [] : ["no answer within the timeout"]
+                differences: calls[index].latencyNs == nil ? [] : [missing]
             )
+            outcome.requestBytes = requestBytes[index]
+            return outcome
         }
     }
 
-    private func send(_ value: MessagePackValue) throws {
-        try MessagePackEncoder.encode(value).withUnsafeBytes { try Socket.send(descriptor, $0) }
-    }
-
-    /// Reads and handles answers until `untilNs`; false when nothing more can come (timeout or
-    /// a closed connection).
+    /// A write that fails because the peer went away ends the sending, not the report.
     @discardableResult
-    private func receive(untilNs: Int64) throws -> Bool {
+    private func sendOrNote(_ value: MessagePackValue) throws(LiveError) -> Int {
+        do {
+            return try main.send(value)
+        } catch {
+            guard main.closedReason != nil else { throw error }
+            return 0
+        }
+    }
+
+    private func notSent(_ message: RecordedMessage) {
+        guard case .call(let call) = message else { return }
+        calls.append(call)
+        requestBytes.append(0)
+        outcomes.append(ReplayOutcome(call: call, latencyNowNs: nil,
+                                      differences: ["not sent: \(main.name) \(main.closedReason ?? "closed")"]))
+    }
+
+    /// Polls every open link until something is read or `untilNs` passes (at least once),
+    /// handling what arrives.
+    private func pump(untilNs: Int64) throws(LiveError) {
         repeat {
-            let waitMs = Int32(max(0, min(200, (untilNs - Socket.nowNs()) / 1_000_000)))
-            var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&descriptors, 1, waitMs)
+            let open = links.indices.filter { links[$0].link.closedReason == nil }
+            guard !open.isEmpty else { return }
+            var descriptors = open.map { pollfd(fd: links[$0].link.descriptor, events: Int16(POLLIN), revents: 0) }
+            let waitMs = Int32(max(0, min(100, (untilNs - Socket.nowNs()) / 1_000_000)))
+            let ready = poll(&descriptors, nfds_t(descriptors.count), waitMs)
             if ready < 0, errno != EINTR { throw Socket.error("poll") }
-            if ready > 0 {
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                let count = recv(descriptor, &buffer, buffer.count, 0)
-                guard count > 0 else { return false }
-                incoming.append(contentsOf: buffer[..<count])
-                handleIncoming()
-                return true
+            guard ready > 0 else { continue }
+            for (slot, index) in open.enumerated() where descriptors[slot].revents != 0 {
+                // POLLHUP without POLLIN still gets a read: it says 0 bytes or EIO, and why.
+                for message in links[index].link.readAvailable() { try handle(message, on: index) }
             }
+            return
         } while Socket.nowNs() < untilNs
-        return false
     }
 
-    private func handleIncoming() {
-        let now = Socket.nowNs()
-        var consumed = 0
-        incoming.withUnsafeBytes { raw in
-            var reader = MessagePackReader(raw)
-            while !reader.isAtEnd {
-                let start = reader.offset
-                guard reader.skipValue() else { break }
-                consumed = reader.offset
-                guard let value = MessagePackValue.decode(UnsafeRawBufferPointer(rebasing: raw[start..<reader.offset])),
-                      case .array(let parts) = value, parts.count == 4, parts[0] == .uint(1),
-                      case .uint(let msgid) = parts[1], let waiting = inFlight.removeValue(forKey: msgid) else { continue }
-                answered(index: waiting.index, latency: now - waiting.sentNs, error: parts[2], result: parts[3])
-            }
-        }
-        incoming.removeFirst(consumed)
-    }
-
-    private func answered(index: Int, latency: Int64, error: MessagePackValue, result: MessagePackValue) {
-        let call = calls[index]
-        var differences: [String] = []
-        compare(call.error ?? .nil, error, path: ["error"], into: &differences)
-        compare(call.result ?? .nil, result, path: ["result"], into: &differences)
-        outcomes[index] = ReplayOutcome(call: call, latencyNowNs: latency, differences: differences)
-    }
-
-    private func ignored(_ path: [String]) -> Bool {
-        ignore.contains { pattern in
-            pattern.count <= path.count && zip(pattern, path).allSatisfy { $0 == "*" || $0 == $1 }
-        }
-    }
-
-    /// Walks both values; reports each place they differ, by path (`result.ids.1`).
-    private func compare(_ then: MessagePackValue, _ now: MessagePackValue, path: [String], into out: inout [String]) {
-        guard !ignored(path) else { return }
-        switch (then, now) {
-        case (.array(let a), .array(let b)) where a.count == b.count:
-            for i in a.indices { compare(a[i], b[i], path: path + [String(i)], into: &out) }
-        case (.map(let a), .map(let b)) where a.count == b.count && zip(a, b).allSatisfy({ $0.key == $1.key }):
-            for (x, y) in zip(a, b) { compare(x.value, y.value, path: path + [x.key.textValue ?? x.key.description], into: &out) }
-        default:
-            if then != now {
-                out.append("\(path.joined(separator: ".")): recorded \(then.preview(limit: 80)), now \(now.preview(limit: 80))")
+    private func handle(_ message: IncomingMessage, on index: Int) throws(LiveError) {
+        let (link, responder) = links[index]
+        switch message {
+        case .request(let msgid, let method, let params):
+            let (error, result) = responder.answer(method: method, params: params)
+            do { try link.send(.array([.uint(1), .uint(msgid), error, result])) } catch where link !== main {}
+        case .notification(let method, let params):
+            responder.notified(method: method, params: params)
+        case .response(let msgid, let error, let result, let bytes):
+            if index == 0, let waiting = inFlight.removeValue(forKey: msgid) {
+                let call = calls[waiting.index]
+                var differences: [String] = []
+                if call.latencyNs == nil {
+                    let now = error != .nil ? "error \(error.preview(limit: 80))" : "result \(result.preview(limit: 80))"
+                    differences.append("recorded no answer, now answered: \(now)")
+                } else {
+                    comparer.compare(call.error ?? .nil, error, path: ["error"], into: &differences)
+                    comparer.compare(call.result ?? .nil, result, path: ["result"], into: &differences)
+                }
+                outcomes[waiting.index] = ReplayOutcome(call: call, latencyNowNs: Socket.nowNs() - waiting.sentNs,
+                                                        differences: differences, answerBytes: bytes)
+            } else {
+                setupAnswers[index, default: [:]][msgid] = (error, result)
             }
         }
     }

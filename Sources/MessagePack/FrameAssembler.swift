@@ -152,6 +152,20 @@ public struct FrameAssembler {
         search.restartAfterLoss()
     }
 
+    /// A message channel's record boundary, before `next` is fed. Messages may be split across
+    /// records, so what waits is normally continued; but a record that is one whole RPC message
+    /// from its first byte to its last starts afresh, and an unfinished value waiting from the
+    /// records before was cut at their end (its rest never sent): it is searched to its end and
+    /// reported as cut, instead of swallowing the new message.
+    public mutating func recordBoundary<Sink: FrameSink>(
+        before next: UnsafeRawBufferPointer, stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output
+    ) {
+        guard !window.isEmpty, let end = Self.completeValueEnd(next, from: 0, limits: limits), end == next.count,
+              sink.isMessage(next) else { return }
+        drain(reason: .headerCutByRecordEnd, stream: &stream, into: &sink, output: &output)
+        search.restartAfterLoss()
+    }
+
     /// Ends the stream: what waits is searched to its end, then reported.
     public mutating func finish<Sink: FrameSink>(stream: inout Sink.Stream, into sink: inout Sink, output: inout Sink.Output) {
         drain(reason: .truncatedAtEnd, stream: &stream, into: &sink, output: &output)

@@ -89,7 +89,8 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         let output = AnalysisOutput(inner: sink, engine: engine, replays: options.replay, gate: options.gate,
                                     selection: selection)
         context = LinkContext(
-            output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants),
+            output: output, registry: StreamRegistry(limits: options.limits, caps: options.caps, wants: output.wants,
+                                                     router: options.board.router.map { RouterSetup(program: $0.program, banner: $0.banner) }),
             summary: CaptureSummary(file: name, linkType: linkType, linkTypeName: CaptureFile.linkTypeName(linkType),
                                     board: options.board.isGeneric ? nil : options.board.name),
             options: options)
@@ -188,6 +189,10 @@ public struct CaptureAnalysis<Sink: AnalysisSink> {
         context.summary.bytes += UInt64(record.bytes.count)
         if context.summary.firstNs == nil { context.summary.firstNs = record.timeNs }
         context.summary.lastNs = record.timeNs
+        if record.linkType != context.summary.linkTypes.last, !context.summary.linkTypes.contains(record.linkType) {
+            context.summary.linkTypes.append(record.linkType)
+            context.summary.linkTypeNames.append(CaptureFile.linkTypeName(record.linkType))
+        }
         guard record.linkType == options.linkType else {
             if USBLink.reads(record.linkType, options: options) {
                 usb.consume(record, into: &context)

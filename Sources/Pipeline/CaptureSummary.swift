@@ -6,6 +6,9 @@ public struct CaptureSummary: Sendable {
     public var file: String
     public var linkType: Int32
     public var linkTypeName: String
+    /// Every link type the records carry, in order of first use: a merged pcapng has several.
+    public var linkTypes: [Int32] = []
+    public var linkTypeNames: [String] = []
     public var records: UInt64 = 0
     /// Bytes of record data as captured (headers included, file framing not).
     public var bytes: UInt64 = 0
@@ -41,4 +44,6 @@ public struct DirectionSummary: Sendable {
     public var isRPC = true
     /// False for a stream left out because it is not on the --port given.
     public var isSelected = true
+    /// On a serial line the board gives a baud for: how busy the wire was.
+    public var line: LineUse?
 }

@@ -29,6 +29,8 @@ struct StreamDescription {
     var decoding: StreamDecoding
     /// The cores at its ends, for a stream between cores: its calls are told to the replay.
     var cores: CorePair? = nil
+    /// The serial line it runs on, when it is one (wire time, the receiver's request limit).
+    var line = SerialLine()
 }
 
 /// Every stream of a capture, whatever link it came on. Each link family turns its records
@@ -52,8 +54,8 @@ struct StreamRegistry<Sink: RPCSink> {
     let caps: AnalysisCaps
     private var capReported = false
 
-    init(limits: FrameLimits, caps: AnalysisCaps, wants: SinkWants) {
-        rpc = RPCAnalyzer(limits: limits, caps: caps, wants: wants)
+    init(limits: FrameLimits, caps: AnalysisCaps, wants: SinkWants, router: RouterSetup? = nil) {
+        rpc = RPCAnalyzer(limits: limits, caps: caps, wants: wants, router: router)
         self.caps = caps
     }
 
@@ -96,7 +98,8 @@ struct StreamRegistry<Sink: RPCSink> {
         case .counted, .ignored: .notDecoded
         }
         rpc.addStream(stream, requests: ConversationID(requests), responses: ConversationID(responses),
-                      names: description.names, decoding: rpcDecoding, cores: description.cores)
+                      names: description.names, decoding: rpcDecoding, cores: description.cores,
+                      line: description.line)
         return stream
     }
 
@@ -107,6 +110,14 @@ struct StreamRegistry<Sink: RPCSink> {
         case .rpc, .probing: true
         case .counted, .ignored: false
         }
+    }
+
+    /// A message record of a decoded stream is about to be delivered: a record that is one
+    /// whole message ends an unfinished value before it.
+    @inline(__always)
+    mutating func messageRecordStarts(_ stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
+        guard decodes(stream) else { return }
+        rpc.messageRecordStarts(stream: stream, with: payload, into: &sink)
     }
 
     /// Hands one event of `stream` on: counted in its row, decoded when it is RPC.

@@ -25,9 +25,13 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     /// What the sink reads, fixed when the stage is built.
     let wants: SinkWants
 
-    init(caps: AnalysisCaps, wants: SinkWants) {
+    /// The router rules, when the board has a router.
+    var router: RouterModel?
+
+    init(caps: AnalysisCaps, wants: SinkWants, router: RouterSetup? = nil) {
         self.caps = caps
         self.wants = wants
+        self.router = router.map { RouterModel(setup: $0, maxRoutes: caps.methodNames) }
         methods = MethodTable(capacity: caps.methodNames, byteCapacity: caps.methodNameBytes)
     }
 
@@ -68,6 +72,7 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         if stream.nonRPCCount > 0 { flushNonRPCRun(&stream, into: &output) }
         let id = stream.id
         if wants.contains(.messages) { output.message(decodedMessage(envelope, bytes: bytes, origin: origin, on: id)) }
+        if router != nil { routerSaw(envelope, byteCount: bytes.count, on: id, at: origin, into: &output) }
         switch envelope.kind {
         case .request: request(envelope, bytes: bytes, origin: origin, on: id, into: &output)
         case .response: response(envelope, bytes: bytes, origin: origin, on: id, into: &output)
@@ -79,11 +84,12 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     mutating func junk(byteCount: Int, origin: RecordStamp, reason: JunkReason, stream: inout StreamState,
                        into output: inout Sink) {
         let names = directory[stream.id.index].names
+        router?.skipped(byteCount, on: stream.id, at: origin)
         let why = switch reason {
         case .invalidByte: "bytes that do not form a MessagePack value"
         case .tooLarge: "a value longer than the per-stream limit"
         case .headerCutByRecordEnd: "a value header cut short by the end of the message"
-        case .truncatedAtEnd: "an unfinished value at the end of the capture"
+        case .truncatedAtEnd: "a value begun here and still unfinished when the capture ended"
         case .lostData: "an unfinished value whose rest the recorder lost"
         }
         emit(.malformedFrame, on: &stream, into: &output) { Finding(
@@ -97,7 +103,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
                                   into output: inout Sink) {
         let conversation = directory[stream.index].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
-        statistics[methodIndex].calls += 1
+        let isLeg = router != nil && routerRequest(envelope, bytes: bytes, method: methodIndex, origin: origin, on: stream,
+                                                   into: &output)
+        if !isLeg { statistics[methodIndex].calls += 1 }
         if wants.contains(.values) {
             let params = Envelope.value(in: bytes, at: envelope.firstValueOffset)
             noteDuplicateKeys(params, origin: origin, on: stream, into: &output)
@@ -180,11 +188,25 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             return
         }
         let isError = !envelope.errorIsNil
+        var routed: RouterModel.RoutedCall?
+        if router != nil {
+            router!.answered(by: stream, requestNs: request.origin.timeNs, method: request.methodIndex, msgid: envelope.msgid,
+                             bytes: bytes, at: origin)
+            routed = router!.closed(request.sequence)
+            if let routed, let outer = routed.outer {
+                return legAnswered(request, routed, outer: outer, msgid: envelope.msgid, bytes: bytes, envelope: envelope,
+                                   response: origin, on: stream, into: &output)
+            }
+        }
         statistics[request.methodIndex].recordAnswer(latencyNs: origin.timeNs.saturatingSpan(since: request.origin.timeNs), isError: isError,
                                                      budget: &exactSamplesLeft)
         tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
         totals.transactions += 1
         if isError { totals.errors += 1 }
+        if let routed {
+            routedCallEnded(request, routed, msgid: envelope.msgid, response: origin, isError: isError,
+                            error: isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil, into: &output)
+        }
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
         guard wants.contains(.transactions) else { return }
         let requestNames = directory[request.stream.index].names
@@ -192,17 +214,20 @@ struct Correlator<Sink: RPCSink>: FrameSink {
         let error = isError ? Envelope.value(in: bytes, at: envelope.firstValueOffset) : nil
         if let result { noteDuplicateKeys(result, origin: origin, on: stream, into: &output) }
         if let error { noteDuplicateKeys(error, origin: origin, on: stream, into: &output) }
-        output.transaction(Transaction(
+        var transaction = Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: envelope.msgid,
             caller: requestNames.from, callee: requestNames.to, channel: requestNames.channel,
             request: request.origin, response: origin, status: isError ? .error : .ok,
             params: params, result: result, error: error
-        ))
+        )
+        if let routed { describeRoute(&transaction, routed, responseBytes: bytes.count, on: request.stream) }
+        output.transaction(transaction)
     }
 
     private mutating func notification(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, origin: RecordStamp,
                                        on stream: StreamID, into output: inout Sink) {
         totals.notifications += 1
+        if router != nil { routerNotification(envelope, bytes: bytes, origin: origin, on: stream) }
         guard wants.contains(.transactions) else { return }
         let names = directory[stream.index].names
         let methodIndex = methods.index(of: envelope.method)
@@ -255,7 +280,8 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     }
 
     /// Reports a request as unanswered and closes it.
-    private mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
+    mutating func giveUp(_ request: PendingRequest, msgid: UInt64, because why: String, into output: inout Sink) {
+        if router != nil, routerGaveUp(request, msgid: msgid, into: &output) { return }
         let names = directory[request.stream.index].names
         output.finding(.unansweredRequest) { Finding(
             .unansweredRequest, at: request.origin.timeNs, record: request.origin.number,
@@ -269,25 +295,36 @@ struct Correlator<Sink: RPCSink>: FrameSink {
     ///
     /// `mutating` though it changes nothing: called from mutating code on a generic correlator,
     /// a non-mutating method is given a copy of the whole correlator (300 bytes) every call.
-    private mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
+    mutating func tellCallEnded(_ request: PendingRequest, msgid: UInt64, response: RecordStamp?, into output: inout Sink) {
         guard wants.contains(.callEvents), let cores = directory[request.stream.index].cores else { return }
         output.callEnded(CallEvent(sequence: request.sequence, method: UInt32(request.methodIndex), msgid: msgid,
                                    caller: cores.from, callee: cores.to, request: request.origin, response: response))
     }
 
-    private mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
+    mutating func close(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) {
+        var routed: RouterModel.RoutedCall?
+        if router != nil {
+            routed = router!.closed(request.sequence)
+            if let routed, let outer = routed.outer {
+                tellCallEnded(request, msgid: msgid, response: nil, into: &output)
+                return legClosedUnanswered(request, routed, outer: outer, msgid: msgid)
+            }
+        }
         tellCallEnded(request, msgid: msgid, response: nil, into: &output)
         statistics[request.methodIndex].unanswered += 1
         totals.transactions += 1
         totals.unanswered += 1
         let params = wants.contains(.values) ? pendingParams.removeValue(forKey: request.sequence) : nil
+        if let routed { cancelledCallEnded(request, routed, msgid: msgid, answer: nil, into: &output) }
         guard wants.contains(.transactions) else { return }
         let names = directory[request.stream.index].names
-        output.transaction(Transaction(
+        var transaction = Transaction(
             sequence: request.sequence, method: methods.names[request.methodIndex], msgid: msgid,
             caller: names.from, callee: names.to, channel: names.channel, request: request.origin,
             response: nil, status: .unanswered, params: params, result: nil, error: nil
-        ))
+        )
+        if let routed { describeRoute(&transaction, routed, responseBytes: nil, on: request.stream) }
+        output.transaction(transaction)
     }
 }
 

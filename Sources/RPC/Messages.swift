@@ -21,8 +21,41 @@ public struct Transaction: Sendable {
     public var params: MessagePackValue?
     public var result: MessagePackValue?
     public var error: MessagePackValue?
+    /// For a call that crossed a router: each leg, the caller's first (`hops` in the report).
+    public var hops: [Hop] = []
+    /// The router the call went through.
+    public var via: String?
+    /// Who produced the error: `router`, or the party that answered.
+    public var errorOrigin: String?
+    /// Time the request and the answer took on a serial line, at its baud and framing.
+    public var wire: WireTime?
 
     public var latencyNs: Int64? { response.map { $0.timeNs.saturatingSpan(since: request.timeNs) } }
+}
+
+/// One leg of a call that crossed a router: the caller to the router, or the router to the
+/// party that answered.
+public struct Hop: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var channel: String
+    /// The msgid on this leg (the router rewrites it).
+    public var msgid: UInt64
+    public var request: RecordStamp
+    public var response: RecordStamp?
+    public var status: Transaction.Status
+    public var wire: WireTime?
+    /// How long the leg's request waited for the serial wire behind other messages' bytes,
+    /// from when the call came to the router; nil when it did not wait.
+    public var wireWaitNs: Int64?
+
+    public var latencyNs: Int64? { response.map { $0.timeNs.saturatingSpan(since: request.timeNs) } }
+}
+
+/// A message's time on a serial line: its bytes times the time one byte takes.
+public struct WireTime: Sendable, Equatable {
+    public var requestNs: Int64
+    public var responseNs: Int64?
 }
 
 /// How many calls ended how, counted by the RPC stage whatever the sink keeps.

@@ -21,6 +21,9 @@ public struct MethodStatistics: Sendable {
     /// The board's latency budget for the method (ns), and how many calls were answered later.
     public internal(set) var budgetNs: Int64?
     public internal(set) var overBudget = 0
+    /// Calls that crossed a router and were answered on both legs, and the time of each part:
+    /// the router passing the call on, the leg behind it, and the router passing the answer back.
+    public internal(set) var routed = RoutedTimes()
     private var samples: [Int64] = []
     /// Made when the exact samples are given up, from them: while they last, no call pays for
     /// it, and it starts wide enough for what was seen instead of growing a step at a time.
@@ -75,6 +78,28 @@ public struct MethodStatistics: Sendable {
         samples = []
         histogram = made
         keepsHistogram = true
+    }
+
+    mutating func recordRoute(forwardNs: Int64, legNs: Int64, backNs: Int64, wireNs: Int64) {
+        routed.calls += 1
+        routed.wireTotalNs += Double(max(0, wireNs))
+        routed.forwardTotalNs += Double(max(0, forwardNs))
+        routed.legTotalNs += Double(max(0, legNs))
+        routed.backTotalNs += Double(max(0, backNs))
+    }
+
+    /// Sums over a method's routed calls, for the mean of each part.
+    public struct RoutedTimes: Sendable, Equatable {
+        public var calls = 0
+        public var forwardTotalNs: Double = 0
+        public var legTotalNs: Double = 0
+        public var backTotalNs: Double = 0
+        /// Of the leg, the time its request and answer took on a serial wire.
+        public var wireTotalNs: Double = 0
+        /// Of them, the calls whose leg waited for the serial wire behind other messages.
+        public var waitedForWire = 0
+
+        public func mean(_ total: Double) -> Int64 { calls == 0 ? 0 : (total / Double(calls)).rounded().clampedToInt64 }
     }
 
     public struct Latency: Sendable, Equatable {

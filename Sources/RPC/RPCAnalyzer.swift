@@ -13,8 +13,9 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     private var heldBytes = 0
 
     /// `wants`: what the sink it will be lent reads (`RPCSink.wants`).
-    public init(limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps(), wants: SinkWants) {
-        self.correlator = Correlator(caps: caps, wants: wants)
+    public init(limits: FrameLimits = FrameLimits(), caps: AnalysisCaps = AnalysisCaps(), wants: SinkWants,
+                router: RouterSetup? = nil) {
+        self.correlator = Correlator(caps: caps, wants: wants, router: router)
         self.limits = limits
     }
 
@@ -33,7 +34,8 @@ public struct RPCAnalyzer<Sink: RPCSink> {
     /// `requests` (its own direction's conversation), its responses in `responses` (the
     /// reverse direction's). Every stream the registry mints is added, in order.
     public mutating func addStream(_ id: StreamID, requests: ConversationID, responses: ConversationID,
-                                   names: DirectionNames, decoding: Decoding = .rpc, cores: CorePair? = nil) {
+                                   names: DirectionNames, decoding: Decoding = .rpc, cores: CorePair? = nil,
+                                   line: SerialLine = SerialLine()) {
         precondition(id.index == streams.count, "streams are added in the order they are minted")
         let detection: StreamState.Detection = switch decoding {
         case .rpc: .confirmed
@@ -41,7 +43,8 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         case .notDecoded: .ignored
         }
         correlator.add(StreamFacts(names: names, cores: cores, requestConversation: requests,
-                                   responseConversation: responses))
+                                   responseConversation: responses, byteTimeNs: line.byteTimeNs,
+                                   maxRequest: line.maxRequest ?? .max))
         streams.append(RPCStream(assembler: FrameAssembler(limits: limits, anchor: RPCMessageShape.anchor),
                                  state: StreamState(id: id, isDecoded: decoding != .notDecoded, detection: detection)))
     }
@@ -112,6 +115,16 @@ public struct RPCAnalyzer<Sink: RPCSink> {
         if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
     }
 
+    /// A message record of `stream` is about to be fed (`FrameAssembler.recordBoundary`).
+    public mutating func messageRecordStarts(stream: StreamID, with payload: UnsafeRawBufferPointer, into sink: inout Sink) {
+        let index = stream.index
+        guard streams[index].assembler.heldBytes > 0 else { return }
+        let before = streams[index].assembler.heldBytes
+        streams[index].recordBoundary(before: payload, into: &correlator, output: &sink)
+        heldBytes += streams[index].assembler.heldBytes - before
+        if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
+    }
+
     /// Ends the analysis: unfinished values, pending junk and unanswered requests are reported.
     public mutating func finish(into sink: inout Sink) {
         for index in streams.indices where !isIgnored(stream: StreamID(index)) {
@@ -119,6 +132,7 @@ public struct RPCAnalyzer<Sink: RPCSink> {
             correlator.flushNonRPCRun(&streams[index].state, into: &sink)
             if !correlator.confirmationsDue.isEmpty { confirmDue(into: &sink) }
         }
+        if correlator.router != nil { correlator.findWedgedParties(into: &sink) }
         correlator.closeUnanswered(into: &sink)
     }
 
@@ -173,5 +187,23 @@ extension RPCStream {
 
     mutating func finish<Sink: RPCSink>(into correlator: inout Correlator<Sink>, output: inout Sink) {
         assembler.finish(stream: &state, into: &correlator, output: &output)
+    }
+
+    mutating func recordBoundary<Sink: RPCSink>(before next: UnsafeRawBufferPointer, into correlator: inout Correlator<Sink>,
+                                                output: inout Sink) {
+        assembler.recordBoundary(before: next, stream: &state, into: &correlator, output: &output)
+    }
+}
+
+/// What the stage needs of a serial line a stream runs on.
+public struct SerialLine: Sendable {
+    /// Time one byte takes on the wire (0: not a serial line).
+    public var byteTimeNs: Int64
+    /// The largest request the stream's receiver takes.
+    public var maxRequest: Int?
+
+    public init(byteTimeNs: Int64 = 0, maxRequest: Int? = nil) {
+        self.byteTimeNs = byteTimeNs
+        self.maxRequest = maxRequest
     }
 }

@@ -12,6 +12,10 @@ struct StreamFacts {
     var requestConversation: ConversationID
     /// The conversation its responses answer: the reverse direction's.
     var responseConversation: ConversationID
+    /// A serial line's time per byte at its baud and framing (0: not a serial line).
+    var byteTimeNs: Int64 = 0
+    /// The largest request its receiver takes (a board's `max_request`).
+    var maxRequest: Int = .max
 }
 
 /// What the RPC stage changes of one stream as its bytes come: kept beside the stream's frame
@@ -129,6 +133,7 @@ extension Correlator {
     mutating func add(_ facts: StreamFacts) {
         let stream = StreamID(directory.count)
         directory.append(facts)
+        router?.add(names: facts.names)
         for conversation in [facts.requestConversation, facts.responseConversation] {
             if conversation.index >= streamsOfConversation.count {
                 streamsOfConversation += repeatElement([], count: conversation.index + 1 - streamsOfConversation.count)
@@ -154,6 +159,7 @@ extension Correlator {
         ) }
         stream.nonRPCCount = 0
         stream.nonRPCBytes = 0
+        if router != nil { routerSawNonRPC(stream.nonRPCSample, on: stream.id, at: origin, into: &output) }
     }
 
     /// Values are decoded only for renderers that show them, so only those raise this note.

@@ -38,6 +38,8 @@ public struct ReplayEngine {
         /// Mailbox FIFO depth in words (0: not checked) and bytes per word.
         var fifoDepth = 0
         var wordSize = 4
+        /// A point-to-point link (`link` in the board): no shared device.
+        var isLink = false
     }
 
     public init(board: Board, caps: AnalysisCaps = AnalysisCaps()) {
@@ -77,6 +79,7 @@ public struct ReplayEngine {
             resolved.maxMessage = channel.maxMessage ?? .max
             resolved.fifoDepth = channel.fifoDepth ?? 0
             resolved.wordSize = max(1, channel.wordSize ?? 4)
+            resolved.isLink = channel.link != nil
         }
         traits[slot] = resolved
         return resolved
@@ -112,11 +115,13 @@ public struct ReplayEngine {
         let channelTraits = traits(event.kind, Int(event.channel))
         guard channelTraits.known else { return }
         switch event.kind {
-        case .uart:
+        case .uart where !channelTraits.isLink:
             // An empty record wrote nothing (a recorder's loss mark carries only its seq).
             guard !event.isReceiverSide, Self.isCore(from), !wire.isEmpty else { return }
             uartWrite(event, wire: wire, into: &sink)
-        case .message, .mailbox:
+        case .message, .mailbox, .uart:
+            // A point-to-point link's directions are wires of their own, not a device the two
+            // ends share: its records order the ends as messages do.
             let byteCount = Int(event.byteCount)
             if event.kind == .message, !event.isReceiverSide, byteCount > channelTraits.maxMessage {
                 reportOversized(event, limit: channelTraits.maxMessage, into: &sink)

@@ -99,7 +99,8 @@ struct SeveralCapturesTests {
                                    direct: true)
         #expect(check.status == 0, "\(check.standardError)")
         let loaded = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
-        let bundled = try FileManager.default.contentsOfDirectory(atPath: Paths.captures.path)
+        // The folder is walked with its subfolders (Captures/unoq).
+        let bundled = try FileManager.default.subpathsOfDirectory(atPath: Paths.captures.path)
             .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map { "Captures/\($0)" }
         let captures = [big] + bundled
         #expect((loaded["types"] as? [String: Int])?["summary"] == captures.count)

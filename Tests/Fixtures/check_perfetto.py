@@ -68,4 +68,5 @@ for uuid, stack in stacks.items():
     if stack and not names[uuid].endswith(" held") and names[uuid] not in ("interrupts", "procedures") and not names[uuid].endswith(" in use"):
         problems.append("slice left open on %s" % names[uuid])
 print(json.dumps({"calls": calls, "findings": findings, "counters": counters, "flows": len(ended),
-                  "processes": sorted(processes.values()), "problems": problems[:10]}))
+                  "processes": sorted(processes.values()), "tracks": sorted(set(names.values())),
+                  "problems": problems[:10]}))

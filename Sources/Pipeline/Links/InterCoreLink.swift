@@ -13,8 +13,20 @@ struct InterCoreLink: LinkFamily {
     /// The stream of each of the table's directions.
     var streams: [StreamID] = []
     var boardMismatches: Set<String> = []
+    /// The board's point-to-point UART links, by channel number: their `0xFE` ends are read as
+    /// the link's other party (docs/capture-format.md).
+    private let uartLinks: [Board.Channel?]
+    /// Parties named by the capture itself (`party.name` trace events: the proxy names each
+    /// app connection after the program that opened it).
+    private var partyNames: [UInt8: String] = [:]
 
-    init(options: AnalysisOptions) {}
+    init(options: AnalysisOptions) {
+        var links = [Board.Channel?](repeating: nil, count: 256)
+        for channel in options.board.channels where channel.kind == .uart && channel.link != nil {
+            links[channel.number & 0xFF] = channel
+        }
+        uartLinks = links
+    }
 
     static func reads(_ linkType: Int32, options: AnalysisOptions) -> Bool { linkType == options.linkType }
 
@@ -30,16 +42,29 @@ struct InterCoreLink: LinkFamily {
     @inline(__always)
     private mutating func consume<Sink: AnalysisSink>(_ view: InterCoreRecordView, of record: RawRecord,
                                                       into context: inout LinkContext<Sink>) {
-        let header = view.header
+        var header = view.header
+        if header.kind == .uart, header.source == 0xFE || header.destination == 0xFE,
+           let link = uartLinks[Int(header.channel)] {
+            Self.readAsLink(&header, link)
+        }
         guard let observation = table.observe(header, mayAdd: context.registry.hasRoom(for: 1)) else {
             return context.registry.refused(at: record.stamp, into: &context.output)
         }
         if observation.isNewDirection {
-            streams.append(context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
-                                                 Self.describe(header, on: context.options.board)))
+            let stream = context.registry.open(StreamKey(.interCore, UInt64(header.directionID)),
+                                               describe(header, on: context.options.board))
+            streams.append(stream)
             checkAgainstBoard(header, at: record, into: &context)
+            if header.kind == .uart, observation.role == .stream,
+               let channel = context.options.board.channel(.uart, Int(header.channel)), let baud = channel.baud {
+                context.registry.rows[stream.index].line = LineUse(baud: baud, bitsPerByte: channel.bitsPerFrame,
+                                                                   byteTimeNs: channel.byteTimeNs)
+            }
         }
         let stream = streams[observation.direction]
+        if header.kind == .uart, observation.role == .stream, context.registry.rows[stream.index].line != nil {
+            context.registry.rows[stream.index].line!.carried(view.payload.count, at: record.timeNs)
+        }
         if header.isReceiverSide { context.registry.rows[stream.index].receiverSideRecords += 1 }
         let decodes = observation.role == .stream && header.kind != .trace
         if observation.missingRecords != 0 || header.lossBefore {
@@ -67,7 +92,8 @@ struct InterCoreLink: LinkFamily {
         // Two calls, not one with a computed case: each event's case is then known where it is
         // handled, and the per-record path keeps no generic enum copy or destroy.
         if decodes {
-            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: header.kind == .message), at: record.stamp),
+            if header.kind == .message { context.registry.messageRecordStarts(stream, with: view.payload, into: &context.output) }
+            context.registry.deliver(StreamEvent(.bytes(view.payload, endsMessage: false), at: record.stamp),
                              to: stream, into: &context.output)
         } else {
             context.registry.deliver(StreamEvent(.seen(byteCount: view.payload.count), at: record.stamp), to: stream, into: &context.output)
@@ -94,20 +120,43 @@ struct InterCoreLink: LinkFamily {
         }
     }
 
+    /// A record of a two-party link written as a UART to the outside (`dst = 0xFE` on the
+    /// writer's records, `src = 0xFE` on the reader's): the missing end is the link's other party.
+    private static func readAsLink(_ header: inout InterCoreHeader, _ link: Board.Channel) {
+        if header.destination == 0xFE, let other = link.otherEnd(of: header.source) {
+            header.destination = other
+        } else if header.source == 0xFE, let other = link.otherEnd(of: header.destination) {
+            header.source = other
+        }
+    }
+
+    /// A UART's wire time per byte, and on a link the request limit of its second party.
+    private static func serialLine(_ header: InterCoreHeader, on board: Board) -> SerialLine {
+        guard header.kind == .uart, let channel = board.channel(.uart, Int(header.channel)) else { return SerialLine() }
+        let toLimitedEnd = channel.link.map { Int(header.destination) == $0.second } ?? false
+        return SerialLine(byteTimeNs: channel.byteTimeNs, maxRequest: toLimitedEnd ? channel.maxRequest : nil)
+    }
+
+    /// A party's name: the capture's own (`party.name`), else the board's.
+    private func partyName(_ number: UInt8, on board: Board) -> String {
+        partyNames[number] ?? board.coreName(Int(number))
+    }
+
     /// An inter-core direction as the registry keeps it: named by the board, decoded when the
     /// board says its channel carries RPC.
-    private static func describe(_ header: InterCoreHeader, on board: Board) -> StreamDescription {
-        let kind = boardKind(header.kind)
+    private func describe(_ header: InterCoreHeader, on board: Board) -> StreamDescription {
+        let kind = Self.boardKind(header.kind)
         let channel = kind.map { board.channelName($0, Int(header.channel)) } ?? "trace\(header.channel)"
         let carriesRPC = kind.map { board.carriesRPC($0, Int(header.channel)) } ?? false
         return StreamDescription(
-            names: DirectionNames(channel: channel, from: board.coreName(Int(header.source)),
-                                  to: board.coreName(Int(header.destination))),
+            names: DirectionNames(channel: channel, from: partyName(header.source, on: board),
+                                  to: partyName(header.destination, on: board)),
             kind: header.kind.name,
             conversation: StreamKey(.interCore, UInt64(header.kind.rawValue) << 8 | UInt64(header.channel)),
             from: Int(header.source), to: Int(header.destination), decoding: carriesRPC ? .rpc : .counted,
             cores: header.source < 0xFE && header.destination < 0xFE
-                ? CorePair(from: header.source, to: header.destination) : nil
+                ? CorePair(from: header.source, to: header.destination) : nil,
+            line: Self.serialLine(header, on: board)
         )
     }
 
@@ -117,6 +166,8 @@ struct InterCoreLink: LinkFamily {
                                                                 into context: inout LinkContext<Sink>) {
         let board = context.options.board
         guard !board.isGeneric else { return }
+        // A router's app connections are parties the board cannot list, on channels of their own.
+        if board.isClient(Int(key.source)) || board.isClient(Int(key.destination)) { return }
         var problems: [(key: String, text: String, cores: [String], channel: String?)] = []
         if let kind = Self.boardKind(key.kind), board.channel(kind, Int(key.channel)) == nil {
             let name = board.channelName(kind, Int(key.channel))
@@ -136,11 +187,17 @@ struct InterCoreLink: LinkFamily {
         }
     }
 
-    private func decodeTrace<Sink: AnalysisSink>(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord,
+    /// The trace event a recorder writes to name a party (`["python3[4211]"]`).
+    static let partyNameEvent = "party.name"
+
+    private mutating func decodeTrace<Sink: AnalysisSink>(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord,
                                                  into context: inout LinkContext<Sink>) {
         switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
         case .success(let event):
             context.summary.traceEvents += 1
+            if event.name == Self.partyNameEvent, case .string(let name)? = event.args.first, !name.isEmpty {
+                partyNames[header.source] = String(name.prefix(64))
+            }
             context.output.trace(event)
         case .failure(let error):
             context.malformedRecord(record, error.description, cores: [context.options.board.coreName(Int(header.source))])

@@ -16,6 +16,9 @@ public struct Board: Sendable, Equatable {
     /// Shared data regions (`mem.read`/`mem.write`) and what guards them.
     public var regions: [Region] = []
     public var spinlocks: Int
+    /// A party that forwards calls between the others (the UNO Q's `arduino-router`): calls
+    /// through it are linked across their legs, and its own answers are told apart.
+    public var router: Router?
     /// True for the generic board used without `--board`: channels are named by kind and
     /// number, UART channel n is device `UART<n>`, and every stream is tried as RPC.
     public var isGeneric: Bool
@@ -52,10 +55,20 @@ public struct Board: Sendable, Equatable {
         public var frame: String?
         public var txFIFO: Int?
         public var device: String?
+        /// A point-to-point link between two parties (a UART between two chips): full duplex,
+        /// each direction its own wire, never a device two cores share. Records written with
+        /// `dst = 0xFE` (or `src = 0xFE`) on it are read as going to (or from) the other end.
+        public var link: Link?
+        /// The largest request the receiving end's buffer takes (Arduino_RPClite: 256 bytes):
+        /// a longer one is an `oversized-message`.
+        public var maxRequest: Int?
+        /// The receiving end's whole input buffer, in bytes (informational).
+        public var receiveBuffer: Int?
 
         public init(kind: ChannelKind, number: Int, name: String, carriesRPC: Bool, fifoDepth: Int? = nil,
                     wordSize: Int? = nil, maxMessage: Int? = nil, baud: Int? = nil, frame: String? = nil,
-                    txFIFO: Int? = nil, device: String? = nil) {
+                    txFIFO: Int? = nil, device: String? = nil, link: Link? = nil, maxRequest: Int? = nil,
+                    receiveBuffer: Int? = nil) {
             self.kind = kind
             self.number = number
             self.name = name
@@ -67,6 +80,18 @@ public struct Board: Sendable, Equatable {
             self.frame = frame
             self.txFIFO = txFIFO
             self.device = device
+            self.link = link
+            self.maxRequest = maxRequest
+            self.receiveBuffer = receiveBuffer
+        }
+
+        /// The other end of a link channel, as the capture numbers parties; nil for other
+        /// channels and for a party that is not one of the link's ends.
+        public func otherEnd(of party: UInt8) -> UInt8? {
+            guard let link else { return nil }
+            if Int(party) == link.first { return UInt8(link.second) }
+            if Int(party) == link.second { return UInt8(link.first) }
+            return nil
         }
 
         /// Bits on the wire per byte: start bit, data bits, parity bit, stop bits.
@@ -79,6 +104,38 @@ public struct Board: Sendable, Equatable {
         public var byteTimeNs: Int64 {
             guard let baud, baud > 0 else { return 0 }
             return Int64((Double(bitsPerFrame) * 1e9 / Double(baud)).rounded())
+        }
+    }
+
+    /// The two ends of a point-to-point link, by party number.
+    public struct Link: Sendable, Equatable {
+        public var first: Int
+        public var second: Int
+
+        public init(_ first: Int, _ second: Int) {
+            self.first = first
+            self.second = second
+        }
+    }
+
+    /// A router between the board's parties.
+    public struct Router: Sendable, Equatable {
+        /// Its party number on the links it drives.
+        public var party: Int
+        /// The program, as reports name it (`arduino-router`).
+        public var program: String
+        /// Parties from this number up are client connections (apps), named by the capture's
+        /// `party.name` events; the board does not list them.
+        public var clientsFrom: Int
+        /// What a party behind the router prints when it starts (the UNO Q MCU: "MCU starting
+        /// RPC Bridge communication"): named when a restart cuts an answer short.
+        public var banner: String?
+
+        public init(party: Int, program: String, clientsFrom: Int, banner: String? = nil) {
+            self.party = party
+            self.program = program
+            self.clientsFrom = clientsFrom
+            self.banner = banner
         }
     }
 
@@ -136,7 +193,7 @@ public struct Board: Sendable, Equatable {
         switch number {
         case 0xFE: "offchip"
         case 0xFF: "unknown"
-        default: core(number)?.name ?? "core\(number)"
+        default: core(number)?.name ?? (router.map { number >= $0.clientsFrom } == true ? "app\(number)" : "core\(number)")
         }
     }
 
@@ -157,6 +214,12 @@ public struct Board: Sendable, Equatable {
     }
 
     public func device(named name: String) -> Device? { devices.first { $0.name == name } }
+
+    /// Whether `number` is an app connection of the board's router (not listed among the cores).
+    public func isClient(_ number: Int) -> Bool {
+        guard let router, number < 0xFE else { return false }
+        return number >= router.clientsFrom && core(number) == nil
+    }
 
     /// "8N1" → 10 bits; nil for a format that is not data bits, parity (N, E, O) and stop bits.
     public static func parseFrame(_ frame: String) -> Int? {

@@ -37,12 +37,13 @@ struct BoardDecoder {
     let file: String
 
     static let topKeys = ["name", "description", "cores", "channels", "devices", "methods", "spinlocks", "non_reentrant",
-                          "regions"]
+                          "regions", "router"]
+    static let routerKeys = ["party", "program", "clients_from", "banner"]
     static let regionKeys = ["name", "lock", "readonly_after_init", "owner"]
     static let methodKeys = ["devices", "budget_us"]
     static let coreKeys = ["number", "name", "clock_hz"]
     static let channelKeys = ["kind", "number", "name", "rpc", "fifo_depth", "word_size", "max_message", "baud",
-                              "frame", "tx_fifo", "device"]
+                              "frame", "tx_fifo", "device", "link", "max_request", "rx_buffer"]
     static let deviceKeys = ["name", "owner", "lock"]
 
     func fail(_ node: ConfigNode?, _ key: String?, _ problem: String) -> ConfigError {
@@ -84,7 +85,8 @@ struct BoardDecoder {
         let summary = try text(root, "description", path: "board") ?? ""
         let cores = try decodeCores(root)
         let coreByName = Dictionary(cores.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
-        let channels = try decodeChannels(root)
+        var channels = try decodeChannels(root)
+        try decodeLinks(root, into: &channels, coreByName: coreByName, cores: cores)
         let devices = try decodeDevices(root, coreByName: coreByName, cores: cores)
         let (methods, budgets) = try decodeMethods(root, devices: devices)
         let regions = try decodeRegions(root, coreByName: coreByName, cores: cores)
@@ -102,6 +104,7 @@ struct BoardDecoder {
         board.methodBudgetsNs = budgets
         board.regions = regions
         board.nonReentrant = nonReentrant
+        board.router = try decodeRouter(root, coreByName: coreByName, cores: cores)
         return board
     }
 
@@ -190,7 +193,9 @@ struct BoardDecoder {
                 baud: try integer(item, "baud", path: path, range: 1...100_000_000),
                 frame: try text(item, "frame", path: path),
                 txFIFO: try integer(item, "tx_fifo", path: path, range: 1...65536),
-                device: try text(item, "device", path: path)
+                device: try text(item, "device", path: path),
+                maxRequest: try integer(item, "max_request", path: path, range: 1...(1 << 30)),
+                receiveBuffer: try integer(item, "rx_buffer", path: path, range: 1...(1 << 30))
             )
             if let frame = channel.frame, Board.parseFrame(frame) == nil {
                 throw fail(item["frame"], "\(path).frame", "expected data bits, parity and stop bits, such as 8N1")
@@ -207,6 +212,38 @@ struct BoardDecoder {
             channels.append(channel)
         }
         return channels
+    }
+
+    /// `link: [router, mcu]` on a channel: the two parties of a point-to-point link, by name or number.
+    private func decodeLinks(_ root: ConfigNode, into channels: inout [Board.Channel], coreByName: [String: Int],
+                             cores: [Board.Core]) throws(ConfigError) {
+        guard let list = root["channels"]?.list else { return }
+        for (i, item) in list.enumerated() {
+            guard let node = item["link"] else { continue }
+            let path = "channels[\(i)].link"
+            guard let ends = node.list, ends.count == 2 else { throw fail(node, path, "expected the two parties of the link, such as [router, mcu]") }
+            let first = try core(ends[0], path: path, coreByName: coreByName, cores: cores)
+            let second = try core(ends[1], path: path, coreByName: coreByName, cores: cores)
+            guard first != second else { throw fail(node, path, "a link joins two different parties") }
+            channels[i].link = Board.Link(first, second)
+            // A link is no device two cores share: it drives none unless the file names one.
+            if item["device"] == nil { channels[i].device = nil }
+        }
+    }
+
+    /// `router: {party: router, program: arduino-router, clients_from: 2, banner: "..."}`.
+    private func decodeRouter(_ root: ConfigNode, coreByName: [String: Int], cores: [Board.Core])
+        throws(ConfigError) -> Board.Router?
+    {
+        guard let node = root["router"] else { return nil }
+        try checkKeys(node, allowed: Self.routerKeys, path: "router")
+        guard let partyNode = node["party"] else { throw fail(node, "router.party", "missing: the router's party (name or number)") }
+        let party = try core(partyNode, path: "router.party", coreByName: coreByName, cores: cores)
+        let program = try text(node, "program", path: "router") ?? "router"
+        let clientsFrom = try integer(node, "clients_from", path: "router", range: 0...253)
+            ?? ((cores.map(\.number).max() ?? 0) + 1)
+        return Board.Router(party: party, program: program, clientsFrom: clientsFrom,
+                            banner: try text(node, "banner", path: "router"))
     }
 
     private func decodeDevices(_ root: ConfigNode, coreByName: [String: Int], cores: [Board.Core])

@@ -16,7 +16,9 @@ extension Board {
 
         # Channels by capture kind and number. rpc: whether the bytes are MessagePack-RPC.
         # mailbox: fifo_depth words of word_size bytes each way. message: max_message bytes per message.
-        # uart: baud, frame (data bits, parity N/E/O, stop bits), tx_fifo bytes, and the device it drives.
+        # uart: baud, frame (data bits, parity N/E/O, stop bits), tx_fifo bytes, and the device it drives;
+        # link: [a, b] for a point-to-point link between two parties (full duplex, no shared device),
+        # max_request: the largest request the receiver takes, rx_buffer: its whole input buffer.
         channels:\(channels.isEmpty ? " []" : "")
 
         """
@@ -30,7 +32,18 @@ extension Board {
             if let v = channel.frame { fields.append("frame: \"\(v)\"") }
             if let v = channel.txFIFO { fields.append("tx_fifo: \(v)") }
             if let v = channel.device { fields.append("device: \(quoted(v))") }
+            if let link = channel.link { fields.append("link: [\(quoted(coreName(link.first))), \(quoted(coreName(link.second)))]") }
+            if let v = channel.maxRequest { fields.append("max_request: \(v)") }
+            if let v = channel.receiveBuffer { fields.append("rx_buffer: \(v)") }
             out += "  - {\(fields.joined(separator: ", "))}\n"
+        }
+        if let router {
+            out += "\n# The party that forwards calls between the others: calls through it are one transaction with\n"
+            out += "# a leg per hop. clients_from: parties from this number up are app connections.\n"
+            var fields = ["party: \(quoted(coreName(router.party)))", "program: \(quoted(router.program))",
+                          "clients_from: \(router.clientsFrom)"]
+            if let banner = router.banner { fields.append("banner: \(quoted(banner))") }
+            out += "router: {\(fields.joined(separator: ", "))}\n"
         }
         out += "\n# Shared devices. owner: the only core allowed to use it. lock: the lock agreed to guard it.\n"
         out += devices.isEmpty ? "devices: []\n" : "devices:\n"

@@ -1,6 +1,6 @@
 extension Board {
     /// The boards that need no file.
-    public static let builtins: [Board] = [.rp2040, .gigaR1]
+    public static let builtins: [Board] = [.rp2040, .gigaR1, .unoQ]
 
     public static func builtin(named name: String) -> Board? {
         builtins.first { $0.name == name }
@@ -44,4 +44,25 @@ extension Board {
         devices: [Device(name: "Servo", owner: 1)] + (1...4).map { Device(name: "Serial\($0)") },
         methodDevices: ["servo_new": ["Servo"], "servo_attach": ["Servo"], "servo_write": ["Servo"]]
     )
+
+    /// Arduino UNO Q: a Linux processor (apps, and `arduino-router` between them and the MCU) and
+    /// an STM32 MCU running Arduino_RouterBridge over Arduino_RPClite, on one UART at 115200 8N1.
+    /// The router is party 0 on every link (the serial tap's pty side, the socket proxy's
+    /// server side), the MCU party 1, each app connection party 2 and up.
+    public static let unoQ: Board = {
+        var board = Board(
+            name: "uno-q",
+            summary: "Arduino UNO Q: Linux apps and arduino-router (party 0), the STM32 MCU with Arduino_RPClite (party 1), "
+                + "one serial link at 115200 8N1 (RPClite: 256-byte requests, 1,024-byte receive buffer), apps from party 2.",
+            cores: [Core(number: 0, name: "router", clockHz: 0), Core(number: 1, name: "mcu", clockHz: 0)],
+            channels: [
+                Channel(kind: .uart, number: 0, name: "serial", carriesRPC: true, baud: 115_200, frame: "8N1",
+                        link: Link(0, 1), maxRequest: 256, receiveBuffer: 1024),
+            ],
+            devices: []
+        )
+        board.router = Router(party: 0, program: "arduino-router", clientsFrom: 2,
+                              banner: "MCU starting RPC Bridge communication")
+        return board
+    }()
 }

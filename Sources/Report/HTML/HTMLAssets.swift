@@ -10,7 +10,7 @@ extension HTMLReport {
     #timeline-svg{width:100%;border:1px solid #ddd;background:#fcfcfd;cursor:grab;display:block;margin-top:6px}
     #timeline-svg text{font-size:11px;fill:#333}#timeline-svg .lane-label{font-weight:600}
     #timeline-svg .lane-bg{fill:#f3f4f7}#timeline-svg .item{cursor:pointer}
-    .call{fill:#3b6fd8}.handling{fill:#9db5ea}.notification{fill:#7a3bd8}.record{fill:#777}.lock{fill:#e0a030;opacity:.7}
+    .hop{stroke:#3b6fd8;stroke-width:1.5}.call{fill:#3b6fd8}.handling{fill:#9db5ea}.notification{fill:#7a3bd8}.record{fill:#777}.lock{fill:#e0a030;opacity:.7}
     .interrupt{fill:#d84b3b;opacity:.6}.device{fill:#3bab8a;opacity:.7}.procedure{fill:#4aa3c8;opacity:.7}.event{fill:#555}
     .uart.core0{fill:#e8743b}.uart.core1{fill:#19a979}.uart.core2{fill:#945ecf}.uart.core3{fill:#13a4b4}.uart{fill:#888}
     .finding-mark{fill:#c62828}.finding-mark.warning{fill:#e0a000}.finding-mark.note{fill:#5b8def}
@@ -83,7 +83,11 @@ extension HTMLReport {
           }
           var cls = "item " + kind + (kind === "uart" && item[6] >= 0 ? " core" + item[6] : "");
           var shape;
-          if (kind === "finding") {
+          if (kind === "hop") {
+            // A step of a routed call: from this lane to lane item[6].
+            shape = element("line", {x1: x(item[2]), y1: y + laneHeight / 2, x2: x(item[3]),
+                                     y2: top + item[6] * laneHeight + laneHeight / 2, "class": "item hop", "data-i": index});
+          } else if (kind === "finding") {
             var f = data.findings[item[7]];
             cls = "item finding-mark " + f.severity;
             var fx = x(item[2]);

@@ -17,6 +17,8 @@ public struct TimelineSink: AnalysisSink {
     public struct Item: Sendable {
         public enum Kind: String, Sendable {
             case call, handling, notification, uart, record, lock, interrupt, device, procedure, event, finding
+            /// A step of a call across a router: from `lane` at the start to lane `core` at the end.
+            case hop
         }
         public var lane: Int
         public var kind: Kind
@@ -131,6 +133,7 @@ public struct TimelineSink: AnalysisSink {
         }
         let end = transaction.response?.timeNs ?? lastNs
         let method = Formatting.cut(transaction.method, to: 120)
+        if transaction.hops.count == 2 { return routed(transaction, method: method, end: end) }
         add(.call, lane: lane(transaction.caller, kind: "core"), at: transaction.request.timeNs, to: end,
             core: Self.core(named: transaction.caller, on: board), label: method,
             detail: Self.detail(of: transaction, method: method))
@@ -139,10 +142,56 @@ public struct TimelineSink: AnalysisSink {
             detail: Self.detail(of: transaction, method: method))
     }
 
+    /// A call the router forwarded, as one flow across the parties' lanes: the caller's call,
+    /// the router passing it on, the leg and its handling, the way back, and the leg's bytes on
+    /// the serial wire.
+    private mutating func routed(_ transaction: Transaction, method: String, end: Int64) {
+        let leg = transaction.hops[1]
+        let start = transaction.request.timeNs, legStart = leg.request.timeNs
+        let legEnd = leg.response?.timeNs ?? end
+        let detail = Self.detail(of: transaction, method: method)
+        let caller = lane(transaction.caller, kind: "core"), router = lane(leg.from, kind: "core")
+        let callee = lane(leg.to, kind: "core")
+        let callerCore = Self.core(named: transaction.caller, on: board), routerCore = Self.core(named: leg.from, on: board)
+        let calleeCore = Self.core(named: leg.to, on: board)
+        add(.call, lane: caller, at: start, to: end, core: callerCore, label: method, detail: detail)
+        add(.handling, lane: router, at: start, to: end, core: routerCore, label: "routing \(method)", detail: detail)
+        add(.call, lane: router, at: legStart, to: legEnd, core: routerCore, label: "\(method) → \(leg.to)", detail: detail)
+        add(.handling, lane: callee, at: legStart, to: legEnd, core: calleeCore, label: "handling \(method)", detail: detail)
+        let flow = "\(method): \(transaction.caller) → \(transaction.via ?? "router") → \(leg.to)"
+        add(.hop, lane: caller, at: start, to: start, core: router, label: flow, detail: detail)
+        add(.hop, lane: router, at: legStart, to: legStart, core: callee, label: flow, detail: detail)
+        if leg.response != nil {
+            add(.hop, lane: callee, at: legEnd, to: legEnd, core: router, label: flow, detail: detail)
+        }
+        if transaction.response != nil {
+            add(.hop, lane: router, at: end, to: end, core: caller, label: flow, detail: detail)
+        }
+        guard let wire = leg.wire else { return }
+        let out = lane(of: DirectionNames(channel: "\(leg.channel) wire", from: leg.from, to: leg.to))
+        add(.uart, lane: out, at: legStart, to: legStart.saturatingAdding(wire.requestNs), core: -1,
+            label: "\(method) request on the wire: \(Formatting.duration(wire.requestNs))", detail: detail)
+        if let answer = leg.response, let back = wire.responseNs {
+            let home = lane(of: DirectionNames(channel: "\(leg.channel) wire", from: leg.to, to: leg.from))
+            add(.uart, lane: home, at: answer.timeNs, to: answer.timeNs.saturatingAdding(back), core: -1,
+                label: "\(method) answer on the wire: \(Formatting.duration(back))", detail: detail)
+        }
+    }
+
     private static func detail(of transaction: Transaction, method: String) -> String {
         var detail = "\(method) msgid \(transaction.msgid): \(transaction.caller) → \(transaction.callee) on "
             + "\(transaction.channel), \(transaction.status.rawValue)"
         if let latency = transaction.latencyNs { detail += ", \(Formatting.duration(latency))" }
+        for (index, hop) in transaction.hops.enumerated() {
+            detail += "\nleg \(index + 1): \(hop.from) → \(hop.to) on \(hop.channel), msgid \(hop.msgid), \(hop.status.rawValue)"
+            if let latency = hop.latencyNs { detail += ", \(Formatting.duration(latency))" }
+            if let wire = hop.wire {
+                detail += ", on the wire \(Formatting.duration(wire.requestNs))"
+                    + (wire.responseNs.map { " + \(Formatting.duration($0))" } ?? "")
+            }
+        }
+        if let via = transaction.via { detail += "\nvia \(via)" }
+        if let origin = transaction.errorOrigin { detail += "\nerror from \(origin)" }
         if let params = transaction.params { detail += "\nparams: \(params.preview(limit: 400))" }
         if let result = transaction.result { detail += "\nresult: \(result.preview(limit: 400))" }
         if let error = transaction.error { detail += "\nerror: \(error.preview(limit: 400))" }

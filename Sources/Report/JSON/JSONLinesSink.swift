@@ -46,7 +46,7 @@ public struct JSONLinesSink: AnalysisSink {
         json.key("capture"); json.capture(summary)
         json.key("board"); json.optionalString(board)
         json.key("methods"); json.methods(statistics)
-        json.key("summary"); json.summary(counts)
+        json.key("summary"); json.summary(counts, capture: summary)
         if let display = summary.display { json.key("display_filter"); json.displayFilter(display.filter, display.counts) }
         json.endObject()
         output.line(json.text)
@@ -85,6 +85,9 @@ public struct JSONLinesSink: AnalysisSink {
         ("method", "\"\""), ("msgid", "0"), ("caller", "\"\""), ("callee", "\"\""), ("channel", "\"\""),
         ("request_ns", "0"), ("response_ns", "0"), ("latency_ns", "0"), ("status", "\"\""),
         ("params", "{}"), ("result", "{}"), ("error", "{}"), ("request_record", "0"), ("response_record", "0"),
+        ("hops", #"[{"from":"","to":"","channel":"","msgid":0,"request_ns":0,"response_ns":0,"latency_ns":0,"status":"","#
+            + #""request_record":0,"response_record":0,"wire_ns":{"request":0,"response":0},"wire_wait_ns":0}]"#),
+        ("via", "\"\""), ("error_origin", "\"\""), ("wire_ns", #"{"request":0,"response":0}"#),
         // notification
         ("from", "\"\""), ("to", "\"\""), ("time_ns", "0"), ("record", "0"),
         // finding
@@ -94,11 +97,14 @@ public struct JSONLinesSink: AnalysisSink {
         ("accesses", #"[{"core":"","time_ns":0,"record":0,"action":"","locks_held":[""]}]"#),
         ("wire", #"[{"core":"","hex":"","text":""}]"#),
         // summary
-        ("capture", #"{"file":"","linktype":0,"records":0,"bytes":0,"first_ns":0,"last_ns":0}"#),
+        ("capture", #"{"file":"","linktype":0,"linktypes":[0],"records":0,"bytes":0,"first_ns":0,"last_ns":0}"#),
         ("board", "\"\""),
         ("methods", #"[{"method":"","calls":0,"errors":0,"unanswered":0,"#
-            + #""latency_ns":{"min":0,"p50":0,"p90":0,"p99":0,"max":0,"mean":0},"budget_ns":0,"over_budget":0}]"#),
-        ("summary", #"{"transactions":0,"notifications":0,"errors":0,"unanswered":0,"findings":{"error":0,"warning":0,"note":0}}"#),
+            + #""latency_ns":{"min":0,"p50":0,"p90":0,"p99":0,"max":0,"mean":0},"budget_ns":0,"over_budget":0,"#
+            + #""routed":{"calls":0,"forward_ns":0,"leg_ns":0,"back_ns":0,"leg_wire_ns":0,"waited_for_wire":0}}]"#),
+        ("summary", #"{"transactions":0,"notifications":0,"errors":0,"unanswered":0,"findings":{"error":0,"warning":0,"note":0},"#
+            + #""utilisation":[{"channel":"","from":"","to":"","baud":0,"bits_per_byte":0,"bytes":0,"busy_ns":0,"#
+            + #""busy_fraction":0.5,"longest_busy_ns":0,"busiest_second":{"start_ns":0,"bytes":0,"busy_fraction":0.5}}]}"#),
         ("display_filter", #"{"filter":"","transactions":{"offered":0,"shown":0},"notifications":{"offered":0,"shown":0},"#
             + #""findings":{"offered":0,"shown":0}}"#),
     ]

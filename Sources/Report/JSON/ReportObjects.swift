@@ -30,6 +30,41 @@ extension JSONWriter {
         key("error"); optionalValue(t.error)
         key("request_record"); int(t.request.number)
         key("response_record"); optionalInt(t.response?.number)
+        if !t.hops.isEmpty {
+            key("hops")
+            beginArray()
+            for hop in t.hops { self.hop(hop) }
+            endArray()
+        }
+        if let via = t.via { key("via"); string(via) }
+        if let origin = t.errorOrigin { key("error_origin"); string(origin) }
+        if let wire = t.wire { key("wire_ns"); wireTime(wire) }
+    }
+
+    /// One leg of a routed call (shared/spec/report.md: `hops`).
+    mutating func hop(_ hop: Hop) {
+        beginObject()
+        key("from"); string(hop.from)
+        key("to"); string(hop.to)
+        key("channel"); string(hop.channel)
+        key("msgid"); int(hop.msgid)
+        key("request_ns"); int(hop.request.timeNs)
+        key("response_ns"); optionalInt(hop.response?.timeNs)
+        key("latency_ns"); optionalInt(hop.latencyNs)
+        key("status"); string(hop.status.rawValue)
+        key("request_record"); int(hop.request.number)
+        key("response_record"); optionalInt(hop.response?.number)
+        if let wire = hop.wire { key("wire_ns"); wireTime(wire) }
+        if let wait = hop.wireWaitNs { key("wire_wait_ns"); int(wait) }
+        endObject()
+    }
+
+    /// A message pair's time on a serial line: `{"request": ns, "response": ns or null}`.
+    mutating func wireTime(_ wire: WireTime) {
+        beginObject()
+        key("request"); int(wire.requestNs)
+        key("response"); optionalInt(wire.responseNs)
+        endObject()
     }
 
     public mutating func notification(_ n: Notification) {
@@ -127,6 +162,12 @@ extension JSONWriter {
         beginObject()
         key("file"); string(summary.file)
         key("linktype"); int(summary.linkType)
+        if summary.linkTypes.count > 1 {
+            key("linktypes")
+            beginArray()
+            for linkType in summary.linkTypes { int(linkType) }
+            endArray()
+        }
         key("records"); int(summary.records)
         key("bytes"); int(summary.bytes)
         key("first_ns"); optionalInt(summary.firstNs)
@@ -159,6 +200,20 @@ extension JSONWriter {
                 key("budget_ns"); int(budget)
                 key("over_budget"); int(method.overBudget)
             }
+            if method.routed.calls > 0 {
+                // The mean of each part of a call through a router: passed on, the leg behind
+                // the router, and the answer passed back.
+                let routed = method.routed
+                key("routed")
+                beginObject()
+                key("calls"); int(routed.calls)
+                key("forward_ns"); int(routed.mean(routed.forwardTotalNs))
+                key("leg_ns"); int(routed.mean(routed.legTotalNs))
+                key("back_ns"); int(routed.mean(routed.backTotalNs))
+                key("leg_wire_ns"); int(routed.mean(routed.wireTotalNs))
+                key("waited_for_wire"); int(routed.waitedForWire)
+                endObject()
+            }
             endObject()
         }
         endArray()
@@ -181,7 +236,7 @@ extension JSONWriter {
         endObject()
     }
 
-    public mutating func summary(_ counts: ReportCounts) {
+    public mutating func summary(_ counts: ReportCounts, capture: CaptureSummary? = nil) {
         beginObject()
         key("transactions"); int(counts.transactions)
         key("notifications"); int(counts.notifications)
@@ -194,7 +249,44 @@ extension JSONWriter {
             int(counts.findings(severity))
         }
         endObject()
+        if let capture, capture.directions.contains(where: { $0.line != nil }) {
+            key("utilisation"); utilisation(capture)
+        }
         endObject()
+    }
+
+    /// A share from 0 to 1, to six decimals.
+    mutating func fraction(_ value: Double) {
+        let millionths = Int64((max(0, min(1, value)) * 1e6).rounded())
+        let digits = String(millionths % 1_000_000)
+        rawNumber(millionths >= 1_000_000 ? "1" : "0." + String(repeating: "0", count: 6 - digits.count) + digits)
+    }
+
+    /// Each direction of a serial line: its bytes, their time on the wire at the line's baud
+    /// and framing, the share of the capture that is, and the busiest second.
+    mutating func utilisation(_ capture: CaptureSummary) {
+        beginArray()
+        for direction in capture.directions {
+            guard let line = direction.line, direction.isRPC else { continue }
+            beginObject()
+            key("channel"); string(direction.names.channel)
+            key("from"); string(direction.names.from)
+            key("to"); string(direction.names.to)
+            key("baud"); int(line.baud)
+            key("bits_per_byte"); int(line.bitsPerByte)
+            key("bytes"); int(line.bytes)
+            key("busy_ns"); int(line.busyNs)
+            key("busy_fraction"); fraction(line.busyFraction(over: capture.durationNs))
+            key("longest_busy_ns"); int(line.longestBusyNs)
+            key("busiest_second")
+            beginObject()
+            key("start_ns"); optionalInt(line.firstNs.map { $0.saturatingAdding(line.busiestSecondStartNs) })
+            key("bytes"); int(line.busiestSecondBytes)
+            key("busy_fraction"); fraction(line.busiestSecondFraction)
+            endObject()
+            endObject()
+        }
+        endArray()
     }
 }
 
@@ -221,7 +313,7 @@ public enum JSONReport {
         json.beginArray()
         for finding in collector.findingsInTimeOrder { json.finding(finding) }
         json.endArray()
-        json.key("summary"); json.summary(collector.counts)
+        json.key("summary"); json.summary(collector.counts, capture: summary)
         if let display = summary.display { json.key("display_filter"); json.displayFilter(display.filter, display.counts) }
         json.endObject()
         return json.text

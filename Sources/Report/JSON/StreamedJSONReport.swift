@@ -74,7 +74,7 @@ public struct StreamedJSONReport: AnalysisSink {
         out.write(#","findings":["#)
         Self.list(&findings, to: out)
         out.write("]")
-        value("summary") { $0.summary(counts) }
+        value("summary") { $0.summary(counts, capture: summary) }
         if let display = summary.display { value("display_filter") { $0.displayFilter(display.filter, display.counts) } }
         out.line("}")
         return !(transactions.failed || notifications.failed || findings.failed)

@@ -144,6 +144,7 @@ public struct PerfettoSink: AnalysisSink {
     // MARK: What the analysis hands on
 
     public mutating func transaction(_ transaction: Transaction) {
+        if transaction.hops.count == 2 { return routed(transaction) }
         let start = transaction.request.timeNs
         let end = transaction.response?.timeNs ?? start
         let toCallee = transaction.sequence << 1, back = transaction.sequence << 1 | 1
@@ -158,6 +159,53 @@ public struct PerfettoSink: AnalysisSink {
               annotations: [("caller", transaction.caller), ("msgid", String(transaction.msgid))])
         event(.end, at: end, track: callee, flows: transaction.response == nil ? [] : [back])
         event(.end, at: end, track: caller, terminating: transaction.response == nil ? [] : [back])
+    }
+
+    /// A call the router forwarded, as one flow across the parties: the caller's call, the
+    /// router's handling and its call on the next hop, the callee's handling, and back; the
+    /// leg's request and answer on the serial wire as slices of the link's wire tracks.
+    private mutating func routed(_ transaction: Transaction) {
+        let leg = transaction.hops[1]
+        let start = transaction.request.timeNs, end = transaction.response?.timeNs ?? start
+        let legStart = leg.request.timeNs, legEnd = leg.response?.timeNs ?? legStart
+        // Flow ids apart from the plain calls' (sequence << 1): the top bit, then six per call.
+        let base = 1 << 63 | transaction.sequence &* 8
+        let (toRouter, passOn, toCallee, backToRouter, handBack, back) = (base, base + 1, base + 2, base + 3, base + 4, base + 5)
+        let answered = transaction.response != nil, legAnswered = leg.response != nil
+        var annotations = [("msgid", String(transaction.msgid)), ("status", transaction.status.rawValue),
+                           ("channel", transaction.channel), ("via", transaction.via ?? "router"),
+                           ("leg msgid", String(leg.msgid)), ("leg channel", leg.channel)]
+        if let latency = transaction.latencyNs { annotations.append(("latency_ns", String(latency))) }
+        if let latency = leg.latencyNs { annotations.append(("leg latency_ns", String(latency))) }
+        if let origin = transaction.errorOrigin { annotations.append(("error_origin", origin)) }
+        let caller = lane(on: transaction.caller, from: start, to: end, label: "calls")
+        event(.begin, at: start, track: caller, name: transaction.method, flows: [toRouter], annotations: annotations)
+        let routing = lane(on: leg.from, from: start, to: end, label: "routing")
+        event(.begin, at: start, track: routing, name: transaction.method, flows: [passOn], terminating: [toRouter],
+              annotations: [("caller", transaction.caller), ("msgid", String(transaction.msgid))])
+        let onward = lane(on: leg.from, from: legStart, to: legEnd, label: "forwarded calls")
+        event(.begin, at: legStart, track: onward, name: transaction.method, flows: [toCallee], terminating: [passOn],
+              annotations: [("msgid", String(leg.msgid)), ("for", transaction.caller)])
+        let callee = lane(on: leg.to, from: legStart, to: legEnd, label: "handling")
+        event(.begin, at: legStart, track: callee, name: transaction.method, terminating: [toCallee],
+              annotations: [("caller", leg.from), ("msgid", String(leg.msgid))])
+        event(.end, at: legEnd, track: callee, flows: legAnswered ? [backToRouter] : [])
+        event(.end, at: legEnd, track: onward, flows: legAnswered ? [handBack] : [], terminating: legAnswered ? [backToRouter] : [])
+        event(.end, at: end, track: routing, flows: answered ? [back] : [], terminating: legAnswered ? [handBack] : [])
+        event(.end, at: end, track: caller, terminating: answered ? [back] : [])
+        guard let wire = leg.wire else { return }
+        let out = lane(on: "channels", from: legStart, to: legStart.saturatingAdding(wire.requestNs),
+                       label: "\(leg.channel) \(leg.from)→\(leg.to) wire")
+        event(.begin, at: legStart, track: out, name: "\(transaction.method) request",
+              annotations: [("wire_ns", String(wire.requestNs))])
+        event(.end, at: legStart.saturatingAdding(wire.requestNs), track: out)
+        if let answer = leg.response, let backNs = wire.responseNs {
+            let home = lane(on: "channels", from: answer.timeNs, to: answer.timeNs.saturatingAdding(backNs),
+                            label: "\(leg.channel) \(leg.to)→\(leg.from) wire")
+            event(.begin, at: answer.timeNs, track: home, name: "\(transaction.method) answer",
+                  annotations: [("wire_ns", String(backNs))])
+            event(.end, at: answer.timeNs.saturatingAdding(backNs), track: home)
+        }
     }
 
     public mutating func notification(_ notification: Notification) {

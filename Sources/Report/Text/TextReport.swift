@@ -12,8 +12,10 @@ public enum TextReport {
     ) -> String {
         var lines: [String] = []
         lines.append("Capture  \(summary.file)")
-        var shape = "  \(summary.records) records, \(Formatting.bytes(summary.bytes)), link type \(summary.linkType) "
-            + "(\(summary.linkTypeName))"
+        var shape = "  \(summary.records) records, \(Formatting.bytes(summary.bytes)), "
+            + (summary.linkTypes.count > 1
+                ? "link types " + zip(summary.linkTypes, summary.linkTypeNames).map { "\($0) (\($1))" }.joined(separator: ", ")
+                : "link type \(summary.linkType) (\(summary.linkTypeName))")
         if let first = summary.firstNs {
             shape += ", \(Formatting.duration(summary.durationNs)) from \(Formatting.absolute(first))"
         }
@@ -78,7 +80,19 @@ public enum TextReport {
         }
         let more = shown.count - listed.count
         let moreNote = more > 0 ? ["  (\(more) more RPC streams with less traffic; --format json lists every finding and call)"] : []
-        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + moreNote + note + [""]
+        return ["Streams"] + Formatting.table(rows, rightAligned: [3, 4, 5, 6]).map { "  " + $0 } + moreNote + note
+            + lineUse(shown, spanNs: summary.durationNs) + [""]
+    }
+
+    /// Serial lines: each direction's time on the wire, at the board's baud and framing.
+    static func lineUse(_ directions: [DirectionSummary], spanNs: Int64) -> [String] {
+        directions.compactMap { direction in
+            guard let line = direction.line else { return nil }
+            let share = { (value: Double) in String(format: "%.1f%%", value * 100) }
+            return "  wire  \(direction.names.channel) \(direction.names.from)→\(direction.names.to) at \(line.baud) baud: "
+                + "\(line.bytes) B took \(Formatting.duration(line.busyNs)) (\(share(line.busyFraction(over: spanNs))) of the capture), "
+                + "busiest second \(share(line.busiestSecondFraction)), longest busy stretch \(Formatting.duration(line.longestBusyNs))"
+        }
     }
 
     static func methodTable(_ statistics: [MethodStatistics], counts: ReportCounts) -> [String] {
@@ -103,6 +117,26 @@ public enum TextReport {
             rows.append(row)
         }
         return lines + Formatting.table(rows, rightAligned: Set(1...11)).map { "  " + $0 } + [""]
+            + routedTable(statistics)
+    }
+
+    /// Calls through a router, split per leg: where the caller's wait went.
+    static func routedTable(_ statistics: [MethodStatistics]) -> [String] {
+        let routed = statistics.filter { $0.routed.calls > 0 }
+        guard !routed.isEmpty else { return [] }
+        var rows = [["method", "routed", "caller waits", "router out", "wire", "callee", "router back", "waited for wire"]]
+        for method in routed {
+            let times = method.routed
+            let forward = times.mean(times.forwardTotalNs), leg = times.mean(times.legTotalNs), back = times.mean(times.backTotalNs)
+            let wire = times.mean(times.wireTotalNs)
+            rows.append([Formatting.cut(method.method, to: 60), String(times.calls),
+                         Formatting.duration(forward + leg + back), Formatting.duration(forward),
+                         wire > 0 ? Formatting.duration(wire) : "-", Formatting.duration(max(0, leg - wire)),
+                         Formatting.duration(back), String(times.waitedForWire)])
+        }
+        return ["Through the router  (means over calls answered on both legs: the router passing the call on, the leg's "
+                + "bytes on the serial wire both ways, the callee's time, the router passing the answer back)"]
+            + Formatting.table(rows, rightAligned: Set(1...7)).map { "  " + $0 } + [""]
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.
