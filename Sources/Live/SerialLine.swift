@@ -21,14 +21,17 @@ public enum SerialLine {
         speeds.first { speed_t($0.speed) == speed }?.baud
     }
 
-    /// Puts the terminal `fd` in raw mode (at `baud` if given, as 8N1 with the receiver on and
-    /// modem lines ignored); nil, or why not.
+    /// Puts the terminal `fd` in raw mode (at `baud` if given, as 8N1 with the receiver on, modem
+    /// lines ignored and no flow control); nil, or why not.
     public static func makeRaw(_ fd: Int32, baud: Int?) -> String? {
         var settings = termios()
         guard tcgetattr(fd, &settings) == 0 else {
             return "cannot read its terminal settings: \(String(cString: strerror(errno)))"
         }
         cfmakeraw(&settings)
+        // One stop bit and no hardware flow control, whatever the last program left: a line
+        // left with CRTSCTS on waits for a CTS the MCU's UART never drives.
+        settings.c_cflag &= ~(tcflag_t(CSTOPB) | tcflag_t(CRTSCTS))
         settings.c_cflag |= tcflag_t(CLOCAL | CREAD)
         if let baud {
             guard let speed = speed(baud) else { return "--baud \(baud) is not a speed this system knows" }

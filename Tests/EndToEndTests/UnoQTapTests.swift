@@ -36,7 +36,9 @@ struct UnoQTapTests {
         // The app's hop: every call once, with what the app was answered.
         let appHop = Stack.calls(report, channel: "message0")
         #expect(Stack.counts(appHop) == ["add": 3, "echo": 1, "no_such_method": 1, "$/version": 1], "\(appHop)")
-        #expect(appHop.allSatisfy { $0["caller"] as? String == "core2" && $0["callee"] as? String == "core0" })
+        // Core 2, which the analysis names after the party.name record: the app's program and pid.
+        let appName = "python3[\(app.process.processIdentifier)]"
+        #expect(appHop.allSatisfy { $0["caller"] as? String == appName && $0["callee"] as? String == "core0" }, "\(appHop)")
         #expect(appHop.compactMap { $0["result"] as? Int } == [5, 42])
         #expect(appHop.first { $0["method"] as? String == "no_such_method" }?["status"] as? String == "error")
         // The serial hop: the MCU's start, and the calls the router sent on under its own msgids.
@@ -52,6 +54,14 @@ struct UnoQTapTests {
         let detail = try CommandRun([stack.capture, "--detail"]).standardOutput
         #expect(detail.contains("party.name(\"python3[\(app.process.processIdentifier)]\")"), "\(detail.prefix(3000))")
         #expect(!ProxyPeers.findingRules(report).contains("malformed-record"))
+
+        // On the board uno-q each app call is one transaction across the router, by the app's name.
+        let board = try ProxyPeers.report(stack.capture, ["--board", "uno-q"])
+        let appCalls = ProxyPeers.transactions(board).filter { $0["caller"] as? String == appName }
+        #expect(Stack.counts(appCalls) == ["add": 3, "echo": 1, "no_such_method": 1, "$/version": 1], "\(appCalls)")
+        let linked = appCalls.filter { $0["via"] as? String == "arduino-router" }
+        #expect(linked.count == 4 && linked.allSatisfy { ($0["hops"] as? [Any])?.count == 2 }, "\(linked)")
+        #expect(appCalls.compactMap { $0["result"] as? Int } == [5, 42])
     }
 
     @Test func theMCUGoingAwayAndComingBackIsWaitedFor() throws {
@@ -97,7 +107,8 @@ struct UnoQTapTests {
         let doomed = try stack.app(#"[["slow", [1500], 10]]"#)
         #expect(stack.mcu.line(within: 20) { $0 == "request slow" } != nil)
         doomed.stop()
-        let other = try Stack.results(try stack.app(#"[["add", [20, 22], 5]]"#))
+        let otherApp = try stack.app(#"[["add", [20, 22], 5]]"#)
+        let other = try Stack.results(otherApp)
         #expect(other.first?["result"] as? Int == 42)
         usleep(2_000_000)
         #expect(stack.stopRecorder() == 0)
@@ -109,7 +120,8 @@ struct UnoQTapTests {
         #expect(slow?["status"] as? String == "ok" && slow?["result"] as? Int == 1500, "\(String(describing: slow))")
         // Each connection its own channel and core.
         let second = Stack.calls(report, channel: "message1").first
-        #expect(second?["result"] as? Int == 42 && second?["caller"] as? String == "core3", "\(String(describing: second))")
+        #expect(second?["result"] as? Int == 42 && second?["caller"] as? String == "python3[\(otherApp.process.processIdentifier)]",
+                "\(String(describing: second))")
     }
 
     @Test func aKilledRecorderLeavesEveryCallOnDiskAndItsPathsToTheNextOne() throws {
