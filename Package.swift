@@ -64,7 +64,7 @@ let package = Package(
         ], swiftSettings: optimised),
         // Replays a folder of captures against their expected reports (`rpc-analyze test`).
         .target(name: "Regression", dependencies: ["AnalysisCore", "Capture", "Replay", "Pipeline", "Report", "Scenario"]),
-        // Live peers: the recording TCP proxy, live capture, and replay against a running target.
+        // Live peers: the recording proxy (TCP, Unix sockets), the serial tap, and replay against a running target.
         .target(name: "Live", dependencies: ["Capture", "MessagePack"]),
         // Readable scenario descriptions turned into captures (`synth`, tests, the benchmark).
         // A tool beside the pipeline: it writes captures, it never reads them.

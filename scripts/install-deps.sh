@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what rpc-analyze and its tests need beyond the Swift toolchain: libpcap's headers
-# and pkg-config (to build), Python's msgpack (the live tests' MessagePack-RPC peer), and for the
+# and pkg-config (to build), Python's msgpack (the live tests' MessagePack-RPC peer) and
+# arduino-router-bridge (the UNO Q's app side; scripts/unoq/build-router.sh builds the router), and for the
 # recorder's tests the Arm cross compiler and QEMU (two emulated Cortex-M33 cores; about 565 MB,
 # newlib left out: the firmware is freestanding), and tshark for the Wireshark dissector's tests.
 # Does nothing for what is there already.
@@ -19,6 +20,10 @@ if ! python3 -c "import msgpack" 2>/dev/null; then
     $sudo apt-get install -y -qq python3-msgpack >/dev/null
   }
   echo "installed Python's msgpack"
+fi
+if ! python3 -c "import arduino.router_bridge" 2>/dev/null; then
+  python3 -m pip install -q arduino-router-bridge 2>/dev/null || python3 -m pip install -q --break-system-packages arduino-router-bridge
+  echo "installed arduino-router-bridge (the UNO Q tap's live tests: the real Python bridge as the app)"
 fi
 if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive

@@ -13,6 +13,20 @@ struct ResolvedAddress: CustomStringConvertible {
         (family, storage, length) = try Socket.resolve(address, passive: false)
         description = address.description
     }
+
+    init(family: Int32, storage: sockaddr_storage, length: socklen_t, description: String) {
+        self.family = family
+        self.storage = storage
+        self.length = length
+        self.description = description
+    }
+
+    init(_ endpoint: ProxyEndpoint) throws(LiveError) {
+        switch endpoint {
+        case .tcp(let address): try self.init(address)
+        case .unix(let path): try self.init(unix: path)
+        }
+    }
 }
 
 /// The calls of the proxy's event loop: none of them waits.
@@ -55,8 +69,9 @@ extension Socket {
         let result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, address.length) }
         }
+        // A Unix socket connects at once or fails (EAGAIN: its listener's queue is full).
         if result == 0 || errno == EINPROGRESS {
-            noDelay(descriptor)
+            if address.family != AF_UNIX { noDelay(descriptor) }
             return (descriptor, result == 0)
         }
         let failure = error("cannot connect to \(address)")
@@ -71,6 +86,21 @@ extension Socket {
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return String(cString: strerror(errno)) }
         return code == 0 ? nil : String(cString: strerror(code))
+    }
+
+    /// Sends as much of `bytes` as the socket takes now: the count sent, or nil when the peer is gone.
+    static func sendAvailable(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = Glibc.send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                return nil
+            }
+            offset += sent
+        }
+        return offset
     }
 
     /// Requests go out as they are written: a proxy must not add Nagle's delay to each answer.

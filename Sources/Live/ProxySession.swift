@@ -1,4 +1,7 @@
 import Capture
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client's session through the proxy: its two sockets, where the connect to the target
 /// stands, and each direction's state. Direction 0 goes from the client to the server, 1 back.
@@ -16,6 +19,8 @@ struct ProxySession {
     var phase: Phase
     /// The message channel of its records, given when the connect succeeds.
     var channel: UInt8 = 0
+    /// The cores its client and server are in the records, given with the channel.
+    var cores: (client: UInt8, server: UInt8) = (0, 1)
     var directions = [Direction(), Direction()]
     /// The TCP frames of the session, when recording as TCP.
     var tcp: TCPSessionFrames?
@@ -84,5 +89,28 @@ struct Direction {
     mutating func drop() {
         pending = []
         pendingStart = 0
+    }
+}
+
+extension ProxySession {
+    /// What poll should watch on the client: its requests while none wait for the server, and
+    /// room for the answers that wait for it.
+    var clientEvents: Int16 {
+        guard isOpen, !broken else { return 0 }
+        return events(reading: 0, writing: 1)
+    }
+
+    /// The server: its connect while under way, then as the client.
+    var serverEvents: Int16 {
+        if case .connecting = phase { return Int16(POLLOUT) }
+        guard isOpen, !broken else { return 0 }
+        return events(reading: 1, writing: 0)
+    }
+
+    private func events(reading: Int, writing: Int) -> Int16 {
+        var events: Int16 = 0
+        if directions[reading].reading, !directions[reading].hasPending { events |= Int16(POLLIN) }
+        if directions[writing].hasPending { events |= Int16(POLLOUT) }
+        return events
     }
 }

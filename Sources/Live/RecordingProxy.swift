@@ -3,26 +3,43 @@ import Capture
 import Glibc
 #endif
 
-/// `rpc-analyze record --proxy LISTEN --to TARGET`: a TCP proxy that forwards each client's
-/// session to the target and records both directions as capture-format v1 message records,
-/// the client as core 0 and the server as core 1, one message channel per connection.
+/// `rpc-analyze record --proxy LISTEN --to TARGET`: a proxy on TCP or Unix stream sockets that
+/// forwards each client's session to the target and records both directions as capture-format
+/// v1 message records, one message channel per connection, with cores as `layout` says.
 ///
 /// With `link: .tcp` it writes each session instead as the TCP connection it was, Ethernet/IPv4/
 /// TCP frames as a loopback capture has them, so that Wireshark's own TCP view works on it.
 ///
-/// One thread runs one poll loop over non-blocking sockets, so that no peer can hold up the
-/// others: a peer that stops reading makes only its own connection wait (what it has not taken
-/// waits here, at most `relayLimit` bytes a direction, and its sender is not read meanwhile),
-/// a target that does not answer a connect holds up only the client it was for (given up after
-/// the connect timeout), and the loop wakes at least every 100 ms to write the capture and to
-/// look at the stop signals. A recorder must never break what it watches: when writing the
-/// capture fails, forwarding goes on, for the clients connected and for new ones.
-public final class RecordingProxy {
+/// It is a source of `RecordingLoop`'s one poll loop over non-blocking sockets, so that no peer
+/// can hold up the others: a peer that stops reading makes only its own connection wait (what it
+/// has not taken waits here, at most `relayLimit` bytes a direction, and its sender is not read
+/// meanwhile), and a target that does not answer a connect holds up only the client it was for
+/// (given up after the connect timeout). A recorder must never break what it watches: when
+/// writing the capture fails, forwarding goes on, for the clients connected and for new ones.
+public final class RecordingProxy: RecordingSource {
     public enum Link: String, Sendable {
         /// Capture format v1 message records (USER0).
         case interCore = "intercore"
         /// Ordinary TCP on loopback (Ethernet).
         case tcp
+    }
+
+    /// Which cores the two ends of a session are.
+    public enum Layout: Sendable {
+        /// The client core 0, the server core 1 (the TCP proxy's layout).
+        case clientServer
+        /// The UNO Q's Bridge (docs/unoq.md): the target (the router) core 0, connection k's
+        /// client core 2 + k (wrapping within 2...253, as channels wrap at 256), named before its
+        /// first bytes by a `party.name` trace record from its core.
+        case bridge
+
+        /// The cores of connection `index` (0-based): its client's and its server's.
+        func cores(connection index: Int) -> (client: UInt8, server: UInt8) {
+            switch self {
+            case .clientServer: (0, 1)
+            case .bridge: (UInt8(2 + index % 252), 0)
+            }
+        }
     }
 
     public struct Status: Sendable {
@@ -37,100 +54,104 @@ public final class RecordingProxy {
         /// Why recording stopped, naming the file, once a write failed; forwarding went on.
         public var recordingFailure: String?
         public var recordsOnDisk = 0
+        /// Sessions that have ended.
+        public var ended = 0
     }
 
     public static let defaultConnectTimeout = 5.0
     /// The most bytes one direction holds for a peer that does not take them.
     static let relayLimit = 256 << 10
-    /// The loop wakes this often whatever happens: the writer's pace and the signals' bound.
-    static let wakeMilliseconds: Int32 = 100
 
     private let listener: Int32
+    /// The TCP port listened on (0 for a Unix socket).
     public let port: UInt16
+    /// The socket file listened at, removed when the proxy finishes.
+    private let listenPath: String?
     private let target: ResolvedAddress
-    private let targetEndpoint: HostPort
-    private let recorder: ProxyRecorder
+    private let targetEndpoint: HostPort?
+    private let recorder: LiveRecorder
     private let connectTimeoutNs: Int64
     private var sessions: [ProxySession] = []
     public private(set) var status = Status()
     public let link: Link
+    public let layout: Layout
+    private let stopAfter: Int?
     /// Where each read lands before it is sent on (and the rest kept when the sink is full).
     private let readBuffer: UnsafeMutableRawBufferPointer
     /// Accepting waits until then after accept failed (no descriptor left, say).
     private var acceptPausedUntil: Int64 = 0
+    private var finished = false
 
-    /// Called with every record as it is written (the command analyses them for its status line).
-    public var onRecord: ((RawRecord) -> Void)? {
-        get { recorder.onRecord }
-        set { recorder.onRecord = newValue }
-    }
-
-    public init(listen: HostPort, target: HostPort, output: String, link: Link = .interCore,
-                connectTimeout: Double = RecordingProxy.defaultConnectTimeout) throws {
+    /// `recorder` may be shared with other sources of the same loop; `link: .tcp` needs a
+    /// recorder of link type 1 (Ethernet) and a TCP target.
+    public init(listen: ProxyEndpoint, target: ProxyEndpoint, recorder: LiveRecorder, link: Link = .interCore,
+                layout: Layout = .clientServer, connectTimeout: Double = RecordingProxy.defaultConnectTimeout,
+                stopAfter: Int? = nil) throws(LiveError) {
         self.target = try ResolvedAddress(target)
-        targetEndpoint = target
+        if case .tcp(let address) = target { targetEndpoint = address } else { targetEndpoint = nil }
         self.link = link
+        self.layout = layout
+        self.recorder = recorder
+        self.stopAfter = stopAfter
         connectTimeoutNs = Int64(connectTimeout * 1e9)
-        (listener, port) = try Socket.listen(on: listen)
-        Socket.setNonBlocking(listener)
-        do {
-            recorder = try ProxyRecorder(path: output, linkType: link == .tcp ? 1 : LinkType.user0)
-        } catch {
-            close(listener)
-            throw error
+        switch listen {
+        case .tcp(let address):
+            (listener, port) = try Socket.listen(on: address)
+            listenPath = nil
+        case .unix(let path):
+            listener = try Socket.listen(unix: path)
+            (port, listenPath) = (0, path)
         }
+        Socket.setNonBlocking(listener)
         readBuffer = .allocate(byteCount: Self.relayLimit, alignment: 16)
     }
 
     deinit { readBuffer.deallocate() }
 
-    /// The link type of the records written.
-    public var linkType: Int32 { recorder.linkType }
+    // MARK: The loop's source
 
-    /// Runs until Ctrl-C, SIGTERM, SIGHUP or SIGPIPE (or `stopAfter` sessions have ended), then
-    /// closes the capture.
-    public func run(stopAfter: Int? = nil, report: (Status) -> Void) throws {
-        defer {
-            for index in sessions.indices { end(index) }
-            sessions = []
-            recorder.writer.close()
-            close(listener)
-            updateStatus()
+    public func watch(into descriptors: inout [pollfd]) {
+        let accepting = RecordingWriter.monotonicNs() >= acceptPausedUntil
+        descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
+        for session in sessions {
+            descriptors.append(Self.interest(session.client, session.clientEvents))
+            descriptors.append(Self.interest(session.server, session.serverEvents))
         }
-        var ended = 0
-        var descriptors: [pollfd] = []
-        while !StopSignal.requested {
-            descriptors.removeAll(keepingCapacity: true)
-            let accepting = RecordingWriter.monotonicNs() >= acceptPausedUntil
-            descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
-            for session in sessions {
-                descriptors.append(Self.interest(session.client, session.clientEvents))
-                descriptors.append(Self.interest(session.server, session.serverEvents))
-            }
-            if poll(&descriptors, nfds_t(descriptors.count), Self.wakeMilliseconds) < 0 {
-                if errno == EINTR { continue }
-                throw Socket.error("poll")
-            }
-            // The sessions polled first: the array covers only those that existed when it was built.
-            for index in sessions.indices {
-                serve(index, client: descriptors[1 + 2 * index].revents, server: descriptors[2 + 2 * index].revents)
-            }
-            for index in sessions.indices.reversed() {
-                if case .closed = sessions[index].phase {
-                    sessions.remove(at: index)
-                } else if sessions[index].isFinished {
-                    end(index)
-                    sessions.remove(at: index)
-                    ended += 1
-                }
-            }
-            if descriptors[0].revents & Int16(POLLIN) != 0 { acceptWaiting() }
-            cutHeldValues()
-            recorder.writer.flushIfDue()
-            updateStatus()
-            report(status)
-            if let stopAfter, ended >= stopAfter { break }
+    }
+
+    public func serve(_ polled: ArraySlice<pollfd>) {
+        let first = polled.startIndex
+        // The sessions polled first: the slice covers only those that existed when it was built.
+        for index in sessions.indices {
+            serve(index, client: polled[first + 1 + 2 * index].revents, server: polled[first + 2 + 2 * index].revents)
         }
+        for index in sessions.indices.reversed() {
+            if case .closed = sessions[index].phase {
+                sessions.remove(at: index)
+            } else if sessions[index].isFinished {
+                end(index)
+                sessions.remove(at: index)
+                status.ended += 1
+            }
+        }
+        if polled[first].revents & Int16(POLLIN) != 0 { acceptWaiting() }
+    }
+
+    public func tick() {
+        cutHeldValues()
+        updateStatus()
+    }
+
+    public var isDone: Bool { stopAfter.map { status.ended >= $0 } ?? false }
+
+    public func finish() {
+        for index in sessions.indices { end(index) }
+        sessions = []
+        guard !finished else { return }
+        finished = true
+        close(listener)
+        if let listenPath { unlink(listenPath) }
+        updateStatus()
     }
 
     private static func interest(_ descriptor: Int32, _ events: Int16) -> pollfd {
@@ -140,8 +161,8 @@ public final class RecordingProxy {
 
     private func updateStatus() {
         status.records = recorder.records
-        status.recordsOnDisk = recorder.writer.recordsOnDisk
-        status.recordingFailure = recorder.writer.failure
+        status.recordsOnDisk = recorder.writer?.recordsOnDisk ?? 0
+        status.recordingFailure = recorder.writer?.failure
         if link == .interCore { status.bytes = recorder.payloadBytes }
     }
 
@@ -158,7 +179,7 @@ public final class RecordingProxy {
             case .failed(let code):
                 // The client stays queued; the loop comes back for it instead of spinning on it.
                 status.lastRefusal = "cannot accept a client: \(String(cString: strerror(code)))"
-                acceptPausedUntil = RecordingWriter.monotonicNs() + Int64(Self.wakeMilliseconds) * 1_000_000
+                acceptPausedUntil = RecordingWriter.monotonicNs() + Int64(RecordingLoop.wakeMilliseconds) * 1_000_000
                 return
             }
         }
@@ -181,12 +202,22 @@ public final class RecordingProxy {
         status.lastRefusal = reason
     }
 
-    /// The connect succeeded: the session gets its channel and starts forwarding.
+    /// The connect succeeded: the session gets its channel and cores, its client is named (in
+    /// the Bridge layout), and it starts forwarding.
     private func open(_ index: Int) {
         status.connections += 1
         sessions[index].phase = .open
         sessions[index].channel = UInt8(truncatingIfNeeded: status.connections - 1)
-        guard link == .tcp else { return }
+        sessions[index].cores = layout.cores(connection: status.connections - 1)
+        if layout == .bridge, recorder.isRecording {
+            // Before the connection's first bytes, so that a reader knows the core when it meets it.
+            let name = Socket.peerName(of: sessions[index].client)
+                ?? Socket.peer(of: sessions[index].client)?.description ?? "connection \(status.connections)"
+            var sequence: UInt32 = 0
+            recorder.trace("party.name", [.string(name)], core: sessions[index].cores.client,
+                           channel: sessions[index].channel, at: Socket.nowNs(), sequence: &sequence)
+        }
+        guard link == .tcp, let targetEndpoint else { return }
         let clientEnd = Socket.peer(of: sessions[index].client).flatMap { TCPSessionFrames.Endpoint(ipv4: $0.host, port: $0.port) }
             ?? TCPSessionFrames.Endpoint(address: (127, 0, 0, 1), port: UInt16(truncatingIfNeeded: 40_000 + status.connections))
         let serverHost = targetEndpoint.host == "localhost" ? "127.0.0.1" : targetEndpoint.host
@@ -250,7 +281,7 @@ public final class RecordingProxy {
             return
         }
         let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
-        if let sent = Self.sendAvailable(sessions[index].sink(side), bytes) {
+        if let sent = Socket.sendAvailable(sessions[index].sink(side), bytes) {
             if sent < count { sessions[index].directions[side].keep(UnsafeRawBufferPointer(rebasing: bytes[sent...])) }
         } else {
             sessions[index].broken = true
@@ -262,7 +293,7 @@ public final class RecordingProxy {
     private func deliver(_ index: Int, _ side: Int) {
         guard !sessions[index].broken, sessions[index].directions[side].hasPending else { return }
         let sink = sessions[index].sink(side)
-        guard let sent = sessions[index].directions[side].withPending({ Self.sendAvailable(sink, $0) }) else {
+        guard let sent = sessions[index].directions[side].withPending({ Socket.sendAvailable(sink, $0) }) else {
             sessions[index].broken = true
             return
         }
@@ -289,21 +320,6 @@ public final class RecordingProxy {
               !sessions[index].directions[side].shutDown else { return }
         shutdown(sessions[index].sink(side), Int32(SHUT_WR))
         sessions[index].directions[side].shutDown = true
-    }
-
-    /// Sends as much of `bytes` as the socket takes now: the count sent, or nil when the peer is gone.
-    private static func sendAvailable(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if sent < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                return nil
-            }
-            offset += sent
-        }
-        return offset
     }
 
     /// The session is over (or the proxy stops): what waits is recorded, the sockets closed.
@@ -355,36 +371,15 @@ public final class RecordingProxy {
         var cutter = MessageCutter()
         swap(&cutter, &sessions[index].directions[side].cutter)
         var sequences = sessions[index].directions[side].sequences
-        let channel = sessions[index].channel
+        let cores = sessions[index].cores
+        let (source, destination) = side == 0 ? (cores.client, cores.server) : (cores.server, cores.client)
+        let stream = LiveRecorder.Stream(kind: .message, channel: sessions[index].channel, source: source, destination: destination)
         let valuesBefore = cutter.values
         body(&cutter) { [recorder] timeNs, payload, analysed in
-            recorder.message(payload, analysed: analysed, at: timeNs, channel: channel, side: side, sequences: &sequences)
+            recorder.bytes(payload, analysed: analysed, at: timeNs, stream: stream, sequences: &sequences)
         }
         status.messages += cutter.values - valuesBefore
         sessions[index].directions[side].sequences = sequences
         swap(&cutter, &sessions[index].directions[side].cutter)
-    }
-}
-
-extension ProxySession {
-    /// What poll should watch on the client: its requests while none wait for the server, and
-    /// room for the answers that wait for it.
-    var clientEvents: Int16 {
-        guard isOpen, !broken else { return 0 }
-        return events(reading: 0, writing: 1)
-    }
-
-    /// The server: its connect while under way, then as the client.
-    var serverEvents: Int16 {
-        if case .connecting = phase { return Int16(POLLOUT) }
-        guard isOpen, !broken else { return 0 }
-        return events(reading: 1, writing: 0)
-    }
-
-    private func events(reading: Int, writing: Int) -> Int16 {
-        var events: Int16 = 0
-        if directions[reading].reading, !directions[reading].hasPending { events |= Int16(POLLIN) }
-        if directions[writing].hasPending { events |= Int16(POLLOUT) }
-        return events
     }
 }

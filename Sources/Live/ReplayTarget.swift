@@ -102,12 +102,7 @@ public enum ReplayTarget: Sendable, CustomStringConvertible {
         return descriptor
     }
 
-    static func speed(_ baud: Int) -> speed_t? {
-        let known: [Int: Int32] = [9600: B9600, 19200: B19200, 38400: B38400, 57600: B57600, 115_200: B115200,
-                                   230_400: B230400, 460_800: B460800, 921_600: B921600, 1_000_000: B1000000,
-                                   2_000_000: B2000000, 3_000_000: B3000000]
-        return known[baud].map { speed_t($0) }
-    }
+    static func speed(_ baud: Int) -> speed_t? { SerialLine.speed(baud) }
 }
 
 extension ReplayTarget {

@@ -39,7 +39,7 @@ struct SerialSource {
     private mutating func openPath() -> String? {
         let fd = Foundation.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
-        if isatty(fd) != 0, let reason = makeRaw(fd) {
+        if isatty(fd) != 0, let reason = SerialLine.makeRaw(fd, baud: baud) {
             Foundation.close(fd)
             return reason
         }
@@ -78,30 +78,5 @@ struct SerialSource {
             usleep(100_000)
         }
         return false
-    }
-
-    /// Puts the terminal in raw mode at `baud`; nil, or why not.
-    private func makeRaw(_ fd: Int32) -> String? {
-        var settings = termios()
-        guard tcgetattr(fd, &settings) == 0 else {
-            return "cannot read its terminal settings: \(String(cString: strerror(errno)))"
-        }
-        cfmakeraw(&settings)
-        if let baud {
-            guard let speed = Self.speed(baud) else { return "--baud \(baud) is not a speed this system knows" }
-            cfsetispeed(&settings, speed)
-            cfsetospeed(&settings, speed)
-        }
-        guard tcsetattr(fd, TCSANOW, &settings) == 0 else {
-            return "cannot set raw mode: \(String(cString: strerror(errno)))"
-        }
-        return nil
-    }
-
-    private static func speed(_ baud: Int) -> speed_t? {
-        let known: [Int: Int32] = [9600: B9600, 19200: B19200, 38400: B38400, 57600: B57600, 115_200: B115200,
-                                   230_400: B230400, 460_800: B460800, 921_600: B921600, 1_000_000: B1000000,
-                                   2_000_000: B2000000, 3_000_000: B3000000]
-        return known[baud].map { speed_t($0) }
     }
 }
