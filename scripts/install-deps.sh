@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what rpc-analyze and its tests need beyond the Swift toolchain: libpcap's headers
 # and pkg-config (to build), Python's msgpack (the live tests' MessagePack-RPC peer) and
-# arduino-router-bridge (the UNO Q's app side; scripts/unoq/build-router.sh builds the router), and for the
+# arduino-router-bridge (the UNO Q's app side), and for the
 # recorder's tests the Arm cross compiler and QEMU (two emulated Cortex-M33 cores; about 565 MB,
 # newlib left out: the firmware is freestanding), and tshark for the Wireshark dissector's tests.
 # Does nothing for what is there already.

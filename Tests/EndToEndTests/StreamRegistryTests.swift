@@ -37,7 +37,7 @@ struct StreamRegistryTests {
                 describe("\(family)", conversation: StreamKey(family, 1), from: 0, to: 1)
             }!
             request.withUnsafeBytes {
-                registry.deliver(StreamEvent(.bytes($0, endsMessage: false), at: stamp(1)), to: handle, into: &sink)
+                registry.deliver(StreamEvent(.bytes($0, boundary: .none), at: stamp(1)), to: handle, into: &sink)
             }
         }
         let back = StreamKey(.udp, 8)
@@ -45,7 +45,7 @@ struct StreamRegistryTests {
             describe("udp", conversation: StreamKey(.udp, 1), from: 1, to: 0)
         }!
         response.withUnsafeBytes {
-            registry.deliver(StreamEvent(.bytes($0, endsMessage: true), at: stamp(2)), to: handle, into: &sink)
+            registry.deliver(StreamEvent(.bytes($0, boundary: .endsMessage), at: stamp(2)), to: handle, into: &sink)
         }
         registry.finish(into: &sink)
         #expect(registry.rows.count == 4)
@@ -81,12 +81,12 @@ struct StreamRegistryTests {
         let request = MessagePackEncoder.encode(.array([.uint(0), .uint(1), .string("ping"), .array([])]))
         // The request's first half, a loss on the receiver's copy only, then its second half.
         request.prefix(5).withUnsafeBytes {
-            registry.deliver(StreamEvent(.bytes($0, endsMessage: false), at: stamp(1)), to: handle, into: &sink)
+            registry.deliver(StreamEvent(.bytes($0, boundary: .none), at: stamp(1)), to: handle, into: &sink)
         }
         let receiverLoss = LostData.records(missing: 2, sequence: 4, expected: 2, flagged: false, receiverSide: true)
         registry.deliver(StreamEvent(.loss(receiverLoss, interruptsDecoding: false), at: stamp(2)), to: handle, into: &sink)
         request.dropFirst(5).withUnsafeBytes {
-            registry.deliver(StreamEvent(.bytes($0, endsMessage: false), at: stamp(3)), to: handle, into: &sink)
+            registry.deliver(StreamEvent(.bytes($0, boundary: .none), at: stamp(3)), to: handle, into: &sink)
         }
         registry.finish(into: &sink)
         #expect(registry.rows[handle.index].lostRecords == 2)

@@ -8,8 +8,8 @@ import Testing
 /// (scripts/unoq/fake_mcu.py, RPClite's wire behaviour) on a pty of its own, which the tap
 /// opens as its DEVICE. Real processes, ptys and Unix sockets throughout.
 final class UnoQStack {
-    /// Where scripts/unoq/build-router.sh puts the real router (outside the repository);
-    /// RPC_ANALYZE_ARDUINO_ROUTER names another.
+    /// The real router when one was built outside the repository (scripts/unoq/real-stack/README.md
+    /// says how; nothing here builds it): RPC_ANALYZE_ARDUINO_ROUTER names it.
     static var realRouter: String? {
         let path = ProcessInfo.processInfo.environment["RPC_ANALYZE_ARDUINO_ROUTER"] ?? "/work/cache/arduino-router/arduino-router"
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
