@@ -80,9 +80,10 @@ public struct MethodStatistics: Sendable {
         keepsHistogram = true
     }
 
-    mutating func recordRoute(forwardNs: Int64, legNs: Int64, backNs: Int64, wireNs: Int64) {
+    mutating func recordRoute(forwardNs: Int64, legNs: Int64, backNs: Int64, wireOutNs: Int64, wireBackNs: Int64) {
         routed.calls += 1
-        routed.wireTotalNs += Double(max(0, wireNs))
+        routed.wireOutTotalNs += Double(max(0, wireOutNs))
+        routed.wireBackTotalNs += Double(max(0, wireBackNs))
         routed.forwardTotalNs += Double(max(0, forwardNs))
         routed.legTotalNs += Double(max(0, legNs))
         routed.backTotalNs += Double(max(0, backNs))
@@ -94,8 +95,10 @@ public struct MethodStatistics: Sendable {
         public var forwardTotalNs: Double = 0
         public var legTotalNs: Double = 0
         public var backTotalNs: Double = 0
-        /// Of the leg, the time its request and answer took on a serial wire.
-        public var wireTotalNs: Double = 0
+        /// The leg's request on a serial wire (within the leg: a message's time is its first
+        /// byte's), and its answer (within the way back).
+        public var wireOutTotalNs: Double = 0
+        public var wireBackTotalNs: Double = 0
         /// Of them, the calls whose leg waited for the serial wire behind other messages.
         public var waitedForWire = 0
 

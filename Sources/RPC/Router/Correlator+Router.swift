@@ -148,7 +148,7 @@ extension Correlator {
                 forwardNs: leg.request.timeNs.saturatingSpan(since: request.origin.timeNs),
                 legNs: legResponse.timeNs.saturatingSpan(since: leg.request.timeNs),
                 backNs: response.timeNs.saturatingSpan(since: legResponse.timeNs),
-                wireNs: leg.wire.map { $0.requestNs.saturatingAdding($0.responseNs ?? 0) } ?? 0)
+                wireOutNs: leg.wire?.requestNs ?? 0, wireBackNs: leg.wire?.responseNs ?? 0)
         }
         cancelledCallEnded(request, msgid: msgid, answer: response, into: &output)
     }

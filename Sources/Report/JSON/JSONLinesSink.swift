@@ -101,7 +101,7 @@ public struct JSONLinesSink: AnalysisSink {
         ("board", "\"\""),
         ("methods", #"[{"method":"","calls":0,"errors":0,"unanswered":0,"#
             + #""latency_ns":{"min":0,"p50":0,"p90":0,"p99":0,"max":0,"mean":0},"budget_ns":0,"over_budget":0,"#
-            + #""routed":{"calls":0,"forward_ns":0,"leg_ns":0,"back_ns":0,"leg_wire_ns":0,"waited_for_wire":0}}]"#),
+            + #""routed":{"calls":0,"forward_ns":0,"leg_ns":0,"back_ns":0,"wire_out_ns":0,"wire_back_ns":0,"waited_for_wire":0}}]"#),
         ("summary", #"{"transactions":0,"notifications":0,"errors":0,"unanswered":0,"findings":{"error":0,"warning":0,"note":0},"#
             + #""utilisation":[{"channel":"","from":"","to":"","baud":0,"bits_per_byte":0,"bytes":0,"busy_ns":0,"#
             + #""busy_fraction":0.5,"longest_busy_ns":0,"busiest_second":{"start_ns":0,"bytes":0,"busy_fraction":0.5}}]}"#),

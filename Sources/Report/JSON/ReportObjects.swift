@@ -210,7 +210,8 @@ extension JSONWriter {
                 key("forward_ns"); int(routed.mean(routed.forwardTotalNs))
                 key("leg_ns"); int(routed.mean(routed.legTotalNs))
                 key("back_ns"); int(routed.mean(routed.backTotalNs))
-                key("leg_wire_ns"); int(routed.mean(routed.wireTotalNs))
+                key("wire_out_ns"); int(routed.mean(routed.wireOutTotalNs))
+                key("wire_back_ns"); int(routed.mean(routed.wireBackTotalNs))
                 key("waited_for_wire"); int(routed.waitedForWire)
                 endObject()
             }

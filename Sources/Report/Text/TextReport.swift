@@ -124,19 +124,22 @@ public enum TextReport {
     static func routedTable(_ statistics: [MethodStatistics]) -> [String] {
         let routed = statistics.filter { $0.routed.calls > 0 }
         guard !routed.isEmpty else { return [] }
-        var rows = [["method", "routed", "caller waits", "router out", "wire", "callee", "router back", "waited for wire"]]
+        var rows = [["method", "routed", "caller waits", "router out", "wire out", "callee", "wire back", "router back",
+                     "waited for wire"]]
         for method in routed {
             let times = method.routed
             let forward = times.mean(times.forwardTotalNs), leg = times.mean(times.legTotalNs), back = times.mean(times.backTotalNs)
-            let wire = times.mean(times.wireTotalNs)
+            let out = times.mean(times.wireOutTotalNs), home = times.mean(times.wireBackTotalNs)
+            let serial = times.wireOutTotalNs > 0
             rows.append([Formatting.cut(method.method, to: 60), String(times.calls),
                          Formatting.duration(forward + leg + back), Formatting.duration(forward),
-                         wire > 0 ? Formatting.duration(wire) : "-", Formatting.duration(max(0, leg - wire)),
-                         Formatting.duration(back), String(times.waitedForWire)])
+                         serial ? Formatting.duration(out) : "-", Formatting.duration(max(0, leg - out)),
+                         serial ? Formatting.duration(home) : "-", Formatting.duration(max(0, back - home)),
+                         String(times.waitedForWire)])
         }
-        return ["Through the router  (means over calls answered on both legs: the router passing the call on, the leg's "
-                + "bytes on the serial wire both ways, the callee's time, the router passing the answer back)"]
-            + Formatting.table(rows, rightAligned: Set(1...7)).map { "  " + $0 } + [""]
+        return ["Through the router  (means over the calls answered on both legs: the router passing the call on, its "
+                + "bytes on the serial wire, the callee, the answer's bytes on the wire, the router passing it back)"]
+            + Formatting.table(rows, rightAligned: Set(1...8)).map { "  " + $0 } + [""]
     }
 
     /// Both accesses of a synchronisation finding in two columns, then the wire, if any.
