@@ -14,17 +14,22 @@ struct PerfettoTests {
         return ["--board", FileManager.default.fileExists(atPath: file) ? file : board]
     }
 
-    @Test(arguments: Paths.bundledCaptures())
-    func theTraceHoldsTheReportsCallsAndFindings(name: String) throws {
-        let capture = Paths.captures.appendingPathComponent("\(name).pcap").path
+    /// The capture written as a Perfetto trace and read back by Tests/Fixtures/check_perfetto.py.
+    static func traceSummary(of capture: String, _ arguments: [String], name: String) throws -> [String: Any] {
         let trace = Paths.temporary("\(name).pftrace")
-        let written = try CommandRun([capture, "--format", "perfetto", "-o", trace] + Self.boardArguments(name))
+        let written = try CommandRun([capture, "--format", "perfetto", "-o", trace] + arguments)
         #expect(written.status <= 1, "\(written.standardError)")
         let check = try CommandRun(["/usr/bin/env", "python3",
                                     Paths.packageRoot.appendingPathComponent("Tests/Fixtures/check_perfetto.py").path, trace],
                                    direct: true)
         #expect(check.status == 0, "\(check.standardError)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        return try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+    }
+
+    @Test(arguments: Paths.bundledCaptures())
+    func theTraceHoldsTheReportsCallsAndFindings(name: String) throws {
+        let capture = Paths.captures.appendingPathComponent("\(name).pcap").path
+        let summary = try Self.traceSummary(of: capture, Self.boardArguments(name), name: name)
         #expect((summary["problems"] as? [String]) == [], "\(name): \(summary["problems"] ?? "")")
         let json = try CommandRun([capture, "--format", "json"] + Self.boardArguments(name))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])

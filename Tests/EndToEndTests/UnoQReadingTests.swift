@@ -218,15 +218,8 @@ struct UnoQReadingTests {
 /// Perfetto's own protos, and the serial wire as lanes of its own in the HTML report.
 struct UnoQViewTests {
     @Test func perfettoShowsARoutedCallAsOneFlowWithItsWireTime() throws {
-        let capture = UnoQReadingTests.capture("unoq-cancel-wedge")
-        let trace = Paths.temporary("unoq-wedge.pftrace")
-        let written = try CommandRun([capture, "--board", "uno-q", "--format", "perfetto", "-o", trace])
-        #expect(written.status <= 1, "\(written.standardError)")
-        let check = try CommandRun(["/usr/bin/env", "python3",
-                                    Paths.packageRoot.appendingPathComponent("Tests/Fixtures/check_perfetto.py").path, trace],
-                                   direct: true)
-        #expect(check.status == 0, "\(check.standardError)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        let summary = try PerfettoTests.traceSummary(of: UnoQReadingTests.capture("unoq-cancel-wedge"), ["--board", "uno-q"],
+                                                     name: "unoq-wedge")
         #expect((summary["problems"] as? [String]) == [])
         let report = try UnoQReadingTests.report("unoq-cancel-wedge")
         let calls = report["transactions"] as? [[String: Any]] ?? []
