@@ -97,9 +97,10 @@ public final class TargetReplay {
         return setupAnswers[index]?.removeValue(forKey: msgid)
     }
 
-    /// Serves every link until `condition` holds, the main link closes or `deadlineNs` passes;
+    /// Serves every link until `condition` holds, the main link closes or `durationNs` passes;
     /// whether `condition` held.
-    public func wait(untilNs deadlineNs: Int64, for condition: () -> Bool) throws(LiveError) -> Bool {
+    public func wait(atMostNs durationNs: Int64, for condition: () -> Bool) throws(LiveError) -> Bool {
+        let deadlineNs = Socket.nowNs() + durationNs
         while !condition(), main.closedReason == nil, Socket.nowNs() < deadlineNs {
             try pump(untilNs: deadlineNs)
         }

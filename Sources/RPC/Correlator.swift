@@ -107,6 +107,9 @@ struct Correlator<Sink: RPCSink>: FrameSink {
                                   into output: inout Sink) {
         let conversation = directory[stream.index].requestConversation
         let methodIndex = methodIndex(of: envelope.method, origin: origin, into: &output)
+        if bytes.count > directory[stream.index].maxRequest {
+            reportOversizedRequest(envelope, byteCount: bytes.count, method: methodIndex, origin: origin, on: stream, into: &output)
+        }
         let isLeg = routes && routerRequest(envelope, bytes: bytes, method: methodIndex, origin: origin, on: stream,
                                                    into: &output)
         if !isLeg { statistics[methodIndex].calls += 1 }
@@ -233,6 +236,21 @@ struct Correlator<Sink: RPCSink>: FrameSink {
             method: methods.names[methodIndex], from: names.from, to: names.to, channel: names.channel,
             origin: origin, params: params
         ))
+    }
+
+    /// A request longer than its receiver takes (a board channel's `max_request`); on a board
+    /// with a router, a cause the receiver may get stuck on.
+    @inline(never)
+    private mutating func reportOversizedRequest(_ envelope: Envelope, byteCount: Int, method: Int, origin: RecordStamp,
+                                                 on stream: StreamID, into output: inout Sink) {
+        let facts = directory[stream.index]
+        let name = methods.names[method]
+        let text = "\(facts.names.from) sent a \(byteCount)-byte request (\(name), msgid \(envelope.msgid)) to "
+            + "\(facts.names.to) on \(facts.names.channel), which takes requests of at most \(facts.maxRequest) bytes"
+        output.finding(Finding(.oversizedMessage, at: origin.timeNs, record: origin.number,
+                               text + ": the receiver cannot read it whole", cores: [facts.names.from, facts.names.to],
+                               channel: facts.names.channel, msgid: envelope.msgid, bytes: byteCount, method: name))
+        if routes { router!.noteCause(to: router!.ends[stream.index].to, .init(stamp: origin, text: text)) }
     }
 
     private mutating func methodIndex(of name: UnsafeRawBufferPointer, origin: RecordStamp, into output: inout Sink) -> Int {

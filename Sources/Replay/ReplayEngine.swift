@@ -265,7 +265,7 @@ public struct ReplayEngine {
             let isWrite = if case .memoryWrite = event.action { true } else { false }
             let use = RegionCheck.Use(core: core, epoch: epoch, locks: locks.locksHeld(by: core), stamp: stamp, isWrite: isWrite)
             regions.access(name, use: use, clock: clocks[core], board: board, into: &sink)
-        case .fault, .unknown:
+        case .fault, .partyName, .unknown:
             break
         }
         reportCapsReached(at: stamp, into: &sink)

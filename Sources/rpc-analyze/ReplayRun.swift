@@ -65,7 +65,7 @@ struct ReplayRun {
     private mutating func awaitStart(_ replay: TargetReplay, _ router: RouterStandIn, plan: ReplayPlan,
                                      target: ReplayTarget, options: ReplayRun.Options) throws {
         if options.waitReset > 0 {
-            let started = try replay.wait(untilNs: nowNs() + Int64(options.waitReset * 1e9)) { router.resets > 0 }
+            let started = try replay.wait(atMostNs: Int64(options.waitReset * 1e9)) { router.resets > 0 }
             guard started else {
                 let read = replay.bytesRead == 0 ? "nothing came"
                     : "\(replay.bytesRead) bytes came\(replay.nonRPCText.isEmpty ? "" : " (\"\(replay.nonRPCText)\")") but no $/reset"
@@ -77,7 +77,7 @@ struct ReplayRun {
             // Registrations follow the reset one call at a time; wait for the recorded ones
             // (or 2 s of a firmware that registers fewer).
             let recorded = Set(plan.peerRegistrations)
-            _ = try replay.wait(untilNs: nowNs() + 2_000_000_000) { recorded.isSubset(of: Set(router.registered)) }
+            _ = try replay.wait(atMostNs: 2_000_000_000) { recorded.isSubset(of: Set(router.registered)) }
             registered = router.registered
             let banner = replay.nonRPCText.isEmpty ? "no banner" : "banner \"\(replay.nonRPCText)\""
             notes.append("the MCU started (\(banner), $/reset) and registered \(router.registered.joined(separator: ", "))")
@@ -125,10 +125,4 @@ struct ReplayRun {
             setupDifferences.append("$/register \(method) for \(party): \(answer.error != .nil ? answer.error.preview(limit: 80) : answer.result.preview(limit: 80))")
         }
     }
-}
-
-func nowNs() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_REALTIME, &spec)
-    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }

@@ -33,6 +33,7 @@ struct TraceEventKindTests {
             let args: [MessagePackValue] = switch kind {
             case .coreStart, .heapAlloc: [.uint(1)]
             case .fault: [.uint(3), .string("hard fault")]
+            case .partyName: [.string("python3[4211]")]
             case .initDone, .heapLock: []
             default: [.string("motor_state")]
             }

@@ -190,17 +190,12 @@ struct InterCoreLink: LinkFamily {
         }
     }
 
-    /// The trace event a recorder writes to name a party (`["python3[4211]"]`).
-    static let partyNameEvent = "party.name"
-
     private mutating func decodeTrace<Sink: AnalysisSink>(_ view: InterCoreRecordView, header: InterCoreHeader, record: RawRecord,
                                                  into context: inout LinkContext<Sink>) {
         switch TraceEvent.decode(payload: view.payload, core: Int(header.source), origin: record.stamp) {
         case .success(let event):
             context.summary.traceEvents += 1
-            if event.name == Self.partyNameEvent, case .string(let name)? = event.args.first, !name.isEmpty {
-                partyNames[header.source] = String(name.prefix(64))
-            }
+            if case .partyName(let name) = event.action, !name.isEmpty { partyNames[header.source] = String(name.prefix(64)) }
             context.output.trace(event)
         case .failure(let error):
             context.malformedRecord(record, error.description, cores: [context.options.board.coreName(Int(header.source))])

@@ -28,20 +28,12 @@ extension Correlator {
         restarted(party: party, on: stream, at: origin, into: &output)
     }
 
-    /// A request: checked against its receiver's buffer, and joined to the call it forwards.
-    /// True for a leg (it is counted with that call, not as a call of its own).
+    /// A request: joined to the call it forwards. True for a leg (it is counted with that call,
+    /// not as a call of its own).
     mutating func routerRequest(_ envelope: Envelope, bytes: UnsafeRawBufferPointer, method: Int, origin: RecordStamp,
                                 on stream: StreamID, into output: inout Sink) -> Bool {
         let facts = directory[stream.index]
         let name = methods.names[method]
-        if bytes.count > facts.maxRequest {
-            let text = "\(facts.names.from) sent a \(bytes.count)-byte request (\(name), msgid \(envelope.msgid)) to "
-                + "\(facts.names.to) on \(facts.names.channel), which takes requests of at most \(facts.maxRequest) bytes"
-            output.finding(Finding(.oversizedMessage, at: origin.timeNs, record: origin.number,
-                                   text + ": the receiver cannot read it whole", cores: [facts.names.from, facts.names.to],
-                                   channel: facts.names.channel, msgid: envelope.msgid, bytes: bytes.count, method: name))
-            router!.noteCause(to: router!.ends[stream.index].to, .init(stamp: origin, text: text))
-        }
         let params = UnsafeRawBufferPointer(rebasing: bytes[min(envelope.firstValueOffset, bytes.count)...])
         // Registering again a method it registered already: a party that started over and whose
         // banner and `$/reset` a cut value swallowed.
@@ -63,8 +55,7 @@ extension Correlator {
             let wait = router!.busyBeforeLast(on: stream).saturatingSpan(since: made)
             if wait > 0 { leg.wireWaitNs = wait }
         }
-        router!.legEnded(leg, of: outer)
-        router!.legStarted(outer)
+        router!.legStarted(leg, of: outer)
         return true
     }
 
@@ -76,44 +67,28 @@ extension Correlator {
                                  origin: RecordStamp, on stream: StreamID, into output: inout Sink) -> Bool {
         router!.answered(by: stream, requestNs: request.origin.timeNs, method: request.methodIndex, msgid: envelope.msgid,
                          bytes: bytes, at: origin)
-        guard let routed = router!.closed(request.sequence), let outer = routed.outer else { return false }
-        legAnswered(request, routed, outer: outer, msgid: envelope.msgid, bytes: bytes, envelope: envelope,
-                    response: origin, on: stream, into: &output)
+        guard let outer = router!.closed(request.sequence)?.outer else { return false }
+        tellCallEnded(request, msgid: envelope.msgid, response: origin, into: &output)
+        legEnded(request, of: outer, response: origin, status: envelope.errorIsNil ? .ok : .error, responseBytes: bytes.count)
         return true
     }
 
     /// A call closed unanswered: true for a leg, handled here.
     @inline(never)
     mutating func routerClosedLeg(_ request: PendingRequest, msgid: UInt64, into output: inout Sink) -> Bool {
-        guard let routed = router!.closed(request.sequence), let outer = routed.outer else { return false }
+        guard let outer = router!.closed(request.sequence)?.outer else { return false }
         tellCallEnded(request, msgid: msgid, response: nil, into: &output)
-        legClosedUnanswered(request, routed, outer: outer, msgid: msgid)
+        legEnded(request, of: outer, response: nil, status: .unanswered, responseBytes: nil)
         return true
     }
 
-    /// A leg's answer: kept with the call it forwards, which the report shows once.
-    mutating func legAnswered(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, outer: UInt64, msgid: UInt64,
-                              bytes: UnsafeRawBufferPointer, envelope: Envelope, response origin: RecordStamp,
-                              on stream: StreamID, into output: inout Sink) {
-        tellCallEnded(request, msgid: msgid, response: origin, into: &output)
+    /// A leg ended, answered or not: kept with the call it forwards, which the report shows once.
+    private mutating func legEnded(_ request: PendingRequest, of outer: UInt64, response: RecordStamp?,
+                                   status: Transaction.Status, responseBytes: Int?) {
         if wants.contains(.values) { pendingParams.removeValue(forKey: request.sequence) }
-        let facts = directory[request.stream.index]
-        var leg = Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
-                      request: request.origin, response: origin, status: envelope.errorIsNil ? .ok : .error,
-                      wire: wireTime(request: routed.requestBytes, response: bytes.count, byteTimeNs: facts.byteTimeNs))
-        leg.wireWaitNs = router!.calls[outer]?.leg?.wireWaitNs
-        router!.legEnded(leg, of: outer)
-    }
-
-    /// A leg closed without an answer (its receiver restarted, the capture ended).
-    mutating func legClosedUnanswered(_ request: PendingRequest, _ routed: RouterModel.RoutedCall, outer: UInt64, msgid: UInt64) {
-        if wants.contains(.values) { pendingParams.removeValue(forKey: request.sequence) }
-        let facts = directory[request.stream.index]
-        var leg = Hop(from: facts.names.from, to: facts.names.to, channel: facts.names.channel, msgid: msgid,
-                      request: request.origin, response: nil, status: .unanswered,
-                      wire: wireTime(request: routed.requestBytes, response: nil, byteTimeNs: facts.byteTimeNs))
-        leg.wireWaitNs = router!.calls[outer]?.leg?.wireWaitNs
-        router!.legEnded(leg, of: outer)
+        let byteTimeNs = directory[request.stream.index].byteTimeNs
+        router!.legEnded(of: outer, response: response, status: status,
+                         responseWireNs: byteTimeNs > 0 ? responseBytes.map { Int64($0) * byteTimeNs } : nil)
     }
 
     /// A call's own answer: what the router rules learn from it.
@@ -277,9 +252,10 @@ extension Correlator {
         text += abandoned.isEmpty ? "; no call was in flight with it"
             : ": \(abandoned.count) call\(abandoned.count == 1 ? "" : "s") in flight with it abandoned, not deadlocked: "
                 + abandoned.prefix(8).joined(separator: ", ") + (abandoned.count > 8 ? ", ..." : "")
-        if let cut = router!.parties[party].lastAnswer, let banner = router!.setup.banner,
+        let cut = router!.parties[party].lastAnswer
+        if let answered = cut.stamp, let banner = router!.setup.banner,
            let overlap = RouterModel.bannerStart(endingOf: cut.tail, banner: banner) {
-            text += "; its answer to \(methods.names[cut.method]) (msgid \(cut.msgid), record \(cut.stamp.number)) was cut by the "
+            text += "; its answer to \(methods.names[cut.method]) (msgid \(cut.msgid), record \(answered.number)) was cut by the "
                 + "restart and completed by the first \(overlap) bytes of its banner (\"\(banner.prefix(overlap))\"): the "
                 + "result passed on is wrong"
         }
@@ -295,8 +271,8 @@ extension Correlator {
     /// it still sends, is wedged. Found before the calls are given up as unanswered.
     mutating func findWedgedParties(into output: inout Sink) {
         var waiting: [Int: [(sequence: UInt64, call: RouterModel.RoutedCall)]] = [:]
+        // The router's tables hold exactly the requests in flight (each leaves them as it closes).
         for (sequence, call) in router!.calls where !call.legInFlight {
-            guard pending.lookup(conversation: call.conversation, msgid: call.msgid)?.sequence == sequence else { continue }
             waiting[router!.ends[call.stream.index].to, default: []].append((sequence, call))
         }
         for (party, calls) in waiting.sorted(by: { $0.key < $1.key }) {
@@ -311,7 +287,7 @@ extension Correlator {
             // known to stick on; a party that went silent with no cause may simply be gone.
             guard (stillSent && ordered.count >= 2) || cause != nil else { continue }
             let names = directory[first.call.stream.index].names
-            let method = methods.names[pendingMethod(first.sequence, call: first.call)]
+            let method = methods.names[first.call.key.method]
             var text = "\(facts.name) stopped answering: none of the \(ordered.count) call\(ordered.count == 1 ? "" : "s") "
                 + "made to it from record \(first.call.request.number) on was answered (the first: \(method), msgid "
                 + "\(first.call.msgid) from \(names.from) on \(names.channel))"
@@ -326,10 +302,6 @@ extension Correlator {
                                    cores: [facts.name, names.from], channel: names.channel, msgid: first.call.msgid,
                                    method: method))
         }
-    }
-
-    private func pendingMethod(_ sequence: UInt64, call: RouterModel.RoutedCall) -> Int {
-        pending.lookup(conversation: call.conversation, msgid: call.msgid)?.methodIndex ?? 0
     }
 
     static func kindName(_ kind: Envelope.Kind?) -> String {

@@ -72,7 +72,7 @@ struct RouterModel {
         var outer: UInt64?
         /// For a call the router forwarded: the leg, once made (and answered, once answered).
         var leg: Hop?
-        var legSequence: UInt64?
+        /// The leg is made and neither answered nor given up: the router is still waiting on it.
         var legInFlight = false
         var cancel: Cancel?
         /// `$/register [name]`: the name.
@@ -99,17 +99,17 @@ struct RouterModel {
         var provides: Set<String> = []
         /// What it was sent that a party with few means gets stuck on, most recent last.
         var causes: [Cause] = []
-        /// Its last answer, for a restart to name when it cut it short.
-        var lastAnswer: Answer?
+        /// Its last answer, for a restart to name when it cut it short (`stamp` nil: none yet).
+        var lastAnswer = Answer()
         /// Its last skipped bytes (a value cut short), for a restart to name.
         var lastJunk: (stamp: RecordStamp, bytes: Int)?
     }
 
     struct Answer {
-        var method: Int
-        var msgid: UInt64
-        var stamp: RecordStamp
-        var tail: [UInt8]
+        var method = 0
+        var msgid: UInt64 = 0
+        var stamp: RecordStamp?
+        var tail: [UInt8] = []
     }
 
     struct Cause {
@@ -198,7 +198,6 @@ struct RouterModel {
                 let found = candidates[position]
                 outer = found
                 removeJoinable(found, key: key)
-                calls[found]?.legSequence = sequence
                 calls[found]?.isJoinable = false
             }
         }
@@ -231,14 +230,18 @@ struct RouterModel {
         return call
     }
 
-    /// A leg's state, as made or as answered (or closed unanswered): its call keeps it.
-    mutating func legEnded(_ leg: Hop, of outer: UInt64) {
+    /// The router made `leg` for the call `outer`: the call keeps it.
+    mutating func legStarted(_ leg: Hop, of outer: UInt64) {
         calls[outer]?.leg = leg
-        calls[outer]?.legInFlight = false
+        calls[outer]?.legInFlight = true
     }
 
-    mutating func legStarted(_ outer: UInt64) {
-        calls[outer]?.legInFlight = true
+    /// The leg of `outer` was answered (`response`), or given up unanswered (nil).
+    mutating func legEnded(of outer: UInt64, response: RecordStamp?, status: Transaction.Status, responseWireNs: Int64?) {
+        calls[outer]?.leg?.response = response
+        calls[outer]?.leg?.status = status
+        calls[outer]?.leg?.wire?.responseNs = responseWireNs
+        calls[outer]?.legInFlight = false
     }
 
     /// A party answered a call made to it at `requestNs`; the answer's last bytes are kept,
@@ -248,8 +251,12 @@ struct RouterModel {
         let party = ends[stream.index].from
         parties[party].latestAnsweredRequestNs = max(parties[party].latestAnsweredRequestNs, requestNs)
         guard setup.banner != nil else { return }
-        parties[party].lastAnswer = Answer(method: method, msgid: msgid, stamp: stamp,
-                                           tail: Array(bytes.suffix(Self.answerTailKept)))
+        // The party's buffer is refilled in place: no allocation per answer.
+        parties[party].lastAnswer.method = method
+        parties[party].lastAnswer.msgid = msgid
+        parties[party].lastAnswer.stamp = stamp
+        parties[party].lastAnswer.tail.removeAll(keepingCapacity: true)
+        parties[party].lastAnswer.tail.append(contentsOf: bytes.suffix(Self.answerTailKept))
     }
 
     static let answerTailKept = 64

@@ -27,6 +27,8 @@ public struct TraceEvent: Sendable, Equatable {
         case fault(String, text: String)
         case functionEnter(String), functionExit(String)
         case memoryRead(String), memoryWrite(String)
+        /// A recorder's name for the party in `src` (docs/capture-format.md).
+        case partyName(String)
         case unknown
     }
 
@@ -47,6 +49,9 @@ public struct TraceEvent: Sendable, Equatable {
         case functionExit = "fn.exit"
         case memoryRead = "mem.read"
         case memoryWrite = "mem.write"
+        /// Added by this implementation: a recorder names the party in `src` (the Unix-socket
+        /// proxy, an app connection after its program, `python3[4211]`).
+        case partyName = "party.name"
         case unknown = ""
 
         /// What the format says the arguments are, checked when the event is read.
@@ -73,6 +78,7 @@ public struct TraceEvent: Sendable, Equatable {
             case .lockAcquire, .lockRelease, .deviceBegin, .deviceEnd, .interruptEnter, .interruptExit,
                  .functionEnter, .functionExit, .memoryRead, .memoryWrite: [.name]
             case .fault: [.name, .text]
+            case .partyName: [.text]
             case .initDone, .heapLock, .unknown: []
             }
         }
@@ -178,6 +184,7 @@ extension TraceEvent.Action {
         case .functionExit: .functionExit(name)
         case .memoryRead: .memoryRead(name)
         case .memoryWrite: .memoryWrite(name)
+        case .partyName: .partyName(name)
         case .unknown: .unknown
         }
     }
